@@ -1,0 +1,240 @@
+//! Checks a JSON message against the model: the rule that keeps examples and definitions honest.
+//!
+//! A documented example is a fact; if it has a key the definition does not list, lacks a key the
+//! definition calls required, or holds a value of another type, the definition is wrong (or the
+//! example was mistyped), and the build says which.
+
+use serde_json::{Map, Value};
+
+use crate::model::{EnumLiteral, ExampleRole, Field, Model, Scalar, TypeDef, TypeRef};
+
+/// Problems of one message against the definition of `name`, as `(json path suffix, message)`;
+/// the path suffix starts with `.` or `[` (empty for the whole message).
+pub fn check_example(
+    model: &Model,
+    name: &str,
+    role: ExampleRole,
+    json: &Value,
+) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    let Value::Object(object) = json else {
+        problems.push((String::new(), "a message is a JSON object".to_string()));
+        return problems;
+    };
+    let expect_str =
+        |key: &str, expected: &str, problems: &mut Vec<(String, String)>| match object.get(key) {
+            Some(Value::String(found)) if found == expected => {}
+            Some(found) => problems.push((
+                format!(".{key}"),
+                format!("`{key}` is {found}, expected \"{expected}\""),
+            )),
+            None => problems.push((String::new(), format!("missing key `{key}`"))),
+        };
+    if let Some(request_id) = object.get("requestId") {
+        if !request_id.is_string() {
+            problems.push((
+                ".requestId".to_string(),
+                format!("`requestId` is {request_id}, expected a string"),
+            ));
+        }
+    }
+    match role {
+        ExampleRole::Request => {
+            let Some(command) = model.command(name) else {
+                return vec![(String::new(), format!("no command `{name}`"))];
+            };
+            expect_str("method", name, &mut problems);
+            check_fields(
+                model,
+                object,
+                &command.request,
+                &["method", "requestId"],
+                true,
+                "",
+                &mut problems,
+            );
+        }
+        ExampleRole::Response => {
+            let Some(command) = model.command(name) else {
+                return vec![(String::new(), format!("no command `{name}`"))];
+            };
+            expect_str("method", name, &mut problems);
+            match object.get("result") {
+                Some(Value::Bool(success)) => {
+                    if !success {
+                        if let Some(error) = object.get("error") {
+                            if !error.is_string() {
+                                problems.push((
+                                    ".error".to_string(),
+                                    format!("`error` is {error}, expected a string"),
+                                ));
+                            }
+                        }
+                    }
+                    // A failed response may leave out any of the command's fields.
+                    let envelope: &[&str] = if *success {
+                        &["method", "requestId", "result"]
+                    } else {
+                        &["method", "requestId", "result", "error"]
+                    };
+                    check_fields(
+                        model,
+                        object,
+                        &command.response,
+                        envelope,
+                        *success,
+                        "",
+                        &mut problems,
+                    );
+                }
+                Some(other) => problems.push((
+                    ".result".to_string(),
+                    format!("`result` is {other}, expected true or false"),
+                )),
+                None => problems.push((String::new(), "missing key `result`".to_string())),
+            }
+        }
+        ExampleRole::Notification => {
+            let Some(notification) = model.notification(name) else {
+                return vec![(String::new(), format!("no notification `{name}`"))];
+            };
+            expect_str("method", "event", &mut problems);
+            expect_str("event", name, &mut problems);
+            check_fields(
+                model,
+                object,
+                &notification.fields,
+                &["method", "event"],
+                true,
+                "",
+                &mut problems,
+            );
+        }
+    }
+    problems
+}
+
+/// Checks an object's keys and values against a field list. `enforce_required` is false for the
+/// fields of a failed response, which may be absent.
+fn check_fields(
+    model: &Model,
+    object: &Map<String, Value>,
+    fields: &[Field],
+    envelope: &[&str],
+    enforce_required: bool,
+    at: &str,
+    problems: &mut Vec<(String, String)>,
+) {
+    for (key, value) in object {
+        let here = format!("{at}.{key}");
+        match fields.iter().find(|field| field.wire_name == *key) {
+            Some(field) => {
+                if value.is_null() {
+                    if !field.nullable {
+                        problems.push((
+                            here,
+                            format!("`{key}` is null but the field is not nullable"),
+                        ));
+                    }
+                } else {
+                    check_value(model, &field.ty, value, &here, problems);
+                }
+            }
+            None if envelope.contains(&key.as_str()) => {}
+            None => problems.push((
+                here,
+                format!("key `{key}` is not a field of the definition"),
+            )),
+        }
+    }
+    if enforce_required {
+        for field in fields.iter().filter(|field| !field.optional) {
+            if !object.contains_key(&field.wire_name) {
+                problems.push((
+                    at.to_string(),
+                    format!("required field `{}` is missing", field.wire_name),
+                ));
+            }
+        }
+    }
+}
+
+fn check_value(
+    model: &Model,
+    ty: &TypeRef,
+    value: &Value,
+    at: &str,
+    problems: &mut Vec<(String, String)>,
+) {
+    match ty {
+        TypeRef::Scalar(scalar) => check_scalar(*scalar, value, at, problems),
+        TypeRef::Array(element) => match value {
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    check_value(model, element, item, &format!("{at}[{index}]"), problems);
+                }
+            }
+            other => problems.push((at.to_string(), format!("{other} is not an array"))),
+        },
+        TypeRef::Named(name) => match model.types.get(name) {
+            Some(TypeDef::Record(record)) => match value {
+                Value::Object(object) => {
+                    check_fields(model, object, &record.fields, &[], true, at, problems)
+                }
+                other => {
+                    problems.push((at.to_string(), format!("{other} is not an object ({name})")))
+                }
+            },
+            Some(TypeDef::Newtype(newtype)) => check_scalar(newtype.inner, value, at, problems),
+            Some(TypeDef::Enum(enumeration)) => {
+                let literal = match value {
+                    Value::Number(number) if enumeration.is_integer() => {
+                        number.as_i64().map(EnumLiteral::Integer)
+                    }
+                    Value::String(text) if !enumeration.is_integer() => {
+                        Some(EnumLiteral::String(text.clone()))
+                    }
+                    _ => None,
+                };
+                match literal {
+                    Some(literal) if enumeration.values.iter().any(|v| v.value == literal) => {}
+                    Some(_) => problems.push((
+                        at.to_string(),
+                        format!("{value} is not a listed value of enum {name}; add it to types/{name}.json"),
+                    )),
+                    None => problems.push((
+                        at.to_string(),
+                        format!(
+                            "{value} is not {} ({name})",
+                            if enumeration.is_integer() { "an integer" } else { "a string" }
+                        ),
+                    )),
+                }
+            }
+            None => problems.push((at.to_string(), format!("unknown type {name}"))),
+        },
+    }
+}
+
+fn check_scalar(scalar: Scalar, value: &Value, at: &str, problems: &mut Vec<(String, String)>) {
+    let ok = match scalar {
+        Scalar::String => value.is_string(),
+        Scalar::Bool => value.is_boolean(),
+        Scalar::F64 => value.is_number(),
+        Scalar::Json => true,
+        integer => {
+            let (min, max) = integer.integer_range().unwrap_or((0, 0));
+            let as_wide = value
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| value.as_u64().map(i128::from));
+            as_wide.is_some_and(|n| n >= min && n <= max)
+        }
+    };
+    if !ok {
+        problems.push((
+            at.to_string(),
+            format!("{value} is not a {}", scalar.word()),
+        ));
+    }
+}

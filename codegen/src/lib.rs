@@ -1,0 +1,171 @@
+//! `trueconf-api-codegen`: the generator behind the `trueconf-api` crate.
+//!
+//! It reads the JSON definitions of the TrueConf Room / VideoSDK WebSocket API, checks them, and
+//! writes Rust bindings. The pipeline runs one way, one module per stage:
+//!
+//! 1. [`load`]: definition files → raw serde structs (syntax and shape errors, with JSON paths);
+//! 2. [`validate`]: raw structs → [`model::Model`] (references, names, presence rules, examples);
+//! 3. [`model`]: the resolved description every emitter works from;
+//! 4. [`emit`]: the model → formatted Rust (quote + prettyplease).
+//!
+//! A build script drives it through [`Builder`]:
+//!
+//! ```no_run
+//! let report = trueconf_api_codegen::Builder::new()
+//!     .definitions("schema")
+//!     .output("target/trueconf_api.rs")
+//!     .generate()
+//!     .map_err(|problems| problems.to_string())?;
+//! println!("{} definitions", report.definitions);
+//! # Ok::<(), String>(())
+//! ```
+//!
+//! Problems never panic: they come back as [`Diagnostics`], each naming the file and the JSON
+//! path, for the build script to print before it stops the build.
+
+#![warn(missing_docs)]
+
+pub mod emit;
+mod error;
+pub mod examples;
+pub mod load;
+pub mod model;
+pub mod naming;
+pub mod validate;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use error::{Diagnostic, Diagnostics};
+
+/// Settings for one generation run, with one method per knob and [`Builder::generate`] at the end.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    definitions: PathBuf,
+    output: Option<PathBuf>,
+    definitions_label: Option<String>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a successful run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Number of definitions read.
+    pub definitions: usize,
+    /// False when the output file already held exactly this code and was left untouched.
+    pub written: bool,
+}
+
+impl Builder {
+    /// A builder reading `schema/` with no output file yet.
+    pub fn new() -> Self {
+        Self {
+            definitions: PathBuf::from("schema"),
+            output: None,
+            definitions_label: None,
+        }
+    }
+
+    /// The folder holding `commands/`, `notifications/` and `types/`.
+    pub fn definitions(mut self, folder: impl Into<PathBuf>) -> Self {
+        self.definitions = folder.into();
+        self
+    }
+
+    /// The Rust file to write (usually in `OUT_DIR`).
+    pub fn output(mut self, file: impl Into<PathBuf>) -> Self {
+        self.output = Some(file.into());
+        self
+    }
+
+    /// How generated docs name the definitions folder (default: its last path component).
+    pub fn definitions_label(mut self, label: impl Into<String>) -> Self {
+        self.definitions_label = Some(label.into());
+        self
+    }
+
+    /// Loads and validates the definitions into the model, without emitting anything.
+    pub fn load_model(&self) -> Result<model::Model, Diagnostics> {
+        load_model(&self.definitions)
+    }
+
+    /// Generates the Rust source as a string.
+    pub fn generate_string(&self) -> Result<String, Diagnostics> {
+        let model = self.load_model()?;
+        self.emit(&model)
+    }
+
+    fn emit(&self, model: &model::Model) -> Result<String, Diagnostics> {
+        let label = self.definitions_label.clone().unwrap_or_else(|| {
+            self.definitions
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "schema".to_string())
+        });
+        emit::rust::generate(
+            model,
+            &emit::rust::RustOptions {
+                definitions_label: label,
+            },
+        )
+        .map_err(|message| Diagnostics(vec![Diagnostic::new(&self.definitions, "$", message)]))
+    }
+
+    /// Loads, validates, emits and writes the output file — only when its content changed, so
+    /// that an unchanged schema rebuilds nothing downstream.
+    pub fn generate(&self) -> Result<Report, Diagnostics> {
+        let Some(output) = &self.output else {
+            return Err(Diagnostics(vec![Diagnostic::new(
+                &self.definitions,
+                "$",
+                "no output file was set (Builder::output)",
+            )]));
+        };
+        let model = self.load_model()?;
+        let code = self.emit(&model)?;
+        let written = write_if_changed(output, &code)
+            .map_err(|message| Diagnostics(vec![Diagnostic::new(output, "$", message)]))?;
+        Ok(Report {
+            definitions: model.definition_count(),
+            written,
+        })
+    }
+}
+
+/// Loads and validates the definitions folder into the model.
+pub fn load_model(definitions: &Path) -> Result<model::Model, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let files = load::load_dir(definitions, &mut diagnostics);
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    validate::validate(definitions, &files)
+}
+
+/// Writes `content` to `path` unless the file already holds exactly it. Returns whether it wrote.
+pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, String> {
+    if fs::read_to_string(path).is_ok_and(|existing| existing == content) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            fs::create_dir_all(parent)
+                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+        }
+    }
+    fs::write(path, content)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    Ok(true)
+}
+
+/// The JSON Schema of the definition format (pretty-printed, with a trailing newline), as kept
+/// in `schema/definition.schema.json`.
+pub fn definition_format_schema_text() -> String {
+    let value = load::definition_format_schema();
+    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,335 @@
+//! Stage 1: read every definition file into plain serde structs, exactly as written.
+//!
+//! Nothing is resolved here; the structs mirror the JSON so that a syntax or shape problem is
+//! reported with the file, the JSON path and the line. The same structs, through schemars, are the
+//! JSON Schema of the definition format (`schema/definition.schema.json`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::error::{Diagnostic, Diagnostics};
+
+/// The sub-folders of the definitions folder: `commands/` holds commands, `notifications/`
+/// notifications, `types/` records, enums and newtypes.
+pub const FOLDERS: [&str; 3] = ["commands", "notifications", "types"];
+
+/// One definition file as written: a command, a notification or a shared type.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "trueconf-api definition")]
+pub struct RawDefinition {
+    /// Path of this format's JSON Schema, for editors.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    /// What this file defines.
+    pub kind: RawKind,
+    /// Wire name of a message (`method` of a command, `event` of a notification) or the
+    /// PascalCase name of a shared type. Must equal the file stem.
+    pub name: String,
+    /// Rust name to use instead of the derived one (only to resolve collisions).
+    #[serde(default)]
+    pub rust_name: Option<String>,
+    /// One line, in our own words.
+    pub summary: String,
+    /// More detail, in our own words.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Where the facts come from.
+    pub source: RawSource,
+    /// Doc pages the facts come from, primary first. Non-empty when `source` is `documented`.
+    #[serde(default)]
+    pub doc_urls: Vec<String>,
+    /// Where inferred facts come from. Required when `source` is `inferred`.
+    #[serde(default)]
+    pub evidence: Option<String>,
+    /// Product version the doc page gives (messages only), such as "4.1.0".
+    #[serde(default)]
+    pub since: Option<String>,
+    /// API versions the message exists in (messages only), such as `[1, 2]`.
+    #[serde(default)]
+    pub api: Option<Vec<u8>>,
+    /// Parameters of a command's request.
+    #[serde(default)]
+    pub request: Option<RawFieldList>,
+    /// Fields of a command's successful response.
+    #[serde(default)]
+    pub response: Option<RawFieldList>,
+    /// Fields of a notification or a record.
+    #[serde(default)]
+    pub fields: Option<Vec<RawField>>,
+    /// JSON type of an enum's values.
+    #[serde(default)]
+    pub repr: Option<RawRepr>,
+    /// The values of an enum.
+    #[serde(default)]
+    pub values: Option<Vec<RawEnumValue>>,
+    /// The wrapped type of a newtype.
+    #[serde(rename = "type", default)]
+    pub wrapped: Option<String>,
+    /// Examples of the message on the wire (messages only).
+    #[serde(default)]
+    pub examples: Vec<RawExample>,
+}
+
+/// What a definition file defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawKind {
+    /// A client→server request and its response.
+    Command,
+    /// A server→client notification (`"method": "event"`).
+    Notification,
+    /// A shared JSON object type.
+    Record,
+    /// A shared enumeration (open: unknown values are kept).
+    Enum,
+    /// A shared type that wraps one scalar under its own name.
+    Newtype,
+}
+
+impl RawKind {
+    /// The word used in the definitions (`command`, `notification` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RawKind::Command => "command",
+            RawKind::Notification => "notification",
+            RawKind::Record => "record",
+            RawKind::Enum => "enum",
+            RawKind::Newtype => "newtype",
+        }
+    }
+}
+
+/// Where a definition's facts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawSource {
+    /// A doc page states them; its examples are copied exactly.
+    Documented,
+    /// No doc page; inferred from sibling messages and TrueConf's client code.
+    Inferred,
+}
+
+/// A list of fields (`request` / `response` of a command).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFieldList {
+    /// The fields, in the order the docs show them.
+    pub fields: Vec<RawField>,
+}
+
+/// One field of a message or record.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawField {
+    /// Wire key, exactly as sent.
+    pub name: String,
+    /// Type expression: a scalar (`string`, `bool`, `u8`…`u64`, `i8`…`i64`, `f64`, `json`), a
+    /// shared type name, or either followed by `[]`.
+    #[serde(rename = "type")]
+    pub type_expr: String,
+    /// The key may be absent.
+    #[serde(default)]
+    pub optional: bool,
+    /// When the key is absent (required when `optional`).
+    #[serde(default)]
+    pub absent_when: Option<String>,
+    /// The value may be JSON null.
+    #[serde(default)]
+    pub nullable: bool,
+    /// What the field holds, in our own words.
+    pub doc: String,
+    /// Product version that added the field, if later than its message.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// API versions that have the field, if fewer than its message.
+    #[serde(default)]
+    pub api: Option<Vec<u8>>,
+    /// Rust field name to use instead of the derived one.
+    #[serde(default)]
+    pub rust_name: Option<String>,
+}
+
+/// JSON type of an enum's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawRepr {
+    /// JSON integers.
+    Integer,
+    /// JSON strings.
+    String,
+}
+
+/// One listed value of an enum.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnumValue {
+    /// The value on the wire (an integer or a string, as `repr` says).
+    pub value: serde_json::Value,
+    /// PascalCase name of the Rust variant.
+    pub name: String,
+    /// What the value means, in our own words.
+    pub doc: String,
+}
+
+/// One example of a message on the wire.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    /// Short title ("Request", "Response: offline activation" …); synthetic ones start with
+    /// "Synthetic".
+    pub title: String,
+    /// Which message of the definition this is.
+    pub role: RawRole,
+    /// Copied from a doc page, or made up for an inferred definition.
+    pub source: RawExampleSource,
+    /// The page the example was copied from (documented examples).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The example as JSON.
+    #[serde(default)]
+    pub json: Option<serde_json::Value>,
+    /// The example verbatim, for an example the site prints as invalid JSON.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// Which message an example shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawRole {
+    /// A command's request.
+    Request,
+    /// A command's response (success or failure).
+    Response,
+    /// A notification.
+    Notification,
+}
+
+/// Where an example comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawExampleSource {
+    /// Copied exactly from the doc page at `url`.
+    Documented,
+    /// Made up by us for an inferred definition.
+    Synthetic,
+}
+
+/// A definition file read from disk.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The folder it was found in (`commands`, `notifications`, `types`).
+    pub folder: &'static str,
+    /// Its content.
+    pub definition: RawDefinition,
+}
+
+/// Reads every `*.json` file in the definition folders of `root`, sorted by path so the output
+/// does not depend on directory order. Files that cannot be read or parsed become diagnostics;
+/// the rest are returned so that one bad file does not hide the problems of the others.
+pub fn load_dir(root: &Path, diagnostics: &mut Diagnostics) -> Vec<LoadedFile> {
+    let mut loaded = Vec::new();
+    if !root.is_dir() {
+        diagnostics.error(root, "$", "the definitions folder does not exist");
+        return loaded;
+    }
+    for folder in FOLDERS {
+        let dir = root.join(folder);
+        if !dir.is_dir() {
+            continue;
+        }
+        let mut paths = match fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+                .collect::<Vec<_>>(),
+            Err(error) => {
+                diagnostics.error(&dir, "$", format!("cannot list the folder: {error}"));
+                continue;
+            }
+        };
+        paths.sort();
+        for path in paths {
+            match load_file(&path) {
+                Ok(definition) => loaded.push(LoadedFile {
+                    path,
+                    folder,
+                    definition,
+                }),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+    }
+    loaded
+}
+
+/// Reads and parses one definition file.
+pub fn load_file(path: &Path) -> Result<RawDefinition, Diagnostic> {
+    let text = fs::read_to_string(path)
+        .map_err(|error| Diagnostic::new(path, "$", format!("cannot read the file: {error}")))?;
+    parse_definition(path, &text)
+}
+
+/// Parses the text of one definition file; `path` only names it in diagnostics.
+pub fn parse_definition(path: &Path, text: &str) -> Result<RawDefinition, Diagnostic> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let definition: RawDefinition =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let json_path = json_path(&error.path().to_string());
+            let inner = error.into_inner();
+            let message = if inner.is_syntax() || inner.is_eof() {
+                format!("invalid JSON: {inner}")
+            } else {
+                inner.to_string()
+            };
+            Diagnostic::new(path, json_path, message)
+        })?;
+    deserializer
+        .end()
+        .map_err(|error| Diagnostic::new(path, "$", format!("invalid JSON: {error}")))?;
+    Ok(definition)
+}
+
+/// Turns serde_path_to_error's `a.b[0]` (or `.` for the root) into `$.a.b[0]`.
+fn json_path(path: &str) -> String {
+    if path == "." || path.is_empty() {
+        "$".to_string()
+    } else {
+        format!("$.{path}")
+    }
+}
+
+/// The JSON Schema of the definition format, as written to `schema/definition.schema.json`.
+///
+/// On top of what the structs say, it states which keys each `kind` needs, so that an editor
+/// flags a command without `request` while it is being typed.
+pub fn definition_format_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<RawDefinition>();
+    let mut value = schema.to_value();
+    let rule = |kind: &str, required: &[&str]| {
+        serde_json::json!({
+            "if": { "properties": { "kind": { "const": kind } }, "required": ["kind"] },
+            "then": { "required": required }
+        })
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "allOf".to_string(),
+            serde_json::json!([
+                rule("command", &["api", "request", "response", "examples"]),
+                rule("notification", &["api", "fields", "examples"]),
+                rule("record", &["fields"]),
+                rule("enum", &["repr", "values"]),
+                rule("newtype", &["type"]),
+            ]),
+        );
+    }
+    value
+}

@@ -1,0 +1,376 @@
+//! Stage 3: the resolved model every emitter works from.
+//!
+//! Built by `validate` from the raw definitions once they are known to be consistent: type
+//! expressions are parsed and resolved, Rust names are chosen, and each field knows whether it
+//! may be absent or null. Emitters never look at the raw JSON again.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The whole API as the definitions describe it.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Commands, sorted by wire name.
+    pub commands: Vec<Command>,
+    /// Notifications, sorted by wire name.
+    pub notifications: Vec<Notification>,
+    /// Shared types by name.
+    pub types: BTreeMap<String, TypeDef>,
+}
+
+impl Model {
+    /// The command with this wire name.
+    pub fn command(&self, method: &str) -> Option<&Command> {
+        self.commands
+            .iter()
+            .find(|command| command.info.wire_name == method)
+    }
+
+    /// The notification with this wire name.
+    pub fn notification(&self, event: &str) -> Option<&Notification> {
+        self.notifications
+            .iter()
+            .find(|notification| notification.info.wire_name == event)
+    }
+
+    /// The shared record with this name.
+    pub fn record(&self, name: &str) -> Option<&Record> {
+        match self.types.get(name) {
+            Some(TypeDef::Record(record)) => Some(record),
+            _ => None,
+        }
+    }
+
+    /// Every message, commands first.
+    pub fn messages(&self) -> impl Iterator<Item = (&MessageInfo, &[Example])> {
+        self.commands
+            .iter()
+            .map(|command| (&command.info, command.examples.as_slice()))
+            .chain(
+                self.notifications
+                    .iter()
+                    .map(|notification| (&notification.info, notification.examples.as_slice())),
+            )
+    }
+
+    /// Number of definitions of every kind.
+    pub fn definition_count(&self) -> usize {
+        self.commands.len() + self.notifications.len() + self.types.len()
+    }
+}
+
+/// Where a definition's facts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A doc page.
+    Documented,
+    /// Sibling messages and TrueConf's client code; no doc page.
+    Inferred,
+}
+
+/// What every definition has: names, words, provenance.
+#[derive(Debug, Clone)]
+pub struct DefinitionInfo {
+    /// Wire name (messages) or type name (shared types).
+    pub wire_name: String,
+    /// Rust name of the main item (PascalCase).
+    pub rust_name: String,
+    /// One line, our words.
+    pub summary: String,
+    /// More words, if any.
+    pub description: Option<String>,
+    /// Documented or inferred.
+    pub source: Source,
+    /// Doc pages, primary first.
+    pub doc_urls: Vec<String>,
+    /// Where inferred facts come from.
+    pub evidence: Option<String>,
+    /// The definition file, relative to the definitions folder (`commands/sendFile.json`).
+    pub file: PathBuf,
+}
+
+/// Metadata of a message.
+#[derive(Debug, Clone)]
+pub struct MessageInfo {
+    /// Wire name (`method` or `event`).
+    pub wire_name: String,
+    /// Rust name of the request / notification struct.
+    pub rust_name: String,
+    /// Command or notification.
+    pub kind: MessageKind,
+    /// Names, words, provenance.
+    pub definition: DefinitionInfo,
+    /// Product version from the doc page.
+    pub since: Option<String>,
+    /// API versions the message exists in.
+    pub api: Vec<u8>,
+}
+
+/// Which side speaks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// Client→server request with a server→client response.
+    Command,
+    /// Server→client notification.
+    Notification,
+}
+
+/// A command: request parameters and successful-response fields.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// Names and metadata.
+    pub info: MessageInfo,
+    /// Parameters after `method` / `requestId`.
+    pub request: Vec<Field>,
+    /// Fields of a successful response after `method` / `requestId` / `result`.
+    pub response: Vec<Field>,
+    /// Rust name of the response payload struct.
+    pub response_rust_name: String,
+    /// Examples, in file order.
+    pub examples: Vec<Example>,
+}
+
+/// A notification and its fields.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// Names and metadata.
+    pub info: MessageInfo,
+    /// Fields after `method` / `event`.
+    pub fields: Vec<Field>,
+    /// Examples, in file order.
+    pub examples: Vec<Example>,
+}
+
+/// A shared type.
+#[derive(Debug, Clone)]
+pub enum TypeDef {
+    /// A JSON object.
+    Record(Record),
+    /// An open enumeration.
+    Enum(Enum),
+    /// A scalar under its own name.
+    Newtype(Newtype),
+}
+
+impl TypeDef {
+    /// Names, words, provenance.
+    pub fn definition(&self) -> &DefinitionInfo {
+        match self {
+            TypeDef::Record(record) => &record.definition,
+            TypeDef::Enum(enumeration) => &enumeration.definition,
+            TypeDef::Newtype(newtype) => &newtype.definition,
+        }
+    }
+}
+
+/// A shared JSON object type.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Names, words, provenance.
+    pub definition: DefinitionInfo,
+    /// Its fields.
+    pub fields: Vec<Field>,
+}
+
+/// An open enumeration: listed values get variants, any other value is kept in `Unknown`.
+#[derive(Debug, Clone)]
+pub struct Enum {
+    /// Names, words, provenance.
+    pub definition: DefinitionInfo,
+    /// The listed values.
+    pub values: Vec<EnumValue>,
+}
+
+/// One listed enum value.
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    /// The value on the wire.
+    pub value: EnumLiteral,
+    /// Rust variant name.
+    pub rust_name: String,
+    /// Meaning, our words.
+    pub doc: String,
+}
+
+/// An enum value on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EnumLiteral {
+    /// A JSON integer.
+    Integer(i64),
+    /// A JSON string.
+    String(String),
+}
+
+impl Enum {
+    /// True when the values are JSON integers.
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self.values.first(),
+            Some(EnumValue {
+                value: EnumLiteral::Integer(_),
+                ..
+            })
+        )
+    }
+}
+
+/// A scalar wrapped under its own name.
+#[derive(Debug, Clone)]
+pub struct Newtype {
+    /// Names, words, provenance.
+    pub definition: DefinitionInfo,
+    /// The wrapped scalar.
+    pub inner: Scalar,
+}
+
+/// One field of a message or record.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Wire key.
+    pub wire_name: String,
+    /// Rust field name (snake_case, never a keyword).
+    pub rust_name: String,
+    /// Its type.
+    pub ty: TypeRef,
+    /// The key may be absent.
+    pub optional: bool,
+    /// When it is absent.
+    pub absent_when: Option<String>,
+    /// The value may be JSON null.
+    pub nullable: bool,
+    /// What it holds.
+    pub doc: String,
+    /// Product version that added it.
+    pub since: Option<String>,
+    /// API versions that have it, when fewer than its message.
+    pub api: Option<Vec<u8>>,
+}
+
+/// A resolved type expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A built-in scalar.
+    Scalar(Scalar),
+    /// A shared type, by name.
+    Named(String),
+    /// A JSON array.
+    Array(Box<TypeRef>),
+}
+
+/// Built-in scalar types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// JSON string.
+    String,
+    /// JSON boolean.
+    Bool,
+    /// Unsigned 8-bit integer.
+    U8,
+    /// Unsigned 16-bit integer.
+    U16,
+    /// Unsigned 32-bit integer.
+    U32,
+    /// Unsigned 64-bit integer.
+    U64,
+    /// Signed 8-bit integer.
+    I8,
+    /// Signed 16-bit integer.
+    I16,
+    /// Signed 32-bit integer.
+    I32,
+    /// Signed 64-bit integer.
+    I64,
+    /// Double-precision number.
+    F64,
+    /// Any JSON value, kept as is.
+    Json,
+}
+
+impl Scalar {
+    /// Every scalar with the word a type expression uses for it.
+    pub const ALL: [(&'static str, Scalar); 12] = [
+        ("string", Scalar::String),
+        ("bool", Scalar::Bool),
+        ("u8", Scalar::U8),
+        ("u16", Scalar::U16),
+        ("u32", Scalar::U32),
+        ("u64", Scalar::U64),
+        ("i8", Scalar::I8),
+        ("i16", Scalar::I16),
+        ("i32", Scalar::I32),
+        ("i64", Scalar::I64),
+        ("f64", Scalar::F64),
+        ("json", Scalar::Json),
+    ];
+
+    /// The scalar a type-expression word names.
+    pub fn from_word(word: &str) -> Option<Scalar> {
+        Self::ALL
+            .iter()
+            .find(|(candidate, _)| *candidate == word)
+            .map(|(_, scalar)| *scalar)
+    }
+
+    /// The word a type expression uses for it.
+    pub fn word(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, scalar)| *scalar == self)
+            .map(|(word, _)| *word)
+            .unwrap_or("json")
+    }
+
+    /// The inclusive integer range, for integer scalars.
+    pub fn integer_range(self) -> Option<(i128, i128)> {
+        Some(match self {
+            Scalar::U8 => (0, u8::MAX.into()),
+            Scalar::U16 => (0, u16::MAX.into()),
+            Scalar::U32 => (0, u32::MAX.into()),
+            Scalar::U64 => (0, u64::MAX.into()),
+            Scalar::I8 => (i8::MIN.into(), i8::MAX.into()),
+            Scalar::I16 => (i16::MIN.into(), i16::MAX.into()),
+            Scalar::I32 => (i32::MIN.into(), i32::MAX.into()),
+            Scalar::I64 => (i64::MIN.into(), i64::MAX.into()),
+            _ => return None,
+        })
+    }
+}
+
+/// One example of a message on the wire.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// Short title.
+    pub title: String,
+    /// Request, response or notification.
+    pub role: ExampleRole,
+    /// Documented (copied from `url`) or synthetic.
+    pub documented: bool,
+    /// The page it was copied from.
+    pub url: Option<String>,
+    /// The example as JSON text (pretty-printed from `json`, or the verbatim `text`).
+    pub text: String,
+    /// The parsed example; `None` when the site prints it as invalid JSON.
+    pub json: Option<serde_json::Value>,
+}
+
+/// Which message an example shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleRole {
+    /// A command's request.
+    Request,
+    /// A command's response.
+    Response,
+    /// A notification.
+    Notification,
+}
+
+impl ExampleRole {
+    /// `request`, `response` or `notification`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExampleRole::Request => "request",
+            ExampleRole::Response => "response",
+            ExampleRole::Notification => "notification",
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The envelopes around every message: a request's `method` and `requestId`, a response's
+//! `result` and `error`, a notification's `"method": "event"`; and the traits that tie each
+//! request type to its response type and wire name.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::meta::MessageInfo;
+use crate::wire::{self, expect_name, next_once, Fields, PartialFields};
+
+/// `schemars::JsonSchema` when the `schemars` feature is on, nothing otherwise; lets the message
+/// traits require a schema exactly when schemas exist.
+#[cfg(feature = "schemars")]
+pub trait MaybeJsonSchema: schemars::JsonSchema {}
+#[cfg(feature = "schemars")]
+impl<T: schemars::JsonSchema> MaybeJsonSchema for T {}
+/// `schemars::JsonSchema` when the `schemars` feature is on, nothing otherwise; lets the message
+/// traits require a schema exactly when schemas exist.
+#[cfg(not(feature = "schemars"))]
+pub trait MaybeJsonSchema {}
+#[cfg(not(feature = "schemars"))]
+impl<T> MaybeJsonSchema for T {}
+
+/// A command: the parameters of one request type, tied to its wire name and response type.
+///
+/// ```
+/// use trueconf_api::{commands::GetFileList, Command};
+/// assert_eq!(GetFileList::METHOD, "getFileList");
+/// // The response type is fixed by the request type:
+/// fn files(response: <GetFileList as Command>::Response) -> usize { response.file_list.len() }
+/// ```
+pub trait Command: Fields + fmt::Debug + Clone + PartialEq + Send + Sync + 'static {
+    /// The `method` on the wire.
+    const METHOD: &'static str;
+    /// Facts about the command from its definition.
+    const INFO: &'static MessageInfo;
+    /// The fields of a successful response.
+    type Response: Fields + fmt::Debug + Clone + PartialEq + Send + Sync + 'static;
+
+    /// Wraps the parameters in a request without a `requestId`.
+    fn into_request(self) -> Request<Self> {
+        Request::new(self)
+    }
+}
+
+/// A notification type: the whole `"method": "event"` message, tied to its `event` name.
+pub trait Notification:
+    Fields
+    + Serialize
+    + for<'de> Deserialize<'de>
+    + MaybeJsonSchema
+    + fmt::Debug
+    + Clone
+    + PartialEq
+    + Send
+    + Sync
+    + 'static
+{
+    /// The `event` on the wire.
+    const EVENT: &'static str;
+    /// Facts about the notification from its definition.
+    const INFO: &'static MessageInfo;
+}
+
+/// Called once per typed message by [`crate::visit_messages`].
+pub trait MessageVisitor {
+    /// Visits one command.
+    fn command<C: Command>(&mut self);
+    /// Visits one notification.
+    fn notification<N: Notification>(&mut self);
+}
+
+/// A request on the wire: `{"method": C::METHOD, "requestId": …, …parameters}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request<C> {
+    /// Identifies the request; the server echoes it in the response. Optional on the wire.
+    pub request_id: Option<String>,
+    /// The parameters.
+    pub command: C,
+}
+
+impl<C: Command> Request<C> {
+    /// A request without a `requestId`.
+    pub fn new(command: C) -> Self {
+        Self {
+            request_id: None,
+            command,
+        }
+    }
+
+    /// Sets the `requestId` the response will echo.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+}
+
+impl<C: Command> Serialize for Request<C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("method", C::METHOD)?;
+        wire::serialize_entry_if(&mut map, "requestId", self.request_id.as_ref())?;
+        self.command.write_fields(&mut map)?;
+        map.end()
+    }
+}
+
+impl<'de, C: Command> Deserialize<'de> for Request<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RequestVisitor<C>(PhantomData<C>);
+        impl<'de, C: Command> Visitor<'de> for RequestVisitor<C> {
+            type Value = Request<C>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a `{}` request object", C::METHOD)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request<C>, A::Error> {
+                let mut partial = C::Partial::default();
+                let mut method = false;
+                let mut request_id = None;
+                while let Some(key) = map.next_key::<wire::Key<'de>>()? {
+                    match key.as_str() {
+                        "method" => expect_name(&mut method, "method", C::METHOD, &mut map)?,
+                        "requestId" => next_once(&mut request_id, "requestId", &mut map)?,
+                        other => {
+                            if !C::accept_field(&mut partial, other, &mut map)? {
+                                map.next_value::<de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                }
+                if !method {
+                    return Err(de::Error::missing_field("method"));
+                }
+                Ok(Request {
+                    request_id,
+                    command: C::from_partial(partial)?,
+                })
+            }
+        }
+        deserializer.deserialize_map(RequestVisitor(PhantomData))
+    }
+}
+
+/// A response on the wire: `{"method": C::METHOD, "requestId": …, "result": true|false, …}`.
+///
+/// `result` decides the shape: `true` yields the command's payload with every required field
+/// checked; `false` yields a [`Failure`] with the `error` text and whichever of the command's
+/// fields the server still sent (none is required then).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response<C: Command> {
+    /// The echoed `requestId`: absent, empty or the request's value, as the server sends it.
+    pub request_id: Option<String>,
+    /// The payload of a successful response, or the failure.
+    pub result: Result<C::Response, Failure<C>>,
+}
+
+impl<C: Command> Response<C> {
+    /// A successful response carrying `payload`.
+    pub fn success(payload: C::Response) -> Self {
+        Self {
+            request_id: None,
+            result: Ok(payload),
+        }
+    }
+
+    /// A failed response with the server's error text.
+    pub fn failure(error: impl Into<String>) -> Self {
+        Self {
+            request_id: None,
+            result: Err(Failure {
+                error: Some(error.into()),
+                fields: Default::default(),
+                command: PhantomData,
+            }),
+        }
+    }
+
+    /// Sets the echoed `requestId`.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// True for `"result": true`.
+    pub fn is_success(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// The payload, or the failure as an error (so `?` works).
+    pub fn into_result(self) -> Result<C::Response, Failure<C>> {
+        self.result
+    }
+}
+
+/// A failed response (`"result": false`).
+pub struct Failure<C: Command> {
+    /// The server's explanation (`error`). TrueConf documents it as always present on failure;
+    /// `None` only if a server leaves it out.
+    pub error: Option<String>,
+    /// Whichever of the command's response fields came with the failure — usually none
+    /// (`activateLicense` keeps its `status`).
+    pub fields: <C::Response as Fields>::Partial,
+    command: PhantomData<fn() -> C>,
+}
+
+impl<C: Command> Failure<C> {
+    /// A failure with an error text and some of the command's fields.
+    pub fn new(error: Option<String>, fields: <C::Response as Fields>::Partial) -> Self {
+        Self {
+            error,
+            fields,
+            command: PhantomData,
+        }
+    }
+}
+
+impl<C: Command> fmt::Debug for Failure<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("error", &self.error)
+            .field("fields", &self.fields)
+            .finish()
+    }
+}
+
+impl<C: Command> Clone for Failure<C> {
+    fn clone(&self) -> Self {
+        Self::new(self.error.clone(), self.fields.clone())
+    }
+}
+
+impl<C: Command> PartialEq for Failure<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.error == other.error && self.fields == other.fields
+    }
+}
+
+impl<C: Command> fmt::Display for Failure<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error {
+            Some(error) => write!(f, "`{}` failed: {error}", C::METHOD),
+            None => write!(f, "`{}` failed (the server gave no reason)", C::METHOD),
+        }
+    }
+}
+
+impl<C: Command> std::error::Error for Failure<C> {}
+
+impl<C: Command> Serialize for Response<C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("method", C::METHOD)?;
+        wire::serialize_entry_if(&mut map, "requestId", self.request_id.as_ref())?;
+        match &self.result {
+            Ok(payload) => {
+                map.serialize_entry("result", &true)?;
+                payload.write_fields(&mut map)?;
+            }
+            Err(failure) => {
+                map.serialize_entry("result", &false)?;
+                wire::serialize_entry_if(&mut map, "error", failure.error.as_ref())?;
+                failure.fields.write_fields(&mut map)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl<'de, C: Command> Deserialize<'de> for Response<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ResponseVisitor<C>(PhantomData<C>);
+        impl<'de, C: Command> Visitor<'de> for ResponseVisitor<C> {
+            type Value = Response<C>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a `{}` response object", C::METHOD)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Response<C>, A::Error> {
+                // One pass: `result` usually comes last, so the payload is collected in its
+                // all-optional form and checked once `result` is known.
+                let mut partial = <C::Response as Fields>::Partial::default();
+                let mut method = false;
+                let mut request_id = None;
+                let mut result: Option<bool> = None;
+                let mut error: Option<String> = None;
+                while let Some(key) = map.next_key::<wire::Key<'de>>()? {
+                    match key.as_str() {
+                        "method" => expect_name(&mut method, "method", C::METHOD, &mut map)?,
+                        "requestId" => next_once(&mut request_id, "requestId", &mut map)?,
+                        "result" => next_once(&mut result, "result", &mut map)?,
+                        "error" => next_once(&mut error, "error", &mut map)?,
+                        other => {
+                            if !C::Response::accept_field(&mut partial, other, &mut map)? {
+                                map.next_value::<de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                }
+                if !method {
+                    return Err(de::Error::missing_field("method"));
+                }
+                let result = match result {
+                    Some(true) => Ok(C::Response::from_partial(partial)?),
+                    Some(false) => Err(Failure::new(error, partial)),
+                    None => return Err(de::Error::missing_field("result")),
+                };
+                Ok(Response { request_id, result })
+            }
+        }
+        deserializer.deserialize_map(ResponseVisitor(PhantomData))
+    }
+}

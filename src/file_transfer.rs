@@ -1,0 +1,87 @@
+//! Hand-written helpers for the file-transfer types, where the wire forms are awkward.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::types::{FileId, FileIdString, FileTransferTimestamp};
+
+/// The unit a file-transfer timestamp was sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimestampUnit {
+    /// Seconds since the Unix epoch (outgoing requests in the docs' examples).
+    Seconds,
+    /// Milliseconds since the Unix epoch (incoming requests in the docs' examples).
+    Milliseconds,
+}
+
+/// Values at or above this are milliseconds: 10^11 seconds is the year 5138, while 10^11
+/// milliseconds is March 1973, before TrueConf existed. The two ranges never overlap for real
+/// file-transfer times.
+const MILLISECONDS_FROM: u64 = 100_000_000_000;
+
+impl FileTransferTimestamp {
+    /// Which unit the value is in. The docs never say; their examples send milliseconds for
+    /// incoming requests and seconds for outgoing ones, even inside one response, so the
+    /// magnitude decides (see the constant's note: the ranges cannot be confused).
+    pub fn unit(self) -> TimestampUnit {
+        if self.0 >= MILLISECONDS_FROM {
+            TimestampUnit::Milliseconds
+        } else {
+            TimestampUnit::Seconds
+        }
+    }
+
+    /// The time since the Unix epoch, whichever unit the value was sent in.
+    pub fn since_epoch(self) -> Duration {
+        match self.unit() {
+            TimestampUnit::Milliseconds => Duration::from_millis(self.0),
+            TimestampUnit::Seconds => Duration::from_secs(self.0),
+        }
+    }
+
+    /// The point in time, whichever unit the value was sent in. `None` only if the value is past
+    /// what the platform's clock can represent.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use trueconf_api::types::FileTransferTimestamp;
+    /// // Both forms from one getFileTransferHistory response in the docs:
+    /// let incoming = FileTransferTimestamp(1659103698469); // milliseconds
+    /// let outgoing = FileTransferTimestamp(1659251271); // seconds
+    /// assert_eq!(incoming.to_system_time(), UNIX_EPOCH.checked_add(Duration::from_millis(1659103698469)));
+    /// assert_eq!(outgoing.to_system_time(), UNIX_EPOCH.checked_add(Duration::from_secs(1659251271)));
+    /// ```
+    pub fn to_system_time(self) -> Option<SystemTime> {
+        UNIX_EPOCH.checked_add(self.since_epoch())
+    }
+}
+
+impl FileIdString {
+    /// The numeric id every other file-transfer message uses (`sendFile`, history, …).
+    ///
+    /// `getFileList` sends file ids as JSON strings ("1"); this is the way to pass one on:
+    ///
+    /// ```
+    /// use trueconf_api::commands::SendFile;
+    /// use trueconf_api::types::{FileId, FileIdString};
+    /// let listed = FileIdString::from("4");
+    /// let request = SendFile::new(listed.to_file_id()?, "820_1@some.server");
+    /// assert_eq!(request.file_id, FileId(4));
+    /// # Ok::<(), std::num::ParseIntError>(())
+    /// ```
+    pub fn to_file_id(&self) -> Result<FileId, std::num::ParseIntError> {
+        self.0.trim().parse::<u64>().map(FileId)
+    }
+}
+
+impl TryFrom<&FileIdString> for FileId {
+    type Error = std::num::ParseIntError;
+    fn try_from(value: &FileIdString) -> Result<Self, Self::Error> {
+        value.to_file_id()
+    }
+}
+
+impl From<FileId> for FileIdString {
+    fn from(value: FileId) -> Self {
+        FileIdString(value.0.to_string())
+    }
+}

@@ -1,0 +1,59 @@
+//! Typed bindings for the TrueConf Room / TrueConf VideoSDK WebSocket JSON API.
+//!
+//! Every command and notification is generated at build time from the JSON definitions in
+//! `schema/`, with optional fields exactly as the TrueConf docs state them:
+//!
+//! - [`commands`]: one struct per request (its parameters) and per successful response payload;
+//! - [`notifications`]: one struct per notification;
+//! - [`types`]: shared records, open enums and newtypes;
+//! - [`Request`] / [`Response`]: the envelopes, tied together by the [`Command`] trait;
+//! - [`ServerMessage`] / [`ClientMessage`]: decode any message, typed, by its name.
+//!
+//! ```
+//! use trueconf_api::commands::{GetFileTransferHistory, GetFileTransferHistoryResponse};
+//! use trueconf_api::{AnyResponse, Command, ServerMessage};
+//!
+//! // A request with a requestId, ready for the WebSocket.
+//! let request = GetFileTransferHistory::new().into_request().with_request_id("1");
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"method":"getFileTransferHistory","requestId":"1"}"#
+//! );
+//!
+//! // Any server message, typed by its name.
+//! let reply = r#"{"method": "getFileTransferHistory", "requestId": "1", "result": false,
+//!                 "error": "not authorized"}"#;
+//! match ServerMessage::from_str(reply)? {
+//!     ServerMessage::Response(AnyResponse::GetFileTransferHistory(response)) => {
+//!         match response.result {
+//!             Ok(history) => println!("{} files", history.files_requests.len()),
+//!             Err(failure) => assert_eq!(failure.error.as_deref(), Some("not authorized")),
+//!         }
+//!     }
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod dispatch;
+mod envelope;
+mod error;
+mod file_transfer;
+mod meta;
+pub mod route;
+#[cfg(feature = "schemars")]
+pub mod schema_support;
+#[doc(hidden)]
+pub mod wire;
+
+pub use dispatch::{ServerMessage, UnknownMessage};
+pub use envelope::{
+    Command, Failure, MaybeJsonSchema, MessageVisitor, Notification, Request, Response,
+};
+pub use error::{DecodeError, DecodeErrorKind};
+pub use file_transfer::TimestampUnit;
+pub use meta::{Direction, MessageInfo, MessageKind, Source, TypeInfo};
+
+include!(concat!(env!("OUT_DIR"), "/trueconf_api.rs"));

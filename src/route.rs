@@ -1,0 +1,268 @@
+//! Finding a message's name without decoding it: `method`, and `event` for notifications.
+//!
+//! Every documented message starts with `"method"` (and notifications follow it with
+//! `"event"`), so [`peek`] reads just those first bytes. Anything else — other key order,
+//! escapes in the name — falls back to [`scan`], one pass over the top-level keys that skips
+//! every value without building it. Either way the typed decode then runs once over the input:
+//! no `serde_json::Value` is ever built.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::error::DecodeError;
+
+/// What routing needs from the top level of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// The `method` value.
+    pub method: Cow<'a, str>,
+    /// The `event` value, when there is one.
+    pub event: Option<Cow<'a, str>>,
+    /// Whether a `result` key is present (responses have one, requests do not).
+    pub has_result: bool,
+}
+
+/// Reads `{"method": "…"` and, when that is `"event"`, `, "event": "…"` from the front of
+/// `json`. `None` when the message does not start that way (then use [`scan`]).
+pub fn peek(json: &[u8]) -> Option<(&str, Option<&str>)> {
+    let mut cursor = Cursor { bytes: json, at: 0 };
+    cursor.skip_whitespace();
+    cursor.expect(b'{')?;
+    cursor.skip_whitespace();
+    if cursor.plain_string()? != "method" {
+        return None;
+    }
+    let method = cursor.value_string()?;
+    if method != "event" {
+        return Some((method, None));
+    }
+    cursor.skip_whitespace();
+    cursor.expect(b',')?;
+    cursor.skip_whitespace();
+    if cursor.plain_string()? != "event" {
+        return None;
+    }
+    let event = cursor.value_string()?;
+    Some((method, Some(event)))
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
+    }
+
+    /// A string without escapes or control characters; `None` for anything else.
+    fn plain_string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        loop {
+            match *self.bytes.get(self.at)? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+        let text = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
+        self.at += 1;
+        Some(text)
+    }
+
+    /// `: "value"` after a key.
+    fn value_string(&mut self) -> Option<&'a str> {
+        self.skip_whitespace();
+        self.expect(b':')?;
+        self.skip_whitespace();
+        self.plain_string()
+    }
+}
+
+/// One pass over the top-level object: finds `method`, `event` and whether `result` is there,
+/// skipping every value. Errors when the input is not a JSON object, when `method` is missing
+/// or not a string, or when a name key appears twice.
+pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let scanned = ScannedEnvelope::deserialize(&mut deserializer)
+        .and_then(|scanned| deserializer.end().map(|()| scanned));
+    let scanned = scanned.map_err(|error| DecodeError::from_json(&error, String::new()))?;
+    let method = scanned
+        .method
+        .ok_or_else(|| DecodeError::data("method", "missing field `method`"))?;
+    Ok(Envelope {
+        method,
+        event: scanned.event,
+        has_result: scanned.has_result,
+    })
+}
+
+/// The name of a server→client message: `(method, event)`, with `event` required when
+/// `method` is `"event"`.
+pub fn server_route(json: &[u8]) -> Result<(Cow<'_, str>, Option<Cow<'_, str>>), DecodeError> {
+    if let Some((method, event)) = peek(json) {
+        return Ok((Cow::Borrowed(method), event.map(Cow::Borrowed)));
+    }
+    let envelope = scan(json)?;
+    if envelope.method == "event" && envelope.event.is_none() {
+        return Err(DecodeError::data("event", "missing field `event`"));
+    }
+    let event = if envelope.method == "event" {
+        envelope.event
+    } else {
+        None
+    };
+    Ok((envelope.method, event))
+}
+
+/// The `method` of a client→server message.
+pub fn request_method(json: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+    if let Some((method, _)) = peek(json) {
+        return Ok(Cow::Borrowed(method));
+    }
+    scan(json).map(|envelope| envelope.method)
+}
+
+struct ScannedEnvelope<'a> {
+    method: Option<Cow<'a, str>>,
+    event: Option<Cow<'a, str>>,
+    has_result: bool,
+}
+
+/// A string value, borrowed when it has no escapes.
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(value.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScannedEnvelope<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor;
+        impl<'de> Visitor<'de> for EnvelopeVisitor {
+            type Value = ScannedEnvelope<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object (a TrueConf API message)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut envelope = ScannedEnvelope {
+                    method: None,
+                    event: None,
+                    has_result: false,
+                };
+                while let Some(key) = map.next_key::<Name<'de>>()? {
+                    match key.0.as_ref() {
+                        "method" => {
+                            if envelope.method.is_some() {
+                                return Err(de::Error::duplicate_field("method"));
+                            }
+                            envelope.method = Some(map.next_value::<Name<'de>>()?.0);
+                        }
+                        "event" => {
+                            if envelope.event.is_some() {
+                                return Err(de::Error::duplicate_field("event"));
+                            }
+                            envelope.event = Some(map.next_value::<Name<'de>>()?.0);
+                        }
+                        "result" => {
+                            envelope.has_result = true;
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(envelope)
+            }
+        }
+        deserializer.deserialize_map(EnvelopeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peek_reads_the_documented_prefixes() {
+        assert_eq!(
+            peek(br#"{"method": "getFileList", "requestId": "1"}"#),
+            Some(("getFileList", None))
+        );
+        assert_eq!(
+            peek(b"{\n \"method\" : \"event\",\n \"event\": \"receivedFileRequest\"}"),
+            Some(("event", Some("receivedFileRequest")))
+        );
+    }
+
+    #[test]
+    fn peek_gives_up_on_anything_else() {
+        assert_eq!(
+            peek(br#"{"requestId": "1", "method": "getFileList"}"#),
+            None
+        );
+        assert_eq!(peek(br#"{"method": "get\u0046ileList"}"#), None);
+        assert_eq!(
+            peek(br#"{"method": "event", "fileName": "a", "event": "x"}"#),
+            None
+        );
+        assert_eq!(peek(b"[1]"), None);
+        assert_eq!(peek(b""), None);
+    }
+
+    #[test]
+    fn scan_finds_names_in_any_order() {
+        let envelope = scan(
+            br#"{"fileName": {"method": "no"}, "event": "receivedFileRequest", "method": "event"}"#,
+        )
+        .expect("valid message");
+        assert_eq!(envelope.method, "event");
+        assert_eq!(envelope.event.as_deref(), Some("receivedFileRequest"));
+        assert!(!envelope.has_result);
+        let escaped =
+            scan(br#"{"result": true, "method": "get\u0046ileList"}"#).expect("valid message");
+        assert_eq!(escaped.method, "getFileList");
+        assert!(escaped.has_result);
+    }
+
+    #[test]
+    fn scan_rejects_what_cannot_be_routed() {
+        assert_eq!(scan(br#"{"requestId": "1"}"#).unwrap_err().path(), "method");
+        assert!(scan(br#"{"method": 5}"#)
+            .unwrap_err()
+            .message()
+            .contains("invalid type"));
+        assert!(scan(br#"{"method": "a", "method": "b"}"#)
+            .unwrap_err()
+            .message()
+            .contains("duplicate field"));
+        assert!(scan(b"[]").is_err());
+        assert!(scan(br#"{"method": "a"} x"#).is_err());
+    }
+}

@@ -1,0 +1,314 @@
+//! JSON Schema for the generated types, assembled from the same facts their serde code uses.
+//!
+//! Field-level schemas come from the generated [`Fields::field_schemas`]; this module adds the
+//! envelopes (`method`, `requestId`, `result`, `error`, `event`) and the metadata (`title`,
+//! `description`, `x-` keys) once for every message. Objects never forbid extra keys, because
+//! the decoder accepts them.
+
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+
+use crate::envelope::{Command, Notification, Request, Response};
+use crate::meta::{MessageInfo, Source, TypeInfo};
+use crate::wire::Fields;
+
+/// The schemas of one struct's fields and which of them are required.
+#[derive(Debug, Clone, Default)]
+pub struct FieldSchemas {
+    /// Property schemas by wire key, in definition order.
+    pub properties: Map<String, Value>,
+    /// Wire keys that must be present.
+    pub required: Vec<&'static str>,
+}
+
+impl FieldSchemas {
+    /// Adds one field.
+    pub fn add(&mut self, key: &'static str, schema: Schema, description: &str, required: bool) {
+        let mut value = schema.to_value();
+        if let Value::Object(object) = &mut value {
+            object.insert(
+                "description".to_string(),
+                Value::String(description.to_string()),
+            );
+        } else if value == Value::Bool(true) {
+            value = json!({ "description": description });
+        }
+        self.properties.insert(key.to_string(), value);
+        if required {
+            self.required.push(key);
+        }
+    }
+}
+
+fn source_word(source: Source) -> &'static str {
+    match source {
+        Source::Documented => "documented",
+        Source::Inferred => "inferred",
+    }
+}
+
+/// `title`, `description` and `x-` metadata of a message schema.
+fn message_metadata(
+    object: &mut Map<String, Value>,
+    title: &str,
+    info: &MessageInfo,
+    direction: &str,
+) {
+    object.insert("title".into(), json!(title));
+    let mut description = info.summary.to_string();
+    if let Some(more) = info.description {
+        description.push_str("\n\n");
+        description.push_str(more);
+    }
+    object.insert("description".into(), json!(description));
+    object.insert("x-wire-name".into(), json!(info.wire_name));
+    object.insert("x-direction".into(), json!(direction));
+    if let Some(since) = info.since {
+        object.insert("x-since".into(), json!(since));
+    }
+    object.insert("x-api-versions".into(), json!(info.api));
+    object.insert("x-source".into(), json!(source_word(info.source)));
+    object.insert("x-doc-urls".into(), json!(info.doc_urls));
+    object.insert("x-definition".into(), json!(info.definition_file));
+}
+
+fn type_metadata(object: &mut Map<String, Value>, info: &TypeInfo) {
+    object.insert("title".into(), json!(info.name));
+    let mut description = info.summary.to_string();
+    if let Some(more) = info.description {
+        description.push_str("\n\n");
+        description.push_str(more);
+    }
+    object.insert("description".into(), json!(description));
+    object.insert("x-source".into(), json!(source_word(info.source)));
+    object.insert("x-doc-urls".into(), json!(info.doc_urls));
+    object.insert("x-definition".into(), json!(info.definition_file));
+}
+
+/// An object schema from envelope properties followed by field schemas.
+fn object_schema(
+    envelope: Vec<(&str, Value)>,
+    envelope_required: &[&str],
+    fields: &FieldSchemas,
+    fields_required: bool,
+) -> Map<String, Value> {
+    let mut properties = Map::new();
+    for (key, schema) in envelope {
+        properties.insert(key.to_string(), schema);
+    }
+    for (key, schema) in &fields.properties {
+        properties.insert(key.clone(), schema.clone());
+    }
+    let mut required: Vec<&str> = envelope_required.to_vec();
+    if fields_required {
+        required.extend(fields.required.iter().copied());
+    }
+    let mut object = Map::new();
+    object.insert("type".into(), json!("object"));
+    object.insert("properties".into(), Value::Object(properties));
+    object.insert("required".into(), json!(required));
+    object
+}
+
+fn request_id_schema(direction: &str) -> Value {
+    json!({
+        "type": "string",
+        "description": format!("Matches a response to its request. Optional; {direction}")
+    })
+}
+
+/// The schema of a record type.
+pub fn record_schema<T: Fields>(generator: &mut SchemaGenerator, info: &TypeInfo) -> Schema {
+    let fields = T::field_schemas(generator);
+    let mut object = object_schema(Vec::new(), &[], &fields, true);
+    type_metadata(&mut object, info);
+    Schema::from(object)
+}
+
+/// The schema of a whole notification message.
+pub fn notification_schema<N: Notification>(generator: &mut SchemaGenerator) -> Schema {
+    let fields = N::field_schemas(generator);
+    let mut object = object_schema(
+        vec![
+            (
+                "method",
+                json!({ "const": "event", "description": "Always \"event\" for a notification." }),
+            ),
+            (
+                "event",
+                json!({ "const": N::EVENT, "description": "The notification's name." }),
+            ),
+        ],
+        &["method", "event"],
+        &fields,
+        true,
+    );
+    message_metadata(&mut object, N::INFO.rust_name, N::INFO, "server-to-client");
+    Schema::from(object)
+}
+
+/// An open integer enum: the listed values with their names, and any other 64-bit integer.
+pub fn integer_enum_schema(info: &TypeInfo, values: &[(i64, &str, &str)]) -> Schema {
+    let mut choices: Vec<Value> = values
+        .iter()
+        .map(|(value, name, doc)| json!({ "const": value, "title": name, "description": doc }))
+        .collect();
+    choices.push(json!({
+        "title": "Unknown",
+        "description": "A value these definitions do not list; clients must accept it.",
+        "type": "integer",
+        "minimum": i64::MIN,
+        "maximum": i64::MAX
+    }));
+    let mut object = Map::new();
+    object.insert("type".into(), json!("integer"));
+    object.insert("anyOf".into(), Value::Array(choices));
+    object.insert(
+        "x-enum-values".into(),
+        json!(values.iter().map(|(value, _, _)| value).collect::<Vec<_>>()),
+    );
+    object.insert(
+        "x-enum-names".into(),
+        json!(values.iter().map(|(_, name, _)| name).collect::<Vec<_>>()),
+    );
+    type_metadata(&mut object, info);
+    Schema::from(object)
+}
+
+/// An open string enum: the listed values with their names, and any other string.
+pub fn string_enum_schema(info: &TypeInfo, values: &[(&str, &str, &str)]) -> Schema {
+    let mut choices: Vec<Value> = values
+        .iter()
+        .map(|(value, name, doc)| json!({ "const": value, "title": name, "description": doc }))
+        .collect();
+    choices.push(json!({
+        "title": "Unknown",
+        "description": "A value these definitions do not list; clients must accept it.",
+        "type": "string"
+    }));
+    let mut object = Map::new();
+    object.insert("type".into(), json!("string"));
+    object.insert("anyOf".into(), Value::Array(choices));
+    object.insert(
+        "x-enum-values".into(),
+        json!(values.iter().map(|(value, _, _)| value).collect::<Vec<_>>()),
+    );
+    object.insert(
+        "x-enum-names".into(),
+        json!(values.iter().map(|(_, name, _)| name).collect::<Vec<_>>()),
+    );
+    type_metadata(&mut object, info);
+    Schema::from(object)
+}
+
+/// A newtype: the wrapped scalar's schema with the type's own title and description.
+pub fn newtype_schema(info: &TypeInfo, inner: Schema) -> Schema {
+    let mut object = match inner.to_value() {
+        Value::Object(object) => object,
+        _ => Map::new(),
+    };
+    type_metadata(&mut object, info);
+    Schema::from(object)
+}
+
+impl<C: Command> JsonSchema for Request<C> {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Request", C::INFO.rust_name))
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        Cow::Owned(format!("trueconf_api::Request<{}>", C::INFO.rust_name))
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let fields = C::field_schemas(generator);
+        let mut object = object_schema(
+            vec![
+                (
+                    "method",
+                    json!({ "const": C::METHOD, "description": "The command's name." }),
+                ),
+                ("requestId", request_id_schema("the response echoes it.")),
+            ],
+            &["method"],
+            &fields,
+            true,
+        );
+        message_metadata(
+            &mut object,
+            &Self::schema_name(),
+            C::INFO,
+            "client-to-server",
+        );
+        Schema::from(object)
+    }
+}
+
+impl<C: Command> JsonSchema for Response<C> {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Response", C::INFO.rust_name))
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        Cow::Owned(format!("trueconf_api::Response<{}>", C::INFO.rust_name))
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let fields = C::Response::field_schemas(generator);
+        let method = json!({ "const": C::METHOD, "description": "The command this answers." });
+        let request_id = request_id_schema("absent, empty, or the request's value.");
+        let mut success = object_schema(
+            vec![
+                ("method", method.clone()),
+                ("requestId", request_id.clone()),
+                (
+                    "result",
+                    json!({ "const": true, "description": "The command succeeded (or was accepted)." }),
+                ),
+            ],
+            &["method", "result"],
+            &fields,
+            true,
+        );
+        success.insert(
+            "title".into(),
+            json!(format!("{}Success", Self::schema_name())),
+        );
+        let mut failure = object_schema(
+            vec![
+                ("method", method),
+                ("requestId", request_id),
+                (
+                    "result",
+                    json!({ "const": false, "description": "The command failed." }),
+                ),
+                (
+                    "error",
+                    json!({ "type": "string", "description": "Why the command failed." }),
+                ),
+            ],
+            &["method", "result"],
+            &fields,
+            false,
+        );
+        failure.insert(
+            "title".into(),
+            json!(format!("{}Failure", Self::schema_name())),
+        );
+        let mut object = Map::new();
+        object.insert(
+            "oneOf".into(),
+            json!([Value::Object(success), Value::Object(failure)]),
+        );
+        message_metadata(
+            &mut object,
+            &Self::schema_name(),
+            C::INFO,
+            "server-to-client",
+        );
+        let _ = json_schema!(true);
+        Schema::from(object)
+    }
+}

@@ -1,0 +1,258 @@
+//! How generated types meet serde: the generic halves of every (de)serializer.
+//!
+//! The generator emits, per struct, only the facts: which wire keys it has, how to collect them
+//! ([`Fields::accept_field`]), how to check the required ones ([`Fields::from_partial`]) and how
+//! to write them ([`Fields::write_fields`]). Everything generic — the map visitors, the
+//! envelope keys, duplicate and missing keys — lives here once.
+//!
+//! Decoding rules, the same for every type:
+//! - unknown keys are skipped (a newer server must not break an older client); `check` reports them;
+//! - a key that appears twice is an error (`duplicate field`), never a silent "last wins";
+//! - a required key that is missing is an error naming it; an optional one becomes `None`;
+//! - JSON `null` is accepted only for fields defined as nullable.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::envelope::Notification;
+
+/// The wire keys of one struct: implemented by generated code for every record, request,
+/// response payload and notification.
+pub trait Fields: Sized {
+    /// The all-optional form that collects keys while decoding.
+    type Partial: PartialFields;
+
+    /// Rust name of the type, for error messages ("expected a FileListEntry object").
+    const TYPE_NAME: &'static str;
+
+    /// Takes the value of `key` from `map` into `partial`; returns `false` (consuming nothing)
+    /// when the key is not one of this type's fields.
+    fn accept_field<'de, A: MapAccess<'de>>(
+        partial: &mut Self::Partial,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+
+    /// Checks that every required field arrived and builds the value.
+    fn from_partial<E: de::Error>(partial: Self::Partial) -> Result<Self, E>;
+
+    /// Writes the fields (absent optional ones are left out).
+    fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+
+    /// JSON Schema of each field, and which are required.
+    #[cfg(feature = "schemars")]
+    fn field_schemas(
+        generator: &mut schemars::SchemaGenerator,
+    ) -> crate::schema_support::FieldSchemas;
+}
+
+/// The all-optional form of a [`Fields`] type.
+pub trait PartialFields: Default + fmt::Debug + Clone + PartialEq {
+    /// Writes the fields that are present.
+    fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// An object key, borrowed from the input when it has no escapes (no allocation per key).
+pub(crate) struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(value.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(value)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads the next value into an empty slot; a second value for the same key is an error.
+pub fn next_once<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// The value of a required field, or the `missing field` error naming it.
+pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| de::Error::missing_field(name))
+}
+
+/// Collects a map's keys into `partial`, skipping the ones `T` does not know. `envelope` gets
+/// first look at every key (for `method`, `requestId` …) and returns `true` when it took it.
+fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
+    map: &mut A,
+    partial: &mut T::Partial,
+    mut envelope: impl FnMut(&str, &mut A) -> Result<bool, A::Error>,
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        let key = key.as_str();
+        if envelope(key, map)? {
+            continue;
+        }
+        if !T::accept_field(partial, key, map)? {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(())
+}
+
+/// Deserializes a record (a plain JSON object of `T`'s fields).
+pub fn deserialize_record<'de, T: Fields, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct RecordVisitor<T>(PhantomData<T>);
+    impl<'de, T: Fields> Visitor<'de> for RecordVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a {} object", T::TYPE_NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut partial = T::Partial::default();
+            collect_fields::<T, A>(&mut map, &mut partial, |_, _| Ok(false))?;
+            T::from_partial(partial)
+        }
+    }
+    deserializer.deserialize_map(RecordVisitor(PhantomData))
+}
+
+/// Serializes a record as a JSON object of its fields.
+pub fn serialize_record<T: Fields, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    value.write_fields(&mut map)?;
+    map.end()
+}
+
+/// Reads an envelope key whose value must be exactly `expected` (`method`, `event`).
+pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
+    seen: &mut bool,
+    key: &'static str,
+    expected: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if *seen {
+        return Err(de::Error::duplicate_field(key));
+    }
+    *seen = true;
+    let found: Key<'de> = map.next_value()?;
+    if found.as_str() != expected {
+        return Err(de::Error::invalid_value(
+            de::Unexpected::Str(found.as_str()),
+            &NamedValue(key, expected),
+        ));
+    }
+    Ok(())
+}
+
+/// "`method` \"sendFile\"": the expectation in an envelope mismatch error.
+struct NamedValue(&'static str, &'static str);
+
+impl de::Expected for NamedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` \"{}\"", self.0, self.1)
+    }
+}
+
+/// Deserializes a whole notification message: `method` must be `"event"`, `event` the
+/// notification's name; everything else is a field.
+pub fn deserialize_notification<'de, N: Notification, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<N, D::Error> {
+    struct NotificationVisitor<N>(PhantomData<N>);
+    impl<'de, N: Notification> Visitor<'de> for NotificationVisitor<N> {
+        type Value = N;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a `{}` notification object", N::EVENT)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<N, A::Error> {
+            let mut partial = N::Partial::default();
+            let (mut method, mut event) = (false, false);
+            collect_fields::<N, A>(&mut map, &mut partial, |key, map| match key {
+                "method" => expect_name(&mut method, "method", "event", map).map(|()| true),
+                "event" => expect_name(&mut event, "event", N::EVENT, map).map(|()| true),
+                _ => Ok(false),
+            })?;
+            if !method {
+                return Err(de::Error::missing_field("method"));
+            }
+            if !event {
+                return Err(de::Error::missing_field("event"));
+            }
+            N::from_partial(partial)
+        }
+    }
+    deserializer.deserialize_map(NotificationVisitor(PhantomData))
+}
+
+/// Serializes a whole notification message: `method`, `event`, then the fields.
+pub fn serialize_notification<N: Notification, S: Serializer>(
+    value: &N,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("method", "event")?;
+    map.serialize_entry("event", N::EVENT)?;
+    value.write_fields(&mut map)?;
+    map.end()
+}
+
+/// Deserializes a string through `convert` without allocating for values it recognises
+/// (open string enums).
+pub fn deserialize_str_with<'de, T, D: Deserializer<'de>>(
+    deserializer: D,
+    convert: fn(&str) -> T,
+) -> Result<T, D::Error> {
+    struct StrVisitor<T>(fn(&str) -> T);
+    impl<T> Visitor<'_> for StrVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            Ok((self.0)(value))
+        }
+    }
+    deserializer.deserialize_str(StrVisitor(convert))
+}
+
+/// Serializes a [`Serialize`] value's entries into an outer map (used by the envelopes).
+pub(crate) fn serialize_entry_if<M: SerializeMap, V: Serialize + ?Sized>(
+    map: &mut M,
+    key: &'static str,
+    value: Option<&V>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(value) => map.serialize_entry(key, value),
+        None => Ok(()),
+    }
+}
