@@ -203,10 +203,7 @@ impl Emitter<'_> {
     fn field_doc(&self, field: &Field) -> String {
         let mut text = field.doc.trim().to_string();
         if let Some(absent) = &field.absent_when {
-            text.push_str(&format!(
-                "\n\nAbsent when {}",
-                lowercase_first(absent.trim())
-            ));
+            text.push_str(&format!("\n\n{}", absent.trim()));
         }
         if field.nullable {
             text.push_str("\n\nMay be JSON `null` (`None` inside).");
@@ -225,7 +222,7 @@ impl Emitter<'_> {
     fn field_description(field: &Field) -> String {
         let mut text = field.doc.trim().to_string();
         if let Some(absent) = &field.absent_when {
-            text.push_str(&format!(" Absent when {}", lowercase_first(absent.trim())));
+            text.push_str(&format!(" {}", absent.trim()));
         }
         text
     }
@@ -1303,13 +1300,5 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::I64 => quote! { i64 },
         Scalar::F64 => quote! { f64 },
         Scalar::Json => quote! { ::serde_json::Value },
-    }
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
-        None => String::new(),
     }
 }

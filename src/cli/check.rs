@@ -1,0 +1,240 @@
+//! `check`: decode captured traffic (JSON Lines) against the definitions, line by line, in
+//! bounded memory. A bad line is reported and the next one is checked.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+
+use serde_json::Value;
+use trueconf_api::route;
+use trueconf_api::{
+    AnyNotification, AnyResponse, ClientMessage, DecodeError, DecodeErrorKind, Direction,
+};
+
+use super::EXIT_USAGE;
+
+#[derive(Default)]
+struct Tally {
+    messages: usize,
+    ok: usize,
+    with_unknown_fields: usize,
+    unknown: usize,
+    errors: usize,
+    io_errors: usize,
+}
+
+/// Checks every file (stdin for `-` or when none is given); returns the exit code.
+pub fn run(files: &[String]) -> u8 {
+    let stdin_only = [String::from("-")];
+    let files = if files.is_empty() {
+        &stdin_only[..]
+    } else {
+        files
+    };
+    let mut tally = Tally::default();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for file in files {
+        let result = if file == "-" {
+            check_reader(io::stdin().lock(), "<stdin>", &mut out, &mut tally)
+        } else {
+            match File::open(file) {
+                Ok(handle) => check_reader(BufReader::new(handle), file, &mut out, &mut tally),
+                Err(error) => Err(error),
+            }
+        };
+        if let Err(error) = result {
+            let _ = out.flush();
+            eprintln!("{file}: cannot read: {error}");
+            tally.io_errors += 1;
+        }
+    }
+    let _ = out.flush();
+    eprintln!(
+        "checked {} messages: {} ok ({} with unknown fields), {} unknown, {} errors{}",
+        tally.messages,
+        tally.ok,
+        tally.with_unknown_fields,
+        tally.unknown,
+        tally.errors,
+        if tally.io_errors > 0 {
+            format!(", {} unreadable inputs", tally.io_errors)
+        } else {
+            String::new()
+        }
+    );
+    if tally.io_errors > 0 {
+        EXIT_USAGE
+    } else if tally.unknown > 0 || tally.errors > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn check_reader(
+    mut reader: impl BufRead,
+    label: &str,
+    out: &mut impl Write,
+    tally: &mut Tally,
+) -> io::Result<()> {
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let trimmed = trim_line(&line);
+        if trimmed.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        tally.messages += 1;
+        let verdict = check_message(trimmed);
+        match &verdict {
+            Verdict::Ok { unknown_fields, .. } => {
+                tally.ok += 1;
+                if !unknown_fields.is_empty() {
+                    tally.with_unknown_fields += 1;
+                }
+            }
+            Verdict::Unknown { .. } => tally.unknown += 1,
+            Verdict::Error(_) => tally.errors += 1,
+        }
+        writeln!(out, "{label}:{number}: {verdict}")?;
+    }
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// What `check` says about one message.
+enum Verdict {
+    Ok {
+        direction: Direction,
+        name: String,
+        unknown_fields: BTreeSet<String>,
+    },
+    Unknown {
+        direction: Direction,
+        name: String,
+    },
+    Error(String),
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Ok {
+                direction,
+                name,
+                unknown_fields,
+            } => {
+                write!(f, "ok {direction} {name}")?;
+                if !unknown_fields.is_empty() {
+                    let list: Vec<&str> = unknown_fields.iter().map(String::as_str).collect();
+                    write!(f, " (unknown fields: {})", list.join(", "))?;
+                }
+                Ok(())
+            }
+            Verdict::Unknown { direction, name } => write!(f, "unknown {direction} {name}"),
+            Verdict::Error(message) => write!(f, "error {message}"),
+        }
+    }
+}
+
+fn describe(error: &DecodeError) -> String {
+    match error.kind() {
+        DecodeErrorKind::Syntax | DecodeErrorKind::Eof => format!("invalid JSON: {error}"),
+        _ => error.to_string(),
+    }
+}
+
+/// Routes one message by the rule of the design (`"method": "event"` → notification; else a
+/// `result` key → response; else request), decodes it, and lists keys the types do not know.
+fn check_message(json: &[u8]) -> Verdict {
+    let envelope = match route::scan(json) {
+        Ok(envelope) => envelope,
+        Err(error) => return Verdict::Error(describe(&error)),
+    };
+    let (direction, name) = if envelope.method == "event" {
+        match &envelope.event {
+            Some(event) => (Direction::Notification, event.to_string()),
+            None => return Verdict::Error("notification: missing field `event`".to_string()),
+        }
+    } else if envelope.has_result {
+        (Direction::Response, envelope.method.to_string())
+    } else {
+        (Direction::Request, envelope.method.to_string())
+    };
+    let reencoded = match direction {
+        Direction::Notification => {
+            AnyNotification::decode_named(&name, json).map(|message| match message {
+                AnyNotification::Unknown(_) => None,
+                typed => Some(serde_json::to_value(typed)),
+            })
+        }
+        Direction::Response => {
+            AnyResponse::decode_named(&name, json).map(|message| match message {
+                AnyResponse::Unknown(_) => None,
+                typed => Some(serde_json::to_value(typed)),
+            })
+        }
+        Direction::Request => {
+            ClientMessage::decode_named(&name, json).map(|message| match message {
+                ClientMessage::Unknown(_) => None,
+                typed => Some(serde_json::to_value(typed)),
+            })
+        }
+    };
+    match reencoded {
+        Err(error) => Verdict::Error(describe(&error)),
+        Ok(None) => Verdict::Unknown { direction, name },
+        Ok(Some(Err(error))) => {
+            Verdict::Error(format!("{direction} {name}: cannot re-encode: {error}"))
+        }
+        Ok(Some(Ok(known))) => {
+            let mut unknown_fields = BTreeSet::new();
+            if let Ok(original) = serde_json::from_slice::<Value>(json) {
+                collect_unknown(&original, &known, "", &mut unknown_fields);
+            }
+            Verdict::Ok {
+                direction,
+                name,
+                unknown_fields,
+            }
+        }
+    }
+}
+
+/// Keys of `original` that the typed re-encoding `known` does not have, as paths (`a`, `b.c`,
+/// `list[].d`); array elements share one path so a long list reports a new key once.
+fn collect_unknown(original: &Value, known: &Value, path: &str, out: &mut BTreeSet<String>) {
+    match (original, known) {
+        (Value::Object(original), Value::Object(known)) => {
+            for (key, value) in original {
+                let here = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match known.get(key) {
+                    Some(known_value) => collect_unknown(value, known_value, &here, out),
+                    None => {
+                        out.insert(here);
+                    }
+                }
+            }
+        }
+        (Value::Array(original), Value::Array(known)) => {
+            let here = format!("{path}[]");
+            for (value, known_value) in original.iter().zip(known) {
+                collect_unknown(value, known_value, &here, out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,77 @@
+//! Argument parsing and the subcommands. Exit codes: 0 success, 1 a checked message was
+//! unknown or invalid, 2 usage or I/O error.
+
+mod check;
+mod schema;
+
+use std::path::PathBuf;
+
+/// Exit code for usage and I/O errors.
+pub const EXIT_USAGE: u8 = 2;
+
+const HELP: &str = "\
+trueconf-api — typed TrueConf Room / VideoSDK WebSocket API definitions
+
+USAGE:
+    trueconf-api schema [--out DIR]
+        Export JSON Schema (draft 2020-12): DIR/requests/<method>.json,
+        DIR/responses/<method>.json, DIR/notifications/<event>.json and the bundle
+        DIR/trueconf-api.json with every type under $defs. Default DIR: jsonschema/
+
+    trueconf-api check [FILE ...]
+        Decode JSON Lines captures (one message per line; `-` or no FILE reads stdin).
+        Prints `FILE:LINE: ok KIND NAME`, `… unknown KIND NAME` or `… error MESSAGE` per
+        message and a summary on stderr. Exit 0 when every message is ok, 1 when any is
+        unknown or an error, 2 on usage or I/O errors.
+
+    trueconf-api help
+";
+
+/// Runs the command line; returns the exit code.
+pub fn run(args: &[String]) -> u8 {
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{HELP}");
+        return EXIT_USAGE;
+    };
+    match command.as_str() {
+        "schema" => match parse_schema_args(rest) {
+            Ok(out) => schema::run(&out),
+            Err(message) => usage_error(&message),
+        },
+        "check" => check::run(rest),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            0
+        }
+        other => usage_error(&format!("unknown subcommand `{other}`")),
+    }
+}
+
+fn usage_error(message: &str) -> u8 {
+    eprintln!("error: {message}\n");
+    eprint!("{HELP}");
+    EXIT_USAGE
+}
+
+fn parse_schema_args(args: &[String]) -> Result<PathBuf, String> {
+    let mut out = PathBuf::from("jsonschema");
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--out" | "-o" => {
+                out = iter
+                    .next()
+                    .map(PathBuf::from)
+                    .ok_or_else(|| "--out needs a folder".to_string())?;
+            }
+            other => {
+                if let Some(value) = other.strip_prefix("--out=") {
+                    out = PathBuf::from(value);
+                } else {
+                    return Err(format!("unexpected argument `{other}` for `schema`"));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
