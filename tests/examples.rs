@@ -1,0 +1,180 @@
+//! Every example in the definitions is a fixture: it decodes to its typed message, re-encodes
+//! to the same JSON (key order aside), and its decoded form and re-encoding are snapshots.
+
+mod common;
+
+use trueconf_api::{ClientMessage, ServerMessage};
+use trueconf_api_codegen::model::ExampleRole;
+
+#[test]
+fn every_example_decodes_and_re_encodes_to_the_same_json() {
+    let model = common::model();
+    let cases = common::examples(&model);
+    assert!(!cases.is_empty());
+    for case in &cases {
+        let reencoded = common::decode(case.role, &case.name, &case.json)
+            .unwrap_or_else(|error| panic!("{}: {error}", case.label));
+        assert_eq!(
+            reencoded, case.json,
+            "{}: re-encoding differs from the example",
+            case.label
+        );
+    }
+}
+
+#[test]
+fn every_example_has_a_reviewed_snapshot() {
+    let model = common::model();
+    for case in common::examples(&model) {
+        let text = serde_json::to_vec(&case.json).expect("encodes");
+        let decoded = match case.role {
+            ExampleRole::Request => {
+                format!("{:#?}", ClientMessage::from_slice(&text).expect("decodes"))
+            }
+            _ => format!("{:#?}", ServerMessage::from_slice(&text).expect("decodes")),
+        };
+        let reencoded = common::decode(case.role, &case.name, &case.json).expect("decodes");
+        let source = if case.documented {
+            "documented"
+        } else {
+            "synthetic"
+        };
+        let snapshot = format!(
+            "{source} example\n\n--- decoded ---\n{decoded}\n\n--- re-encoded ---\n{}\n",
+            serde_json::to_string_pretty(&reencoded).expect("encodes")
+        );
+        insta::assert_snapshot!(case.label.clone(), snapshot);
+    }
+}
+
+/// The seed page's response holds one incoming record (milliseconds) and one outgoing record
+/// (seconds); both must decode, and both times must come out right.
+#[test]
+fn the_seed_page_history_decodes_with_both_timestamp_units() {
+    use std::time::{Duration, UNIX_EPOCH};
+    use trueconf_api::types::DirectionType;
+    use trueconf_api::{AnyResponse, TimestampUnit};
+
+    let model = common::model();
+    let example = model
+        .command("getFileTransferHistory")
+        .expect("defined")
+        .examples
+        .iter()
+        .find(|example| example.role == ExampleRole::Response && example.documented)
+        .expect("documented response");
+    let ServerMessage::Response(AnyResponse::GetFileTransferHistory(response)) =
+        ServerMessage::from_str(&example.text).expect("decodes")
+    else {
+        panic!("wrong message")
+    };
+    let history = response.result.expect("success");
+    assert_eq!(history.files_requests.len(), 2);
+    let incoming = &history.files_requests[0];
+    let outgoing = &history.files_requests[1];
+    assert_eq!(incoming.direction_type, DirectionType::Incoming);
+    assert_eq!(outgoing.direction_type, DirectionType::Outgoing);
+    assert_eq!(incoming.timestamp.unit(), TimestampUnit::Milliseconds);
+    assert_eq!(outgoing.timestamp.unit(), TimestampUnit::Seconds);
+    assert_eq!(
+        incoming.timestamp.to_system_time(),
+        UNIX_EPOCH.checked_add(Duration::from_millis(1_659_103_698_469))
+    );
+    assert_eq!(
+        outgoing.timestamp.to_system_time(),
+        UNIX_EPOCH.checked_add(Duration::from_secs(1_659_251_271))
+    );
+    // Both land on the same days of July 2022, as the docs' examples were made.
+    let days = |time: std::time::SystemTime| {
+        time.duration_since(UNIX_EPOCH)
+            .expect("after epoch")
+            .as_secs()
+            / 86_400
+    };
+    assert_eq!(
+        days(incoming.timestamp.to_system_time().expect("time")),
+        19_202
+    );
+    assert_eq!(
+        days(outgoing.timestamp.to_system_time().expect("time")),
+        19_204
+    );
+}
+
+/// Every message of the file-transfer family has a definition, and the documented ones carry
+/// their documented examples.
+#[test]
+fn the_whole_file_transfer_family_is_defined() {
+    let model = common::model();
+    let commands = [
+        "getFileTransferHistory",
+        "getFileRequestInfo",
+        "getFileList",
+        "getFileTransferAvailability",
+        "sendFileToConference",
+        "getOutgoingFilesRequests",
+        "getIncomingFilesRequests",
+        "clearFileTransferHistory",
+        "deleteFileTransferFile",
+        "sendFile",
+        "acceptIncomingFileRequest",
+        "rejectIncomingFileRequest",
+    ];
+    let notifications = [
+        "incomingFileRequestRejected",
+        "incomingFileRequestAccepted",
+        "fileRequestStatusChanged",
+        "fileTransferAvailabilityChanged",
+        "receivedFileRequest",
+        "fileTransferHistoryCleared",
+        "fileDeletedFromFileTransferHistory",
+        "outgoingFileRequestSent",
+        "outgoingFileRequestSentToConference",
+        "incomingFileRequestDownloadingProgress",
+        "outgoingFileRequestUploadingProgress",
+    ];
+    let inferred = [
+        "clearFileTransferHistory",
+        "deleteFileTransferFile",
+        "rejectIncomingFileRequest",
+        "sendFileToConference",
+        "fileTransferHistoryCleared",
+    ];
+    let mut documented = 0;
+    for (info, examples) in model.messages() {
+        let name = info.wire_name.as_str();
+        if !commands.contains(&name) && !notifications.contains(&name) {
+            continue;
+        }
+        let is_inferred = inferred.contains(&name);
+        assert_eq!(
+            info.definition.source == trueconf_api_codegen::model::Source::Inferred,
+            is_inferred,
+            "{name}: source"
+        );
+        assert!(!examples.is_empty(), "{name}: no examples");
+        for example in examples {
+            assert_eq!(
+                example.documented, !is_inferred,
+                "{name}: {}",
+                example.title
+            );
+        }
+        if !is_inferred {
+            documented += 1;
+        }
+    }
+    for name in commands {
+        assert!(
+            model.command(name).is_some(),
+            "command {name} is not defined"
+        );
+    }
+    for name in notifications {
+        assert!(
+            model.notification(name).is_some(),
+            "notification {name} is not defined"
+        );
+    }
+    assert_eq!(documented, 18);
+}
