@@ -1,0 +1,286 @@
+//! The command-line tool run as a user runs it: `schema` writes the files other languages use,
+//! and they agree with serde on every example and edge vector; `check` prints and exits as the
+//! design says.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::Expect;
+use serde_json::Value;
+use trueconf_api_codegen::model::ExampleRole;
+
+fn tool() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("trueconf-api-test-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn export(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let output = tool()
+        .args(["schema", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "schema failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
+}
+
+fn read_json(path: &Path) -> Value {
+    let text =
+        fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn schema_file(dir: &Path, role: ExampleRole, name: &str) -> PathBuf {
+    let folder = match role {
+        ExampleRole::Request => "requests",
+        ExampleRole::Response => "responses",
+        ExampleRole::Notification => "notifications",
+    };
+    dir.join(folder).join(format!("{name}.json"))
+}
+
+#[test]
+fn schema_writes_one_file_per_message_and_a_bundle() {
+    let dir = export("layout");
+    let model = common::model();
+    for command in &model.commands {
+        for folder in ["requests", "responses"] {
+            let schema = read_json(
+                &dir.join(folder)
+                    .join(format!("{}.json", command.info.wire_name)),
+            );
+            assert_eq!(
+                schema["$schema"],
+                "https://json-schema.org/draft/2020-12/schema"
+            );
+            assert_eq!(schema["x-wire-name"], command.info.wire_name.as_str());
+        }
+    }
+    for notification in &model.notifications {
+        let schema = read_json(
+            &dir.join("notifications")
+                .join(format!("{}.json", notification.info.wire_name)),
+        );
+        assert_eq!(
+            schema["properties"]["event"]["const"],
+            notification.info.wire_name.as_str()
+        );
+        assert_eq!(schema["title"], notification.info.rust_name.as_str());
+    }
+    let files = |folder: &str| fs::read_dir(dir.join(folder)).expect("folder").count();
+    assert_eq!(files("requests"), model.commands.len());
+    assert_eq!(files("responses"), model.commands.len());
+    assert_eq!(files("notifications"), model.notifications.len());
+
+    let bundle = read_json(&dir.join("trueconf-api.json"));
+    let defs = bundle["$defs"].as_object().expect("$defs");
+    for command in &model.commands {
+        assert!(defs.contains_key(&format!("{}Request", command.info.rust_name)));
+        assert!(defs.contains_key(&format!("{}Response", command.info.rust_name)));
+    }
+    for notification in &model.notifications {
+        assert!(defs.contains_key(&notification.info.rust_name));
+    }
+    for name in model.types.keys() {
+        assert!(
+            defs.contains_key(name),
+            "type {name} is missing from the bundle"
+        );
+    }
+    // The bundle is self-contained: every $ref points into its own $defs.
+    let text = serde_json::to_string(&bundle).expect("encodes");
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let target = reference.split('"').next().expect("ref");
+        let name = target
+            .strip_prefix("#/$defs/")
+            .unwrap_or_else(|| panic!("foreign $ref {target}"));
+        assert!(defs.contains_key(name), "dangling $ref {target}");
+    }
+}
+
+#[test]
+fn schema_removes_files_of_messages_that_are_gone() {
+    let dir = temp_dir("stale");
+    fs::create_dir_all(dir.join("requests")).expect("dir");
+    fs::write(dir.join("requests/removedCommand.json"), "{}").expect("write");
+    fs::write(dir.join("keep.txt"), "mine").expect("write");
+    let output = tool()
+        .args(["schema", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert!(!dir.join("requests/removedCommand.json").exists());
+    assert!(
+        dir.join("keep.txt").exists(),
+        "files outside the message folders are left alone"
+    );
+}
+
+/// serde and the exported schema must agree: every example validates, every vector the decoder
+/// accepts validates, every vector it rejects is rejected by the schema too.
+#[test]
+fn exported_schemas_agree_with_the_decoder() {
+    let dir = export("agree");
+    let model = common::model();
+    let mut validators = std::collections::HashMap::new();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in common::examples(&model) {
+        let path = schema_file(&dir, case.role, &case.name);
+        let validator = validators.entry(path.clone()).or_insert_with(|| {
+            jsonschema::validator_for(&read_json(&path)).expect("schema compiles")
+        });
+        if !validator.is_valid(&case.json) {
+            let errors: Vec<String> = validator
+                .iter_errors(&case.json)
+                .map(|e| e.to_string())
+                .collect();
+            failures.push(format!(
+                "{}: example rejected by the schema: {}",
+                case.label,
+                errors.join("; ")
+            ));
+        }
+        for vector in common::edge_vectors(&model, &case) {
+            checked += 1;
+            let valid = validator.is_valid(&vector.json);
+            match (&vector.expect, valid) {
+                (Expect::Accept(_), true) | (Expect::Reject(_), false) => {}
+                (Expect::Accept(_), false) => failures.push(format!(
+                    "{} / {}: decoder accepts, schema rejects",
+                    vector.case, vector.what
+                )),
+                (Expect::Reject(_), true) => failures.push(format!(
+                    "{} / {}: decoder rejects, schema accepts",
+                    vector.case, vector.what
+                )),
+            }
+        }
+    }
+    assert!(checked > 500);
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn check(input: &str, args: &[&str]) -> Output {
+    let mut child = tool()
+        .arg("check")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write");
+    }
+    child.wait_with_output().expect("finishes")
+}
+
+#[test]
+fn check_reports_each_line_and_exits_by_the_worst() {
+    let capture = concat!(
+        r#"{"method":"getFileList","requestId":"1"}"#,
+        "\n",
+        r#"{"requestId":"1","result":true,"method":"getFileTransferAvailability","availability":3}"#,
+        "\n",
+        "\n",
+        r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,"newKey":1}"#,
+        "\n",
+        r#"{"method":"getFileList","requestId":"1","result":true,"fileList":[{"fileId":"1","fileName":"a","size":5}],"extra":{"x":1}}"#,
+        "\n",
+        r#"{"method":"event","event":"somethingNew","x":1}"#,
+        "\n",
+        r#"{"method":"getFileTransferHistory","result":true,"filesRequests":[{"directionType":0,"fileName":"a","fileSize":"big","timestamp":1,"fileRequestId":"r","fileId":1}]}"#,
+        "\n",
+        "{not json\n",
+        r#"{"method":"getFileTransferAvailability","result":true,"availability":3}"#,
+        "\n",
+    );
+    let output = check(capture, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "<stdin>:1: ok request getFileList",
+            "<stdin>:2: ok response getFileTransferAvailability",
+            "<stdin>:4: ok notification fileTransferAvailabilityChanged (unknown fields: newKey)",
+            "<stdin>:5: ok response getFileList (unknown fields: extra, fileList[].size)",
+            "<stdin>:6: unknown notification somethingNew",
+            "<stdin>:7: error response getFileTransferHistory: filesRequests[0].fileSize: invalid type: string \"big\", expected u64 (line 1, column 116)",
+            "<stdin>:8: error invalid JSON: key must be a string (line 1, column 2)",
+            "<stdin>:9: ok response getFileTransferAvailability",
+        ]
+    );
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert_eq!(
+        stderr.trim(),
+        "checked 8 messages: 5 ok (2 with unknown fields), 1 unknown, 2 errors"
+    );
+}
+
+#[test]
+fn check_exits_zero_when_everything_is_ok() {
+    let dir = temp_dir("ok");
+    let file = dir.join("capture.jsonl");
+    let model = common::model();
+    let lines: Vec<String> = common::examples(&model)
+        .iter()
+        .map(|case| serde_json::to_string(&case.json).expect("encodes"))
+        .collect();
+    fs::write(&file, lines.join("\n") + "\n").expect("write");
+    let output = tool().arg("check").arg(&file).output().expect("runs");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.lines().count(), lines.len());
+    assert!(
+        stdout
+            .lines()
+            .all(|line| line.contains(": ok ") && !line.contains("unknown fields")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_and_schema_report_usage_and_io_errors_with_exit_2() {
+    let missing = check("", &["/definitely/not/here.jsonl"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr)
+        .contains("/definitely/not/here.jsonl: cannot read"));
+
+    let no_args = tool().output().expect("runs");
+    assert_eq!(no_args.status.code(), Some(2));
+    let unknown = tool().arg("frobnicate").output().expect("runs");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown subcommand `frobnicate`"));
+    let bad_flag = tool().args(["schema", "--bogus"]).output().expect("runs");
+    assert_eq!(bad_flag.status.code(), Some(2));
+    let no_dir = tool().args(["schema", "--out"]).output().expect("runs");
+    assert_eq!(no_dir.status.code(), Some(2));
+    let help = tool().arg("help").output().expect("runs");
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("trueconf-api check"));
+}
