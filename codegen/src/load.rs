@@ -77,6 +77,7 @@ pub struct RawDefinition {
 /// What a definition file defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "Kind")]
 pub enum RawKind {
     /// A client→server request and its response.
     Command,
@@ -106,6 +107,7 @@ impl RawKind {
 /// Where a definition's facts come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "Source")]
 pub enum RawSource {
     /// A doc page states them; its examples are copied exactly.
     Documented,
@@ -116,6 +118,7 @@ pub enum RawSource {
 /// A list of fields (`request` / `response` of a command).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "FieldList")]
 pub struct RawFieldList {
     /// The fields, in the order the docs show them.
     pub fields: Vec<RawField>,
@@ -124,6 +127,7 @@ pub struct RawFieldList {
 /// One field of a message or record.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Field")]
 pub struct RawField {
     /// Wire key, exactly as sent.
     pub name: String,
@@ -156,6 +160,7 @@ pub struct RawField {
 /// JSON type of an enum's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "Repr")]
 pub enum RawRepr {
     /// JSON integers.
     Integer,
@@ -166,6 +171,7 @@ pub enum RawRepr {
 /// One listed value of an enum.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EnumValue")]
 pub struct RawEnumValue {
     /// The value on the wire (an integer or a string, as `repr` says).
     pub value: serde_json::Value,
@@ -178,6 +184,7 @@ pub struct RawEnumValue {
 /// One example of a message on the wire.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Example")]
 pub struct RawExample {
     /// Short title ("Request", "Response: offline activation" …); synthetic ones start with
     /// "Synthetic".
@@ -200,6 +207,7 @@ pub struct RawExample {
 /// Which message an example shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "Role")]
 pub enum RawRole {
     /// A command's request.
     Request,
@@ -212,6 +220,7 @@ pub enum RawRole {
 /// Where an example comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "ExampleSource")]
 pub enum RawExampleSource {
     /// Copied exactly from the doc page at `url`.
     Documented,
@@ -283,10 +292,11 @@ pub fn parse_definition(path: &Path, text: &str) -> Result<RawDefinition, Diagno
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let json_path = json_path(&error.path().to_string());
             let inner = error.into_inner();
-            let message = if inner.is_syntax() || inner.is_eof() {
-                format!("invalid JSON: {inner}")
+            // A syntax error has no meaningful JSON path; its line and column say where.
+            let (json_path, message) = if inner.is_syntax() || inner.is_eof() {
+                ("$".to_string(), format!("invalid JSON: {inner}"))
             } else {
-                inner.to_string()
+                (json_path, inner.to_string())
             };
             Diagnostic::new(path, json_path, message)
         })?;

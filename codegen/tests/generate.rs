@@ -1,0 +1,87 @@
+//! The generator on small definition sets: the Rust it writes for a valid set (a snapshot to
+//! read side by side with the fixture), and the diagnostics for broken sets — each naming the
+//! file and the JSON path, never a panic.
+
+use std::path::Path;
+
+use trueconf_api_codegen::Builder;
+
+#[test]
+fn small_fixture_generates_this_rust() {
+    let code = Builder::new()
+        .definitions("tests/fixtures/small")
+        .generate_string()
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    // Valid Rust, and stable: generating twice gives the same text.
+    syn::parse_file(&code).expect("parses as Rust");
+    let again = Builder::new()
+        .definitions("tests/fixtures/small")
+        .generate_string()
+        .expect("generates");
+    assert_eq!(code, again);
+    insta::assert_snapshot!("small_fixture", code);
+}
+
+#[test]
+fn generate_writes_only_when_the_code_changed() {
+    let out = std::env::temp_dir().join(format!("trueconf-codegen-{}.rs", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let builder = Builder::new()
+        .definitions("tests/fixtures/small")
+        .output(&out);
+    let first = builder.generate().expect("generates");
+    assert!(first.written);
+    assert_eq!(first.definitions, 6);
+    let second = builder.generate().expect("generates");
+    assert!(
+        !second.written,
+        "an unchanged schema must not rewrite the output"
+    );
+    std::fs::remove_file(&out).expect("cleanup");
+}
+
+fn problems(case: &str) -> String {
+    let folder = Path::new("tests/broken").join(case);
+    match Builder::new().definitions(&folder).generate_string() {
+        Ok(_) => panic!("{case}: broken definitions were accepted"),
+        Err(problems) => {
+            for problem in problems.iter() {
+                assert!(
+                    problem.file.starts_with(&folder),
+                    "{case}: {problem} does not name a file of the case"
+                );
+                assert!(
+                    problem.path.starts_with('$'),
+                    "{case}: {problem} has no JSON path"
+                );
+            }
+            problems.to_string().replace('\\', "/")
+        }
+    }
+}
+
+macro_rules! broken {
+    ($($case:ident => $needle:expr,)*) => {$(
+        #[test]
+        fn $case() {
+            let text = problems(stringify!($case));
+            assert!(text.contains($needle), "{}: expected `{}` in:\n{text}", stringify!($case), $needle);
+            insta::assert_snapshot!(concat!("broken_", stringify!($case)), text);
+        }
+    )*};
+}
+
+broken! {
+    bad_json => "ping.json: $: invalid JSON",
+    unknown_type => "$.request.fields[0].type: unknown type `Timestampp`",
+    duplicate_name => "is already generated for",
+    duplicate_field => "$.request.fields[1].name: field `a` is already listed",
+    missing_key => "a command definition needs `response`",
+    missing_field_key => "$.request.fields[0]: missing field `doc`",
+    example_contradicts => "$.examples[0].json.count: the example contradicts the definition: 300 is not a u8",
+    record_cycle => "records contain each other by value",
+    bad_identifier => "no Rust field name can be derived from `S|L`",
+    optional_without_condition => "must say when it is absent",
+    wrong_folder_and_name => "does not belong in notifications/",
+    reserved_name => "a name the runtime reserves",
+}
