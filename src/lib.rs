@@ -57,3 +57,8 @@ pub use file_transfer::TimestampUnit;
 pub use meta::{Direction, MessageInfo, MessageKind, Source, TypeInfo};
 
 include!(concat!(env!("OUT_DIR"), "/trueconf_api.rs"));
+
+/// The README's usage example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
