@@ -12,6 +12,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::DecodeError;
+use crate::wire::Key;
 
 /// What routing needs from the top level of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,28 +140,6 @@ struct ScannedEnvelope<'a> {
     has_result: bool,
 }
 
-/// A string value, borrowed when it has no escapes.
-struct Name<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Name<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl<'de> Visitor<'de> for NameVisitor {
-            type Value = Name<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Name<'de>, E> {
-                Ok(Name(Cow::Borrowed(value)))
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Name<'de>, E> {
-                Ok(Name(Cow::Owned(value.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(NameVisitor)
-    }
-}
-
 impl<'de> Deserialize<'de> for ScannedEnvelope<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct EnvelopeVisitor;
@@ -175,19 +154,19 @@ impl<'de> Deserialize<'de> for ScannedEnvelope<'de> {
                     event: None,
                     has_result: false,
                 };
-                while let Some(key) = map.next_key::<Name<'de>>()? {
-                    match key.0.as_ref() {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    match key.as_str() {
                         "method" => {
                             if envelope.method.is_some() {
                                 return Err(de::Error::duplicate_field("method"));
                             }
-                            envelope.method = Some(map.next_value::<Name<'de>>()?.0);
+                            envelope.method = Some(map.next_value::<Key<'de>>()?.into_cow());
                         }
                         "event" => {
                             if envelope.event.is_some() {
                                 return Err(de::Error::duplicate_field("event"));
                             }
-                            envelope.event = Some(map.next_value::<Name<'de>>()?.0);
+                            envelope.event = Some(map.next_value::<Key<'de>>()?.into_cow());
                         }
                         "result" => {
                             envelope.has_result = true;

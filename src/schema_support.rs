@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use crate::envelope::{Command, Notification, Request, Response};
@@ -151,54 +151,51 @@ pub fn notification_schema<N: Notification>(generator: &mut SchemaGenerator) -> 
 
 /// An open integer enum: the listed values with their names, and any other 64-bit integer.
 pub fn integer_enum_schema(info: &TypeInfo, values: &[(i64, &str, &str)]) -> Schema {
-    let mut choices: Vec<Value> = values
+    let listed = values
         .iter()
-        .map(|(value, name, doc)| json!({ "const": value, "title": name, "description": doc }))
-        .collect();
-    choices.push(json!({
-        "title": "Unknown",
-        "description": "A value these definitions do not list; clients must accept it.",
-        "type": "integer",
-        "minimum": i64::MIN,
-        "maximum": i64::MAX
-    }));
-    let mut object = Map::new();
-    object.insert("type".into(), json!("integer"));
-    object.insert("anyOf".into(), Value::Array(choices));
-    object.insert(
-        "x-enum-values".into(),
-        json!(values.iter().map(|(value, _, _)| value).collect::<Vec<_>>()),
-    );
-    object.insert(
-        "x-enum-names".into(),
-        json!(values.iter().map(|(_, name, _)| name).collect::<Vec<_>>()),
-    );
-    type_metadata(&mut object, info);
-    Schema::from(object)
+        .map(|(value, name, doc)| (json!(value), *name, *doc));
+    let unknown = json!({ "type": "integer", "minimum": i64::MIN, "maximum": i64::MAX });
+    open_enum_schema(info, "integer", listed, unknown)
 }
 
 /// An open string enum: the listed values with their names, and any other string.
 pub fn string_enum_schema(info: &TypeInfo, values: &[(&str, &str, &str)]) -> Schema {
-    let mut choices: Vec<Value> = values
+    let listed = values
         .iter()
-        .map(|(value, name, doc)| json!({ "const": value, "title": name, "description": doc }))
-        .collect();
-    choices.push(json!({
-        "title": "Unknown",
-        "description": "A value these definitions do not list; clients must accept it.",
-        "type": "string"
-    }));
+        .map(|(value, name, doc)| (json!(value), *name, *doc));
+    open_enum_schema(info, "string", listed, json!({ "type": "string" }))
+}
+
+/// `anyOf` the listed values (each titled with its Rust name) and `unknown`, the schema of any
+/// other value the decoder keeps.
+fn open_enum_schema<'a>(
+    info: &TypeInfo,
+    json_type: &str,
+    listed: impl Iterator<Item = (Value, &'a str, &'a str)>,
+    unknown: Value,
+) -> Schema {
+    let mut choices = Vec::new();
+    let mut values = Vec::new();
+    let mut names = Vec::new();
+    for (value, name, doc) in listed {
+        choices.push(json!({ "const": value, "title": name, "description": doc }));
+        values.push(value);
+        names.push(name);
+    }
+    let mut unknown = unknown;
+    if let Value::Object(object) = &mut unknown {
+        object.insert("title".into(), json!("Unknown"));
+        object.insert(
+            "description".into(),
+            json!("A value these definitions do not list; clients must accept it."),
+        );
+    }
+    choices.push(unknown);
     let mut object = Map::new();
-    object.insert("type".into(), json!("string"));
+    object.insert("type".into(), json!(json_type));
     object.insert("anyOf".into(), Value::Array(choices));
-    object.insert(
-        "x-enum-values".into(),
-        json!(values.iter().map(|(value, _, _)| value).collect::<Vec<_>>()),
-    );
-    object.insert(
-        "x-enum-names".into(),
-        json!(values.iter().map(|(_, name, _)| name).collect::<Vec<_>>()),
-    );
+    object.insert("x-enum-values".into(), Value::Array(values));
+    object.insert("x-enum-names".into(), json!(names));
     type_metadata(&mut object, info);
     Schema::from(object)
 }
@@ -308,7 +305,6 @@ impl<C: Command> JsonSchema for Response<C> {
             C::INFO,
             "server-to-client",
         );
-        let _ = json_schema!(true);
         Schema::from(object)
     }
 }

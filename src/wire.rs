@@ -59,9 +59,13 @@ pub trait PartialFields: Default + fmt::Debug + Clone + PartialEq {
 /// An object key, borrowed from the input when it has no escapes (no allocation per key).
 pub(crate) struct Key<'de>(Cow<'de, str>);
 
-impl Key<'_> {
+impl<'de> Key<'de> {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub(crate) fn into_cow(self) -> Cow<'de, str> {
+        self.0
     }
 }
 

@@ -424,9 +424,9 @@ impl Emitter<'_> {
             quote! {}
         };
         let new_doc = if required.is_empty() {
-            "Creates the value with every (optional) field absent.".to_string()
+            " Creates the value with every (optional) field absent.".to_string()
         } else {
-            "Creates the value from its required fields; optional fields start absent.".to_string()
+            " Creates the value from its required fields; optional fields start absent.".to_string()
         };
 
         let accept_arms = fields.iter().map(|field| {
@@ -981,7 +981,7 @@ impl Emitter<'_> {
             let name = format_ident!("{}Partial", owner);
             let owner_path = self.owner_path(owner);
             let doc =
-                format!("Every field of [`{owner}`]({owner_path}), each `None` while absent.");
+                format!(" Every field of [`{owner}`]({owner_path}), each `None` while absent.");
             let eq = if self.fields_are_eq(fields) {
                 quote! { Eq, }
             } else {
@@ -990,7 +990,7 @@ impl Emitter<'_> {
             let slots = fields.iter().map(|field| {
                 let rust = ident(&field.rust_name);
                 let value = self.value_type(field);
-                let doc = format!("Wire key `{}`.", field.wire_name);
+                let doc = format!(" Wire key `{}`.", field.wire_name);
                 quote! { #[doc = #doc] pub #rust: ::core::option::Option<#value>, }
             });
             let writes = fields.iter().map(|field| {
@@ -1056,16 +1056,6 @@ impl Emitter<'_> {
         let command_idents: Vec<Ident> =
             commands.iter().map(|c| ident(&c.info.rust_name)).collect();
         let methods: Vec<&str> = commands.iter().map(|c| c.info.wire_name.as_str()).collect();
-        let command_docs: Vec<String> = commands
-            .iter()
-            .map(|c| {
-                format!(
-                    "`{}`: {}",
-                    c.info.wire_name,
-                    c.info.definition.summary.trim()
-                )
-            })
-            .collect();
         let notification_idents: Vec<Ident> = notifications
             .iter()
             .map(|n| ident(&n.info.rust_name))
@@ -1074,51 +1064,42 @@ impl Emitter<'_> {
             .iter()
             .map(|n| n.info.wire_name.as_str())
             .collect();
-        let notification_docs: Vec<String> = notifications
-            .iter()
-            .map(|n| {
-                format!(
-                    "`{}`: {}",
-                    n.info.wire_name,
-                    n.info.definition.summary.trim()
-                )
-            })
-            .collect();
-
-        quote! {
-            /// Wire names of every command the definitions type, sorted.
-            pub const COMMAND_NAMES: &[&str] = &[#(#methods),*];
-
-            /// Wire names of every notification the definitions type, sorted.
-            pub const NOTIFICATION_NAMES: &[&str] = &[#(#events),*];
-
-            /// Any client→server message: a typed request, or an unknown one kept raw.
-            #[derive(Debug, Clone, PartialEq)]
-            #[non_exhaustive]
-            pub enum ClientMessage {
-                #(#[doc = #command_docs] #command_idents(crate::Request<crate::commands::#command_idents>),)*
-                /// A request whose `method` the definitions do not know.
-                Unknown(crate::UnknownMessage),
-            }
-
-            impl ClientMessage {
-                /// Decodes the request named `method` from `json` (the routing is done by the caller).
-                #[doc(hidden)]
-                pub fn decode_named(method: &str, json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
-                    match method {
-                        #(#methods => crate::dispatch::decode::<crate::Request<crate::commands::#command_idents>>(json, crate::Direction::Request, #methods).map(Self::#command_idents),)*
-                        _ => crate::UnknownMessage::decode(method, json, crate::Direction::Request).map(Self::Unknown),
+        let variants = |payload: &dyn Fn(&Ident) -> TokenStream,
+                        infos: &[&MessageInfo],
+                        trait_name: TokenStream,
+                        module: TokenStream| {
+            infos
+                .iter()
+                .map(|info| {
+                    let name = ident(&info.rust_name);
+                    DispatchVariant {
+                        payload: payload(&name),
+                        info: quote! { <crate::#module::#name as crate::#trait_name>::INFO },
+                        doc: format!(" `{}`: {}", info.wire_name, info.definition.summary.trim()),
+                        wire: info.wire_name.clone(),
+                        name,
                     }
-                }
+                })
+                .collect::<Vec<_>>()
+        };
+        let command_infos: Vec<&MessageInfo> = commands.iter().map(|c| &c.info).collect();
+        let notification_infos: Vec<&MessageInfo> = notifications.iter().map(|n| &n.info).collect();
 
-                /// The `method` of the request.
-                pub fn method(&self) -> &str {
-                    match self {
-                        #(Self::#command_idents(_) => #methods,)*
-                        Self::Unknown(message) => message.name(),
-                    }
-                }
-
+        let client = dispatch_enum(DispatchEnum {
+            name: ident("ClientMessage"),
+            doc: "Any client→server message: a typed request, or an unknown one kept raw.",
+            unknown_doc: "A request whose `method` the definitions do not know.",
+            direction: quote! { crate::Direction::Request },
+            name_fn: ident("method"),
+            name_fn_doc: "The `method` of the request.",
+            info_doc: "Facts about the command from its definition (`None` for an unknown one).",
+            variants: variants(
+                &|name| quote! { crate::Request<crate::commands::#name> },
+                &command_infos,
+                quote! { Command },
+                quote! { commands },
+            ),
+            extra: quote! {
                 /// The `requestId`, when the request carries one (typed requests only).
                 pub fn request_id(&self) -> ::core::option::Option<&str> {
                     match self {
@@ -1126,60 +1107,23 @@ impl Emitter<'_> {
                         Self::Unknown(_) => ::core::option::Option::None,
                     }
                 }
-
-                /// Facts about the command from its definition (`None` for an unknown one).
-                pub fn info(&self) -> ::core::option::Option<&'static crate::MessageInfo> {
-                    match self {
-                        #(Self::#command_idents(_) => ::core::option::Option::Some(<crate::commands::#command_idents as crate::Command>::INFO),)*
-                        Self::Unknown(_) => ::core::option::Option::None,
-                    }
-                }
-            }
-
-            impl ::serde::Serialize for ClientMessage {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    match self {
-                        #(Self::#command_idents(message) => ::serde::Serialize::serialize(message, serializer),)*
-                        Self::Unknown(message) => ::serde::Serialize::serialize(message, serializer),
-                    }
-                }
-            }
-
-            #(
-                impl ::core::convert::From<crate::Request<crate::commands::#command_idents>> for ClientMessage {
-                    fn from(request: crate::Request<crate::commands::#command_idents>) -> Self {
-                        Self::#command_idents(request)
-                    }
-                }
-            )*
-
-            /// Any response to a command: typed, or an unknown one kept raw.
-            #[derive(Debug, Clone, PartialEq)]
-            #[non_exhaustive]
-            pub enum AnyResponse {
-                #(#[doc = #command_docs] #command_idents(crate::Response<crate::commands::#command_idents>),)*
-                /// A response whose `method` the definitions do not know.
-                Unknown(crate::UnknownMessage),
-            }
-
-            impl AnyResponse {
-                /// Decodes the response to `method` from `json` (the routing is done by the caller).
-                #[doc(hidden)]
-                pub fn decode_named(method: &str, json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
-                    match method {
-                        #(#methods => crate::dispatch::decode::<crate::Response<crate::commands::#command_idents>>(json, crate::Direction::Response, #methods).map(Self::#command_idents),)*
-                        _ => crate::UnknownMessage::decode(method, json, crate::Direction::Response).map(Self::Unknown),
-                    }
-                }
-
-                /// The `method` the response answers.
-                pub fn method(&self) -> &str {
-                    match self {
-                        #(Self::#command_idents(_) => #methods,)*
-                        Self::Unknown(message) => message.name(),
-                    }
-                }
-
+            },
+        });
+        let responses = dispatch_enum(DispatchEnum {
+            name: ident("AnyResponse"),
+            doc: "Any response to a command: typed, or an unknown one kept raw.",
+            unknown_doc: "A response whose `method` the definitions do not know.",
+            direction: quote! { crate::Direction::Response },
+            name_fn: ident("method"),
+            name_fn_doc: "The `method` the response answers.",
+            info_doc: "Facts about the command from its definition (`None` for an unknown one).",
+            variants: variants(
+                &|name| quote! { crate::Response<crate::commands::#name> },
+                &command_infos,
+                quote! { Command },
+                quote! { commands },
+            ),
+            extra: quote! {
                 /// The echoed `requestId`, when present (typed responses only).
                 pub fn request_id(&self) -> ::core::option::Option<&str> {
                     match self {
@@ -1196,85 +1140,36 @@ impl Emitter<'_> {
                         Self::Unknown(_) => ::core::option::Option::None,
                     }
                 }
+            },
+        });
+        let notifications_enum = dispatch_enum(DispatchEnum {
+            name: ident("AnyNotification"),
+            doc: "Any notification: typed, or an unknown one kept raw.",
+            unknown_doc: "A notification whose `event` the definitions do not know.",
+            direction: quote! { crate::Direction::Notification },
+            name_fn: ident("event"),
+            name_fn_doc: "The `event` name.",
+            info_doc:
+                "Facts about the notification from its definition (`None` for an unknown one).",
+            variants: variants(
+                &|name| quote! { crate::notifications::#name },
+                &notification_infos,
+                quote! { Notification },
+                quote! { notifications },
+            ),
+            extra: quote! {},
+        });
 
-                /// Facts about the command from its definition (`None` for an unknown one).
-                pub fn info(&self) -> ::core::option::Option<&'static crate::MessageInfo> {
-                    match self {
-                        #(Self::#command_idents(_) => ::core::option::Option::Some(<crate::commands::#command_idents as crate::Command>::INFO),)*
-                        Self::Unknown(_) => ::core::option::Option::None,
-                    }
-                }
-            }
+        quote! {
+            /// Wire names of every command the definitions type, sorted.
+            pub const COMMAND_NAMES: &[&str] = &[#(#methods),*];
 
-            impl ::serde::Serialize for AnyResponse {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    match self {
-                        #(Self::#command_idents(message) => ::serde::Serialize::serialize(message, serializer),)*
-                        Self::Unknown(message) => ::serde::Serialize::serialize(message, serializer),
-                    }
-                }
-            }
+            /// Wire names of every notification the definitions type, sorted.
+            pub const NOTIFICATION_NAMES: &[&str] = &[#(#events),*];
 
-            #(
-                impl ::core::convert::From<crate::Response<crate::commands::#command_idents>> for AnyResponse {
-                    fn from(response: crate::Response<crate::commands::#command_idents>) -> Self {
-                        Self::#command_idents(response)
-                    }
-                }
-            )*
-
-            /// Any notification: typed, or an unknown one kept raw.
-            #[derive(Debug, Clone, PartialEq)]
-            #[non_exhaustive]
-            pub enum AnyNotification {
-                #(#[doc = #notification_docs] #notification_idents(crate::notifications::#notification_idents),)*
-                /// A notification whose `event` the definitions do not know.
-                Unknown(crate::UnknownMessage),
-            }
-
-            impl AnyNotification {
-                /// Decodes the notification `event` from `json` (the routing is done by the caller).
-                #[doc(hidden)]
-                pub fn decode_named(event: &str, json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
-                    match event {
-                        #(#events => crate::dispatch::decode::<crate::notifications::#notification_idents>(json, crate::Direction::Notification, #events).map(Self::#notification_idents),)*
-                        _ => crate::UnknownMessage::decode(event, json, crate::Direction::Notification).map(Self::Unknown),
-                    }
-                }
-
-                /// The `event` name.
-                pub fn event(&self) -> &str {
-                    match self {
-                        #(Self::#notification_idents(_) => #events,)*
-                        Self::Unknown(message) => message.name(),
-                    }
-                }
-
-                /// Facts about the notification from its definition (`None` for an unknown one).
-                pub fn info(&self) -> ::core::option::Option<&'static crate::MessageInfo> {
-                    match self {
-                        #(Self::#notification_idents(_) => ::core::option::Option::Some(<crate::notifications::#notification_idents as crate::Notification>::INFO),)*
-                        Self::Unknown(_) => ::core::option::Option::None,
-                    }
-                }
-            }
-
-            impl ::serde::Serialize for AnyNotification {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    match self {
-                        #(Self::#notification_idents(message) => ::serde::Serialize::serialize(message, serializer),)*
-                        Self::Unknown(message) => ::serde::Serialize::serialize(message, serializer),
-                    }
-                }
-            }
-
-            #(
-                impl ::core::convert::From<crate::notifications::#notification_idents> for AnyNotification {
-                    fn from(notification: crate::notifications::#notification_idents) -> Self {
-                        Self::#notification_idents(notification)
-                    }
-                }
-            )*
+            #client
+            #responses
+            #notifications_enum
 
             /// Calls the visitor once per typed message, commands first, in name order: the way
             /// to do something generic for every message (export schemas, run checks).
@@ -1283,6 +1178,108 @@ impl Emitter<'_> {
                 #(visitor.notification::<crate::notifications::#notification_idents>();)*
             }
         }
+    }
+}
+
+/// One typed variant of a dispatch enum.
+struct DispatchVariant {
+    name: Ident,
+    wire: String,
+    payload: TokenStream,
+    info: TokenStream,
+    doc: String,
+}
+
+/// What differs between `ClientMessage`, `AnyResponse` and `AnyNotification`.
+struct DispatchEnum {
+    name: Ident,
+    doc: &'static str,
+    unknown_doc: &'static str,
+    direction: TokenStream,
+    name_fn: Ident,
+    name_fn_doc: &'static str,
+    info_doc: &'static str,
+    variants: Vec<DispatchVariant>,
+    extra: TokenStream,
+}
+
+/// A dispatch enum: one variant per typed message plus `Unknown`, decoding by name, the name,
+/// the metadata, serde, and `From` for each typed message.
+fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
+    let DispatchEnum {
+        name,
+        doc,
+        unknown_doc,
+        direction,
+        name_fn,
+        name_fn_doc,
+        info_doc,
+        variants,
+        extra,
+    } = spec;
+    let idents: Vec<&Ident> = variants.iter().map(|v| &v.name).collect();
+    let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
+    let payloads: Vec<&TokenStream> = variants.iter().map(|v| &v.payload).collect();
+    let infos: Vec<&TokenStream> = variants.iter().map(|v| &v.info).collect();
+    let docs: Vec<&str> = variants.iter().map(|v| v.doc.as_str()).collect();
+    // Doc attributes take the text after `///`, leading space included.
+    let [doc, unknown_doc, name_fn_doc, info_doc] =
+        [doc, unknown_doc, name_fn_doc, info_doc].map(|text| format!(" {text}"));
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#[doc = #docs] #idents(#payloads),)*
+            #[doc = #unknown_doc]
+            Unknown(crate::UnknownMessage),
+        }
+
+        impl #name {
+            /// Decodes the message named `name` from `json` (the routing is done by the caller).
+            #[doc(hidden)]
+            pub fn decode_named(name: &str, json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
+                match name {
+                    #(#wires => crate::dispatch::decode::<#payloads>(json, #direction, #wires).map(Self::#idents),)*
+                    _ => crate::UnknownMessage::decode(name, json, #direction).map(Self::Unknown),
+                }
+            }
+
+            #[doc = #name_fn_doc]
+            pub fn #name_fn(&self) -> &str {
+                match self {
+                    #(Self::#idents(_) => #wires,)*
+                    Self::Unknown(message) => message.name(),
+                }
+            }
+
+            #[doc = #info_doc]
+            pub fn info(&self) -> ::core::option::Option<&'static crate::MessageInfo> {
+                match self {
+                    #(Self::#idents(_) => ::core::option::Option::Some(#infos),)*
+                    Self::Unknown(_) => ::core::option::Option::None,
+                }
+            }
+
+            #extra
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#idents(message) => ::serde::Serialize::serialize(message, serializer),)*
+                    Self::Unknown(message) => ::serde::Serialize::serialize(message, serializer),
+                }
+            }
+        }
+
+        #(
+            impl ::core::convert::From<#payloads> for #name {
+                fn from(message: #payloads) -> Self {
+                    Self::#idents(message)
+                }
+            }
+        )*
     }
 }
 
