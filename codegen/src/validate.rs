@@ -1,6 +1,6 @@
 //! Stage 2: check the raw definitions against each other and build the model.
 //!
-//! Every problem becomes a [`Diagnostic`] with the file and the JSON path, and all of them are
+//! Every problem becomes a [`Diagnostic`](crate::Diagnostic) with the file and the JSON path, and all of them are
 //! reported together. The checks are the ones that would otherwise surface as a rustc error in
 //! generated code or, worse, as wrong types: unknown or cyclic type references, names that are
 //! not identifiers or collide, optional fields that do not say when they are absent, and

@@ -61,6 +61,16 @@ fn doc_attrs(text: &str) -> TokenStream {
     quote! { #(#lines)* }
 }
 
+/// Definition prose as rustdoc Markdown: characters that would become HTML tags or intra-doc
+/// links are escaped, so a sentence like `sends "fileId": <integer>` renders as written.
+fn prose(text: &str) -> String {
+    text.trim()
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+}
+
 fn option_str(value: Option<&str>) -> TokenStream {
     match value {
         Some(text) => quote! { ::core::option::Option::Some(#text) },
@@ -201,9 +211,9 @@ impl Emitter<'_> {
     }
 
     fn field_doc(&self, field: &Field) -> String {
-        let mut text = field.doc.trim().to_string();
+        let mut text = prose(&field.doc);
         if let Some(absent) = &field.absent_when {
-            text.push_str(&format!("\n\n{}", absent.trim()));
+            text.push_str(&format!("\n\n{}", prose(absent)));
         }
         if field.nullable {
             text.push_str("\n\nMay be JSON `null` (`None` inside).");
@@ -289,9 +299,9 @@ impl Emitter<'_> {
     /// The facts table at the end of a message's docs.
     fn message_doc(&self, info: &MessageInfo, role: &str) -> String {
         let definition = &info.definition;
-        let mut text = definition.summary.trim().to_string();
+        let mut text = prose(&definition.summary);
         if let Some(description) = &definition.description {
-            text.push_str(&format!("\n\n{}", description.trim()));
+            text.push_str(&format!("\n\n{}", prose(description)));
         }
         text.push_str(&format!(
             "\n\n{role}\n\n| | |\n|---|---|\n| Wire name | `{}` |",
@@ -320,15 +330,15 @@ impl Emitter<'_> {
             definition.file.display()
         ));
         if let (Source::Inferred, Some(evidence)) = (definition.source, &definition.evidence) {
-            text.push_str(&format!("\n\nEvidence: {}", evidence.trim()));
+            text.push_str(&format!("\n\nEvidence: {}", prose(evidence)));
         }
         text
     }
 
     fn type_doc(&self, definition: &DefinitionInfo, what: &str) -> String {
-        let mut text = definition.summary.trim().to_string();
+        let mut text = prose(&definition.summary);
         if let Some(description) = &definition.description {
-            text.push_str(&format!("\n\n{}", description.trim()));
+            text.push_str(&format!("\n\n{}", prose(description)));
         }
         text.push_str(&format!("\n\n{what}"));
         match definition.source {
@@ -686,7 +696,7 @@ impl Emitter<'_> {
                 EnumLiteral::Integer(number) => number.to_string(),
                 EnumLiteral::String(text) => format!("\"{text}\""),
             };
-            doc_attrs(&format!("{} (wire value `{wire}`)", value.doc.trim()))
+            doc_attrs(&format!("{} (wire value `{wire}`)", prose(&value.doc)))
         });
         let names = enumeration
             .values
@@ -1075,7 +1085,7 @@ impl Emitter<'_> {
                     DispatchVariant {
                         payload: payload(&name),
                         info: quote! { <crate::#module::#name as crate::#trait_name>::INFO },
-                        doc: format!(" `{}`: {}", info.wire_name, info.definition.summary.trim()),
+                        doc: format!(" `{}`: {}", info.wire_name, prose(&info.definition.summary)),
                         wire: info.wire_name.clone(),
                         name,
                     }
