@@ -85,7 +85,8 @@ pub struct Vector {
     pub expect: Expect,
 }
 
-/// Edge vectors for one example, generated from its definition: every optional field omitted,
+/// Edge vectors for one example, generated from its definition: every optional field omitted
+/// (or added, when the example lacks it),
 /// every required one removed, every field of a wrong type or null, unknown extra keys, unknown
 /// enum values, the envelope keys broken, and (responses) the failure form.
 pub fn edge_vectors(model: &Model, case: &Case) -> Vec<Vector> {
@@ -250,6 +251,17 @@ fn walk(
     for field in fields {
         let key = &field.wire_name;
         let Some(value) = object.get(key) else {
+            // A field the example leaves out must decode when it is there too.
+            if let Some(sample) = sample_value(model, &field.ty) {
+                let added = mutate(root, pointer, |object| {
+                    object.insert(key.clone(), sample);
+                });
+                out.push((
+                    format!("{} added", path_join(path, key)),
+                    added.clone(),
+                    Expect::Accept(added),
+                ));
+            }
             continue;
         };
         let field_path = path_join(path, key);
@@ -371,5 +383,37 @@ fn unknown_enum_value(model: &Model, ty: &TypeRef) -> Option<Value> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A valid value of a type: records get their required fields, arrays one element.
+fn sample_value(model: &Model, ty: &TypeRef) -> Option<Value> {
+    Some(match ty {
+        TypeRef::Scalar(scalar) => sample_scalar(*scalar),
+        TypeRef::Array(element) => json!([sample_value(model, element)?]),
+        TypeRef::Named(name) => match model.types.get(name)? {
+            TypeDef::Record(record) => {
+                let mut object = Map::new();
+                for field in record.fields.iter().filter(|field| !field.optional) {
+                    object.insert(field.wire_name.clone(), sample_value(model, &field.ty)?);
+                }
+                Value::Object(object)
+            }
+            TypeDef::Newtype(newtype) => sample_scalar(newtype.inner),
+            TypeDef::Enum(enumeration) => match &enumeration.values.first()?.value {
+                trueconf_api_codegen::model::EnumLiteral::Integer(number) => json!(number),
+                trueconf_api_codegen::model::EnumLiteral::String(text) => json!(text),
+            },
+        },
+    })
+}
+
+fn sample_scalar(scalar: Scalar) -> Value {
+    match scalar {
+        Scalar::String => json!("sample"),
+        Scalar::Bool => json!(true),
+        Scalar::F64 => json!(1.5),
+        Scalar::Json => json!({ "any": ["json"] }),
+        _ => json!(7),
     }
 }
