@@ -572,36 +572,21 @@ impl Emitter<'_> {
         let name_ident = ident(name);
         let doc = self.type_doc(&record.definition, "A JSON object.");
         let info = self.type_info(&record.definition);
+        let serde_and_schema = serde_and_schema_impls(
+            &name_ident,
+            name,
+            "types",
+            quote! { crate::wire::serialize_record(self, serializer) },
+            quote! { crate::wire::deserialize_record(deserializer) },
+            quote! { crate::schema_support::record_schema::<Self>(generator, &Self::INFO) },
+        );
         let extra = quote! {
             impl #name_ident {
                 /// Facts about this type from its definition.
                 pub const INFO: crate::TypeInfo = #info;
             }
 
-            impl ::serde::Serialize for #name_ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    crate::wire::serialize_record(self, serializer)
-                }
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #name_ident {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    crate::wire::deserialize_record(deserializer)
-                }
-            }
-
-            #[cfg(feature = "schemars")]
-            impl ::schemars::JsonSchema for #name_ident {
-                fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(#name)
-                }
-                fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(concat!("trueconf_api::types::", #name))
-                }
-                fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                    crate::schema_support::record_schema::<Self>(generator, &Self::INFO)
-                }
-            }
+            #serde_and_schema
         };
         self.fields_struct(name, &doc, &record.fields, extra)
     }
@@ -648,36 +633,21 @@ impl Emitter<'_> {
             &notification.info,
             &format!("The whole message: `{{\"method\": \"event\", \"event\": \"{event}\", …}}`."),
         );
+        let serde_and_schema = serde_and_schema_impls(
+            &name_ident,
+            name,
+            "notifications",
+            quote! { crate::wire::serialize_notification(self, serializer) },
+            quote! { crate::wire::deserialize_notification(deserializer) },
+            quote! { crate::schema_support::notification_schema::<Self>(generator) },
+        );
         let extra = quote! {
             impl crate::Notification for #name_ident {
                 const EVENT: &'static str = #event;
                 const INFO: &'static crate::MessageInfo = &#info;
             }
 
-            impl ::serde::Serialize for #name_ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    crate::wire::serialize_notification(self, serializer)
-                }
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #name_ident {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    crate::wire::deserialize_notification(deserializer)
-                }
-            }
-
-            #[cfg(feature = "schemars")]
-            impl ::schemars::JsonSchema for #name_ident {
-                fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(#name)
-                }
-                fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(concat!("trueconf_api::notifications::", #name))
-                }
-                fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                    crate::schema_support::notification_schema::<Self>(generator)
-                }
-            }
+            #serde_and_schema
         };
         self.fields_struct(name, &doc, &notification.fields, extra)
     }
@@ -718,6 +688,17 @@ impl Emitter<'_> {
                     EnumLiteral::String(_) => 0,
                 })
                 .collect();
+            let serde_and_schema = serde_and_schema_impls(
+                &name_ident,
+                name,
+                "types",
+                quote! { serializer.serialize_i64(self.value()) },
+                quote! { <i64 as ::serde::Deserialize>::deserialize(deserializer).map(Self::from_value) },
+                quote! {
+                    let _ = generator;
+                    crate::schema_support::integer_enum_schema(&Self::INFO, &[#((#numbers, #names, #docs)),*])
+                },
+            );
             quote! {
                 #doc
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -767,33 +748,7 @@ impl Emitter<'_> {
                     }
                 }
 
-                impl ::serde::Serialize for #name_ident {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                        serializer.serialize_i64(self.value())
-                    }
-                }
-
-                impl<'de> ::serde::Deserialize<'de> for #name_ident {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                        <i64 as ::serde::Deserialize>::deserialize(deserializer).map(Self::from_value)
-                    }
-                }
-
-                #[cfg(feature = "schemars")]
-                impl ::schemars::JsonSchema for #name_ident {
-                    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                        ::std::borrow::Cow::Borrowed(#name)
-                    }
-                    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                        ::std::borrow::Cow::Borrowed(concat!("trueconf_api::types::", #name))
-                    }
-                    fn json_schema(_generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                        crate::schema_support::integer_enum_schema(
-                            &Self::INFO,
-                            &[#((#numbers, #names, #docs)),*],
-                        )
-                    }
-                }
+                #serde_and_schema
             }
         } else {
             let doc = doc_attrs(&self.type_doc(
@@ -809,6 +764,17 @@ impl Emitter<'_> {
                     EnumLiteral::Integer(_) => "",
                 })
                 .collect();
+            let serde_and_schema = serde_and_schema_impls(
+                &name_ident,
+                name,
+                "types",
+                quote! { serializer.serialize_str(self.as_str()) },
+                quote! { crate::wire::deserialize_str_with(deserializer, Self::from_value) },
+                quote! {
+                    let _ = generator;
+                    crate::schema_support::string_enum_schema(&Self::INFO, &[#((#strings, #names, #docs)),*])
+                },
+            );
             quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -852,33 +818,7 @@ impl Emitter<'_> {
                     }
                 }
 
-                impl ::serde::Serialize for #name_ident {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                        serializer.serialize_str(self.as_str())
-                    }
-                }
-
-                impl<'de> ::serde::Deserialize<'de> for #name_ident {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                        crate::wire::deserialize_str_with(deserializer, Self::from_value)
-                    }
-                }
-
-                #[cfg(feature = "schemars")]
-                impl ::schemars::JsonSchema for #name_ident {
-                    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                        ::std::borrow::Cow::Borrowed(#name)
-                    }
-                    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                        ::std::borrow::Cow::Borrowed(concat!("trueconf_api::types::", #name))
-                    }
-                    fn json_schema(_generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                        crate::schema_support::string_enum_schema(
-                            &Self::INFO,
-                            &[#((#strings, #names, #docs)),*],
-                        )
-                    }
-                }
+                #serde_and_schema
             }
         }
     }
@@ -915,6 +855,14 @@ impl Emitter<'_> {
         } else {
             quote! {}
         };
+        let serde_and_schema = serde_and_schema_impls(
+            &name_ident,
+            name,
+            "types",
+            quote! { ::serde::Serialize::serialize(&self.0, serializer) },
+            quote! { <#inner as ::serde::Deserialize>::deserialize(deserializer).map(Self) },
+            quote! { crate::schema_support::newtype_schema(&Self::INFO, generator.subschema_for::<#inner>()) },
+        );
         quote! {
             #doc
             #[derive(#derives)]
@@ -945,30 +893,7 @@ impl Emitter<'_> {
                 }
             }
 
-            impl ::serde::Serialize for #name_ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    ::serde::Serialize::serialize(&self.0, serializer)
-                }
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #name_ident {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    <#inner as ::serde::Deserialize>::deserialize(deserializer).map(Self)
-                }
-            }
-
-            #[cfg(feature = "schemars")]
-            impl ::schemars::JsonSchema for #name_ident {
-                fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(#name)
-                }
-                fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(concat!("trueconf_api::types::", #name))
-                }
-                fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                    crate::schema_support::newtype_schema(&Self::INFO, generator.subschema_for::<#inner>())
-                }
-            }
+            #serde_and_schema
         }
     }
 
@@ -1186,6 +1111,45 @@ impl Emitter<'_> {
             pub fn visit_messages<V: crate::MessageVisitor>(visitor: &mut V) {
                 #(visitor.command::<crate::commands::#command_idents>();)*
                 #(visitor.notification::<crate::notifications::#notification_idents>();)*
+            }
+        }
+    }
+}
+
+/// `Serialize`, `Deserialize` and (behind the `schemars` feature) `JsonSchema` for the type
+/// `ty`, named `name` in `module`; the bodies use `serializer`, `deserializer` and `generator`.
+fn serde_and_schema_impls(
+    ty: &Ident,
+    name: &str,
+    module: &str,
+    serialize: TokenStream,
+    deserialize: TokenStream,
+    schema: TokenStream,
+) -> TokenStream {
+    let id = format!("trueconf_api::{module}::{name}");
+    quote! {
+        impl ::serde::Serialize for #ty {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                #serialize
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                #deserialize
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for #ty {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#name)
+            }
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#id)
+            }
+            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                #schema
             }
         }
     }
