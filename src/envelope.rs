@@ -120,17 +120,14 @@ impl<'de, C: Command> Deserialize<'de> for Request<C> {
                 let mut partial = C::Partial::default();
                 let mut method = false;
                 let mut request_id = None;
-                while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-                    match key.as_str() {
-                        "method" => expect_name(&mut method, "method", C::METHOD, &mut map)?,
-                        "requestId" => next_once(&mut request_id, "requestId", &mut map)?,
-                        other => {
-                            if !C::accept_field(&mut partial, other, &mut map)? {
-                                map.next_value::<de::IgnoredAny>()?;
-                            }
-                        }
+                wire::collect_fields::<C, A>(&mut map, &mut partial, |key, map| {
+                    match key {
+                        "method" => expect_name(&mut method, "method", C::METHOD, map)?,
+                        "requestId" => next_once(&mut request_id, "requestId", map)?,
+                        _ => return Ok(false),
                     }
-                }
+                    Ok(true)
+                })?;
                 if !method {
                     return Err(de::Error::missing_field("method"));
                 }
@@ -285,19 +282,16 @@ impl<'de, C: Command> Deserialize<'de> for Response<C> {
                 let mut request_id = None;
                 let mut result: Option<bool> = None;
                 let mut error: Option<String> = None;
-                while let Some(key) = map.next_key::<wire::Key<'de>>()? {
-                    match key.as_str() {
-                        "method" => expect_name(&mut method, "method", C::METHOD, &mut map)?,
-                        "requestId" => next_once(&mut request_id, "requestId", &mut map)?,
-                        "result" => next_once(&mut result, "result", &mut map)?,
-                        "error" => next_once(&mut error, "error", &mut map)?,
-                        other => {
-                            if !C::Response::accept_field(&mut partial, other, &mut map)? {
-                                map.next_value::<de::IgnoredAny>()?;
-                            }
-                        }
+                wire::collect_fields::<C::Response, A>(&mut map, &mut partial, |key, map| {
+                    match key {
+                        "method" => expect_name(&mut method, "method", C::METHOD, map)?,
+                        "requestId" => next_once(&mut request_id, "requestId", map)?,
+                        "result" => next_once(&mut result, "result", map)?,
+                        "error" => next_once(&mut error, "error", map)?,
+                        _ => return Ok(false),
                     }
-                }
+                    Ok(true)
+                })?;
                 if !method {
                     return Err(de::Error::missing_field("method"));
                 }

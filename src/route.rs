@@ -9,10 +9,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::DecodeError;
-use crate::wire::Key;
+use crate::wire::{next_once, Key};
 
 /// What routing needs from the top level of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +102,8 @@ pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
         .method
         .ok_or_else(|| DecodeError::data("method", "missing field `method`"))?;
     Ok(Envelope {
-        method,
-        event: scanned.event,
+        method: method.into_cow(),
+        event: scanned.event.map(Key::into_cow),
         has_result: scanned.has_result,
     })
 }
@@ -135,8 +135,8 @@ pub fn request_method(json: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
 }
 
 struct ScannedEnvelope<'a> {
-    method: Option<Cow<'a, str>>,
-    event: Option<Cow<'a, str>>,
+    method: Option<Key<'a>>,
+    event: Option<Key<'a>>,
     has_result: bool,
 }
 
@@ -156,18 +156,8 @@ impl<'de> Deserialize<'de> for ScannedEnvelope<'de> {
                 };
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "method" => {
-                            if envelope.method.is_some() {
-                                return Err(de::Error::duplicate_field("method"));
-                            }
-                            envelope.method = Some(map.next_value::<Key<'de>>()?.into_cow());
-                        }
-                        "event" => {
-                            if envelope.event.is_some() {
-                                return Err(de::Error::duplicate_field("event"));
-                            }
-                            envelope.event = Some(map.next_value::<Key<'de>>()?.into_cow());
-                        }
+                        "method" => next_once(&mut envelope.method, "method", &mut map)?,
+                        "event" => next_once(&mut envelope.event, "event", &mut map)?,
                         "result" => {
                             envelope.has_result = true;
                             map.next_value::<IgnoredAny>()?;

@@ -111,7 +111,7 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
 
 /// Collects a map's keys into `partial`, skipping the ones `T` does not know. `envelope` gets
 /// first look at every key (for `method`, `requestId` …) and returns `true` when it took it.
-fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
+pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
     map: &mut A,
     partial: &mut T::Partial,
     mut envelope: impl FnMut(&str, &mut A) -> Result<bool, A::Error>,
@@ -201,10 +201,13 @@ pub fn deserialize_notification<'de, N: Notification, D: Deserializer<'de>>(
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<N, A::Error> {
             let mut partial = N::Partial::default();
             let (mut method, mut event) = (false, false);
-            collect_fields::<N, A>(&mut map, &mut partial, |key, map| match key {
-                "method" => expect_name(&mut method, "method", "event", map).map(|()| true),
-                "event" => expect_name(&mut event, "event", N::EVENT, map).map(|()| true),
-                _ => Ok(false),
+            collect_fields::<N, A>(&mut map, &mut partial, |key, map| {
+                match key {
+                    "method" => expect_name(&mut method, "method", "event", map)?,
+                    "event" => expect_name(&mut event, "event", N::EVENT, map)?,
+                    _ => return Ok(false),
+                }
+                Ok(true)
             })?;
             if !method {
                 return Err(de::Error::missing_field("method"));
