@@ -1034,15 +1034,10 @@ impl Emitter<'_> {
                 quote! { Command },
                 quote! { commands },
             ),
-            extra: quote! {
-                /// The `requestId`, when the request carries one (typed requests only).
-                pub fn request_id(&self) -> ::core::option::Option<&str> {
-                    match self {
-                        #(Self::#command_idents(request) => request.request_id.as_deref(),)*
-                        Self::Unknown(_) => ::core::option::Option::None,
-                    }
-                }
-            },
+            request_id_doc: Some(
+                "The `requestId`, when the request carries one (typed requests only).",
+            ),
+            extra: quote! {},
         });
         let responses = dispatch_enum(DispatchEnum {
             name: ident("AnyResponse"),
@@ -1058,15 +1053,8 @@ impl Emitter<'_> {
                 quote! { Command },
                 quote! { commands },
             ),
+            request_id_doc: Some("The echoed `requestId`, when present (typed responses only)."),
             extra: quote! {
-                /// The echoed `requestId`, when present (typed responses only).
-                pub fn request_id(&self) -> ::core::option::Option<&str> {
-                    match self {
-                        #(Self::#command_idents(response) => response.request_id.as_deref(),)*
-                        Self::Unknown(_) => ::core::option::Option::None,
-                    }
-                }
-
                 /// `Some(true)` for `"result": true`, `Some(false)` for a failure, `None` for an
                 /// unknown response.
                 pub fn is_success(&self) -> ::core::option::Option<bool> {
@@ -1092,6 +1080,7 @@ impl Emitter<'_> {
                 quote! { Notification },
                 quote! { notifications },
             ),
+            request_id_doc: None,
             extra: quote! {},
         });
 
@@ -1174,6 +1163,8 @@ struct DispatchEnum {
     name_fn_doc: &'static str,
     info_doc: &'static str,
     variants: Vec<DispatchVariant>,
+    /// Docs of a `request_id()` accessor, for enums whose typed variants carry one.
+    request_id_doc: Option<&'static str>,
     extra: TokenStream,
 }
 
@@ -1189,6 +1180,7 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
         name_fn_doc,
         info_doc,
         variants,
+        request_id_doc,
         extra,
     } = spec;
     let idents: Vec<&Ident> = variants.iter().map(|v| &v.name).collect();
@@ -1199,6 +1191,18 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
     // Doc attributes take the text after `///`, leading space included.
     let [doc, unknown_doc, name_fn_doc, info_doc] =
         [doc, unknown_doc, name_fn_doc, info_doc].map(|text| format!(" {text}"));
+    let request_id = request_id_doc.map(|text| {
+        let text = format!(" {text}");
+        quote! {
+            #[doc = #text]
+            pub fn request_id(&self) -> ::core::option::Option<&str> {
+                match self {
+                    #(Self::#idents(message) => message.request_id.as_deref(),)*
+                    Self::Unknown(_) => ::core::option::Option::None,
+                }
+            }
+        }
+    });
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
@@ -1234,6 +1238,8 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
                     Self::Unknown(_) => ::core::option::Option::None,
                 }
             }
+
+            #request_id
 
             #extra
         }
