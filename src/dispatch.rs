@@ -155,11 +155,10 @@ impl ServerMessage {
 
     /// True when the name was not known to the definitions (the message is kept raw).
     pub fn is_unknown(&self) -> bool {
-        matches!(
-            self,
-            ServerMessage::Response(AnyResponse::Unknown(_))
-                | ServerMessage::Notification(AnyNotification::Unknown(_))
-        )
+        match self {
+            ServerMessage::Response(response) => response.is_unknown(),
+            ServerMessage::Notification(notification) => notification.is_unknown(),
+        }
     }
 }
 
@@ -190,11 +189,6 @@ impl ClientMessage {
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(json: &str) -> Result<Self, DecodeError> {
         Self::from_slice(json.as_bytes())
-    }
-
-    /// True when the `method` was not known to the definitions (the request is kept raw).
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, ClientMessage::Unknown(_))
     }
 }
 

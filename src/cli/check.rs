@@ -170,33 +170,21 @@ fn check_message(json: &[u8]) -> Verdict {
     } else {
         (Direction::Request, envelope.method.to_string())
     };
-    let reencoded = match direction {
-        Direction::Notification => {
-            AnyNotification::decode_named(&name, json).map(|message| match message {
-                AnyNotification::Unknown(_) => None,
-                typed => Some(serde_json::to_value(typed)),
-            })
-        }
-        Direction::Response => {
-            AnyResponse::decode_named(&name, json).map(|message| match message {
-                AnyResponse::Unknown(_) => None,
-                typed => Some(serde_json::to_value(typed)),
-            })
-        }
-        Direction::Request => {
-            ClientMessage::decode_named(&name, json).map(|message| match message {
-                ClientMessage::Unknown(_) => None,
-                typed => Some(serde_json::to_value(typed)),
-            })
-        }
+    let decoded = match direction {
+        Direction::Notification => AnyNotification::decode_named(&name, json)
+            .map(|m| (m.is_unknown(), serde_json::to_value(m))),
+        Direction::Response => AnyResponse::decode_named(&name, json)
+            .map(|m| (m.is_unknown(), serde_json::to_value(m))),
+        Direction::Request => ClientMessage::decode_named(&name, json)
+            .map(|m| (m.is_unknown(), serde_json::to_value(m))),
     };
-    match reencoded {
+    match decoded {
         Err(error) => Verdict::Error(describe(&error)),
-        Ok(None) => Verdict::Unknown { direction, name },
-        Ok(Some(Err(error))) => {
+        Ok((true, _)) => Verdict::Unknown { direction, name },
+        Ok((false, Err(error))) => {
             Verdict::Error(format!("{direction} {name}: cannot re-encode: {error}"))
         }
-        Ok(Some(Ok(known))) => {
+        Ok((false, Ok(known))) => {
             let mut unknown_fields = BTreeSet::new();
             if let Ok(original) = serde_json::from_slice::<Value>(json) {
                 collect_unknown(&original, &known, "", &mut unknown_fields);

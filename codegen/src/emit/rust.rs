@@ -1239,6 +1239,11 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
                 }
             }
 
+            /// True when the name was not known to the definitions (the message is kept raw).
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+
             #request_id
 
             #extra
