@@ -364,6 +364,16 @@ pub enum ExampleRole {
     Notification,
 }
 
+impl From<crate::load::RawRole> for ExampleRole {
+    fn from(role: crate::load::RawRole) -> Self {
+        match role {
+            crate::load::RawRole::Request => ExampleRole::Request,
+            crate::load::RawRole::Response => ExampleRole::Response,
+            crate::load::RawRole::Notification => ExampleRole::Notification,
+        }
+    }
+}
+
 impl ExampleRole {
     /// `request`, `response` or `notification`.
     pub fn as_str(self) -> &'static str {

@@ -16,9 +16,8 @@ use crate::load::{
     RawSource,
 };
 use crate::model::{
-    Command, DefinitionInfo, Enum, EnumLiteral, EnumValue, Example, ExampleRole, Field,
-    MessageInfo, MessageKind, Model, Newtype, Notification, Record, Scalar, Source, TypeDef,
-    TypeRef,
+    Command, DefinitionInfo, Enum, EnumLiteral, EnumValue, Example, Field, MessageInfo,
+    MessageKind, Model, Newtype, Notification, Record, Scalar, Source, TypeDef, TypeRef,
 };
 use crate::naming::{is_pascal_identifier, pascal_case, snake_case};
 
@@ -845,20 +844,11 @@ fn examples(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Example> {
                 "a synthetic example's title must start with \"Synthetic\"",
             );
         }
-        let text = match (&raw.json, &raw.text) {
-            (Some(json), None) => serde_json::to_string_pretty(json).unwrap_or_default(),
-            (None, Some(text)) => text.clone(),
-            _ => {
-                diagnostics.error(
-                    path,
-                    &here,
-                    "an example has exactly one of `json` and `text`",
-                );
-                continue;
-            }
-        };
-        let json = match (&raw.json, &raw.text) {
-            (Some(json), _) => Some(json.clone()),
+        let (text, json) = match (&raw.json, &raw.text) {
+            (Some(json), None) => (
+                serde_json::to_string_pretty(json).unwrap_or_default(),
+                Some(json.clone()),
+            ),
             // Verbatim text is kept for examples that are invalid JSON on the site; one that
             // parses belongs in `json`.
             (None, Some(text)) => {
@@ -869,17 +859,20 @@ fn examples(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Example> {
                         "this example is valid JSON: put it in `json` (`text` is for examples the site prints as invalid JSON)",
                     );
                 }
-                None
+                (text.clone(), None)
             }
-            (None, None) => None,
+            _ => {
+                diagnostics.error(
+                    path,
+                    &here,
+                    "an example has exactly one of `json` and `text`",
+                );
+                continue;
+            }
         };
         examples.push(Example {
             title: raw.title.clone(),
-            role: match raw.role {
-                RawRole::Request => ExampleRole::Request,
-                RawRole::Response => ExampleRole::Response,
-                RawRole::Notification => ExampleRole::Notification,
-            },
+            role: raw.role.into(),
             documented,
             url: raw.url.clone(),
             text,
@@ -894,12 +887,7 @@ fn check_examples(file: &LoadedFile, model: &Model, diagnostics: &mut Diagnostic
         let Some(json) = &raw.json else {
             continue;
         };
-        let role = match raw.role {
-            RawRole::Request => ExampleRole::Request,
-            RawRole::Response => ExampleRole::Response,
-            RawRole::Notification => ExampleRole::Notification,
-        };
-        for (at, message) in check_example(model, &file.definition.name, role, json) {
+        for (at, message) in check_example(model, &file.definition.name, raw.role.into(), json) {
             diagnostics.error(
                 &file.path,
                 format!("$.examples[{index}].json{at}"),
