@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::DecodeError;
 use crate::wire::{next_once, Key};
@@ -94,10 +94,7 @@ impl<'a> Cursor<'a> {
 /// skipping every value. Errors when the input is not a JSON object, when `method` is missing
 /// or not a string, or when a name key appears twice.
 pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let scanned = ScannedEnvelope::deserialize(&mut deserializer)
-        .and_then(|scanned| deserializer.end().map(|()| scanned));
-    let scanned = scanned.map_err(|error| DecodeError::from_json(&error, String::new()))?;
+    let scanned = scan_names(json, false)?;
     let method = scanned
         .method
         .ok_or_else(|| DecodeError::data("method", "missing field `method`"))?;
@@ -108,22 +105,44 @@ pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
     })
 }
 
+/// Reads the top-level keys. With `early`, stops as soon as the names that route a
+/// server→client message are known (the typed decode reads, and checks, the rest anyway).
+fn scan_names(json: &[u8], early: bool) -> Result<ScannedEnvelope<'_>, DecodeError> {
+    let mut found = ScannedEnvelope::default();
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let result = EnvelopeSeed {
+        found: &mut found,
+        early,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|()| deserializer.end());
+    match result {
+        Ok(()) => Ok(found),
+        // Stopping early leaves the object unfinished, which serde_json reports; that is the
+        // point, and what was found is complete.
+        Err(_) if early && found.routes_server_message() => Ok(found),
+        Err(error) => Err(DecodeError::from_json(&error, String::new())),
+    }
+}
+
 /// The name of a server→client message: `(method, event)`, with `event` required when
 /// `method` is `"event"`.
 pub fn server_route(json: &[u8]) -> Result<(Cow<'_, str>, Option<Cow<'_, str>>), DecodeError> {
     if let Some((method, event)) = peek(json) {
         return Ok((Cow::Borrowed(method), event.map(Cow::Borrowed)));
     }
-    let envelope = scan(json)?;
-    if envelope.method == "event" && envelope.event.is_none() {
-        return Err(DecodeError::data("event", "missing field `event`"));
+    let found = scan_names(json, true)?;
+    let method = found
+        .method
+        .ok_or_else(|| DecodeError::data("method", "missing field `method`"))?
+        .into_cow();
+    if method != "event" {
+        return Ok((method, None));
     }
-    let event = if envelope.method == "event" {
-        envelope.event
-    } else {
-        None
-    };
-    Ok((envelope.method, event))
+    match found.event {
+        Some(event) => Ok((method, Some(event.into_cow()))),
+        None => Err(DecodeError::data("event", "missing field `event`")),
+    }
 }
 
 /// The `method` of a client→server message.
@@ -134,43 +153,63 @@ pub fn request_method(json: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     scan(json).map(|envelope| envelope.method)
 }
 
+#[derive(Default)]
 struct ScannedEnvelope<'a> {
     method: Option<Key<'a>>,
     event: Option<Key<'a>>,
     has_result: bool,
 }
 
-impl<'de> Deserialize<'de> for ScannedEnvelope<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EnvelopeVisitor;
-        impl<'de> Visitor<'de> for EnvelopeVisitor {
-            type Value = ScannedEnvelope<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object (a TrueConf API message)")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut envelope = ScannedEnvelope {
-                    method: None,
-                    event: None,
-                    has_result: false,
-                };
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    match key.as_str() {
-                        "method" => next_once(&mut envelope.method, "method", &mut map)?,
-                        "event" => next_once(&mut envelope.event, "event", &mut map)?,
-                        "result" => {
-                            envelope.has_result = true;
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+impl ScannedEnvelope<'_> {
+    /// `method` is known, and so is `event` when `method` is `"event"`.
+    fn routes_server_message(&self) -> bool {
+        match &self.method {
+            Some(method) => method.as_str() != "event" || self.event.is_some(),
+            None => false,
+        }
+    }
+}
+
+/// Fills `found` from the top-level keys, skipping every value it does not need.
+struct EnvelopeSeed<'s, 'a> {
+    found: &'s mut ScannedEnvelope<'a>,
+    early: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object (a TrueConf API message)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let found = self.found;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "method" => next_once(&mut found.method, "method", &mut map)?,
+                "event" => next_once(&mut found.event, "event", &mut map)?,
+                "result" => {
+                    found.has_result = true;
+                    map.next_value::<IgnoredAny>()?;
                 }
-                Ok(envelope)
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            if self.early && found.routes_server_message() {
+                return Ok(());
             }
         }
-        deserializer.deserialize_map(EnvelopeVisitor)
+        Ok(())
     }
 }
 
@@ -233,5 +272,27 @@ mod tests {
             .contains("duplicate field"));
         assert!(scan(b"[]").is_err());
         assert!(scan(br#"{"method": "a"} x"#).is_err());
+    }
+
+    #[test]
+    fn server_route_stops_once_the_names_are_known() {
+        let json = br#"{"fileSize": 5, "method": "getFileList", "rest": [1, 2"#;
+        let (method, event) = server_route(json).expect("names found before the cut");
+        assert_eq!((method.as_ref(), event), ("getFileList", None));
+        assert!(
+            scan(json).is_err(),
+            "the full scan still sees the broken tail"
+        );
+        let (method, event) =
+            server_route(br#"{"x": {}, "event": "e", "method": "event", "y": "#).expect("names");
+        assert_eq!((method.as_ref(), event.as_deref()), ("event", Some("e")));
+        assert_eq!(
+            server_route(br#"{"x": 1, "method": "event"}"#)
+                .unwrap_err()
+                .path(),
+            "event"
+        );
+        assert_eq!(server_route(br#"{"x": 1}"#).unwrap_err().path(), "method");
+        assert!(server_route(br#"{"x": tru"#).is_err());
     }
 }

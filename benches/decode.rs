@@ -1,0 +1,341 @@
+//! Decoding and encoding speed, side by side with the baselines every TrueConf client has:
+//! `serde_json::Value` (what the existing clients use) and `IgnoredAny` (the JSON parse floor:
+//! the cost of reading the bytes at all).
+//!
+//! Corpora:
+//! - (a) every documented server→client example, decoded in a loop as one mixed stream;
+//! - (b) one getFileTransferHistory response with 10,000 records;
+//! - (c) a stream of 100,000 progress and status notifications.
+//!
+//! For each: `ServerMessage::from_slice` (dispatch), straight into the known type (no dispatch),
+//! `Value`, and `IgnoredAny`. After the runs, the medians are read back from criterion's own
+//! estimates and printed as ratios (and written to `target/criterion/report.md`).
+//!
+//! Run: `cargo bench --bench decode`
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::{json, Value};
+use trueconf_api::commands::SendFile;
+use trueconf_api::{Command, MessageVisitor, Notification, Response, ServerMessage};
+use trueconf_api_codegen::model::ExampleRole;
+
+/// Decodes one message straight into its known type.
+type TypedDecoder = fn(&[u8]) -> bool;
+
+fn typed<T: DeserializeOwned>(json: &[u8]) -> bool {
+    std::hint::black_box(serde_json::from_slice::<T>(json)).is_ok()
+}
+
+/// Typed decoders by (is notification, name), collected from the generated message list.
+#[derive(Default)]
+struct Decoders(HashMap<(bool, &'static str), TypedDecoder>);
+
+impl MessageVisitor for Decoders {
+    fn command<C: Command>(&mut self) {
+        self.0.insert((false, C::METHOD), typed::<Response<C>>);
+    }
+    fn notification<N: Notification>(&mut self) {
+        self.0.insert((true, N::EVENT), typed::<N>);
+    }
+}
+
+struct Corpus {
+    id: &'static str,
+    title: &'static str,
+    messages: Vec<Vec<u8>>,
+    decoders: Vec<TypedDecoder>,
+}
+
+impl Corpus {
+    fn bytes(&self) -> u64 {
+        self.messages.iter().map(|m| m.len() as u64).sum()
+    }
+}
+
+/// A message's bytes in the documented wire order: `method`, `event`, `requestId` first,
+/// `result` last (`serde_json::Value` itself would sort the keys alphabetically).
+fn wire_bytes(json: &Value) -> Vec<u8> {
+    let object = json.as_object().expect("message object");
+    let rank = |key: &str| match key {
+        "method" => 0,
+        "event" => 1,
+        "requestId" => 2,
+        "result" => 4,
+        _ => 3,
+    };
+    let mut keys: Vec<&String> = object.keys().collect();
+    keys.sort_by_key(|key| rank(key));
+    let mut out = b"{".to_vec();
+    for (index, key) in keys.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, key).expect("encodes");
+        out.push(b':');
+        serde_json::to_writer(&mut out, &object[key.as_str()]).expect("encodes");
+    }
+    out.push(b'}');
+    out
+}
+
+fn decoder_for(decoders: &Decoders, json: &Value) -> TypedDecoder {
+    let notification = json["method"] == "event";
+    let name = if notification {
+        json["event"].as_str()
+    } else {
+        json["method"].as_str()
+    };
+    let name = name.expect("named message");
+    *decoders
+        .0
+        .iter()
+        .find(|((n, key), _)| *n == notification && *key == name)
+        .map(|(_, decoder)| decoder)
+        .expect("typed message")
+}
+
+fn corpora() -> Vec<Corpus> {
+    let mut decoders = Decoders::default();
+    trueconf_api::visit_messages(&mut decoders);
+    let model = trueconf_api_codegen::load_model(Path::new("schema")).expect("definitions load");
+
+    // (a) every documented server→client example.
+    let examples: Vec<Value> = model
+        .messages()
+        .flat_map(|(_, examples)| examples.iter())
+        .filter(|example| example.documented && example.role != ExampleRole::Request)
+        .filter_map(|example| example.json.clone())
+        .collect();
+    let mixed = Corpus {
+        id: "a_documented_examples",
+        title: "(a) documented server→client examples, mixed stream",
+        decoders: examples
+            .iter()
+            .map(|json| decoder_for(&decoders, json))
+            .collect(),
+        messages: examples.iter().map(wire_bytes).collect(),
+    };
+
+    // (b) one history with 10,000 records, both directions, some in conferences.
+    let records: Vec<Value> = (0..10_000u64)
+        .map(|i| {
+            let mut record = json!({
+                "directionType": i % 2,
+                "fileName": format!("report-{i}.pdf"),
+                "fileSize": 3200 + i * 17,
+                "timestamp": if i % 2 == 0 { 1_659_103_698_469 + i } else { 1_659_251_271 + i },
+                "fileRequestId": format!("7fbdd93e-c24f-41f2-a3e0-{i:012}"),
+                "fileId": 346_234_218 + i
+            });
+            if i % 5 == 0 {
+                record["confId"] = json!("000001703e81e38e@some.server#vcs");
+            } else {
+                record["peerDn"] = json!(format!("user {i}"));
+                record["peerId"] = json!(format!("user_{i}@some.server"));
+            }
+            record
+        })
+        .collect();
+    let history = json!({"method": "getFileTransferHistory", "requestId": "1", "filesRequests": records, "result": true});
+    let history = Corpus {
+        id: "b_history_10000",
+        title: "(b) getFileTransferHistory with 10,000 records",
+        decoders: vec![decoder_for(&decoders, &history)],
+        messages: vec![wire_bytes(&history)],
+    };
+
+    // (c) 100,000 progress and status notifications.
+    let notifications: Vec<Value> = (0..100_000u64)
+        .map(|i| {
+            let id = format!("3322be1a-5736-4a01-8007-{:012}", i / 100);
+            match i % 3 {
+                0 => json!({"method": "event", "event": "incomingFileRequestDownloadingProgress", "fileSize": 80_488_954,
+                            "processedPercents": i % 101, "fileRequestId": id, "fileName": "777.zip",
+                            "peerId": "820_1@some.server", "peerDisplayName": "820_1", "timestamp": 1_659_288_685_582u64}),
+                1 => json!({"method": "event", "event": "outgoingFileRequestUploadingProgress", "fileSize": 80_488_954,
+                            "processedPercents": i % 101, "fileRequestId": id, "fileName": "777.zip",
+                            "timestamp": 1_659_289_349, "fileId": 526_755_919, "peerId": "820_1@some.server",
+                            "peerDisplayName": "820_1"}),
+                _ => json!({"method": "event", "event": "fileRequestStatusChanged", "fileRequestId": id,
+                            "status": 2, "directionType": 0, "fileName": "2.jpg", "timestamp": 1_659_284_222_850u64,
+                            "fileSize": 3200, "peerId": "820_1@some.server", "peerDisplayName": "820_1"}),
+            }
+        })
+        .collect();
+    let stream = Corpus {
+        id: "c_progress_100000",
+        title: "(c) 100,000 progress and status notifications",
+        decoders: notifications
+            .iter()
+            .map(|json| decoder_for(&decoders, json))
+            .collect(),
+        messages: notifications.iter().map(wire_bytes).collect(),
+    };
+    vec![mixed, history, stream]
+}
+
+const VARIANTS: [&str; 4] = ["dispatch", "typed", "value", "ignored_any"];
+
+fn bench_corpus(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus) {
+    group.throughput(Throughput::Bytes(corpus.bytes()));
+    group.bench_function("dispatch", |b| {
+        b.iter(|| {
+            for message in &corpus.messages {
+                let decoded = ServerMessage::from_slice(message);
+                assert!(std::hint::black_box(decoded).is_ok());
+            }
+        })
+    });
+    group.bench_function("typed", |b| {
+        b.iter(|| {
+            for (message, decode) in corpus.messages.iter().zip(&corpus.decoders) {
+                assert!(decode(message));
+            }
+        })
+    });
+    group.bench_function("value", |b| {
+        b.iter(|| {
+            for message in &corpus.messages {
+                assert!(std::hint::black_box(serde_json::from_slice::<Value>(message)).is_ok());
+            }
+        })
+    });
+    group.bench_function("ignored_any", |b| {
+        b.iter(|| {
+            for message in &corpus.messages {
+                assert!(
+                    std::hint::black_box(serde_json::from_slice::<IgnoredAny>(message)).is_ok()
+                );
+            }
+        })
+    });
+}
+
+fn bench_encode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("encode_send_file");
+    group.bench_function("typed", |b| {
+        b.iter(|| {
+            let request = SendFile::new(std::hint::black_box(260_618_251u64), "820_1@some.server")
+                .into_request()
+                .with_request_id("1");
+            serde_json::to_vec(&request).expect("encodes")
+        })
+    });
+    group.bench_function("json_macro", |b| {
+        b.iter(|| {
+            let request = json!({"method": "sendFile", "requestId": "1", "fileId": std::hint::black_box(260_618_251u64), "callId": "820_1@some.server"});
+            serde_json::to_vec(&request).expect("encodes")
+        })
+    });
+    group.finish();
+}
+
+fn criterion_dir() -> PathBuf {
+    std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR").map(|dir| PathBuf::from(dir).join("criterion"))
+        })
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion"))
+}
+
+/// Median time (ns) of one benchmark, from criterion's saved estimates.
+fn median(group: &str, function: &str) -> Option<f64> {
+    let path = criterion_dir()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
+
+fn report(corpora: &[Corpus]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| corpus | decoder | median | throughput | × IgnoredAny floor | × Value | dispatch ÷ typed |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for corpus in corpora {
+        let times: HashMap<&str, f64> = VARIANTS
+            .iter()
+            .filter_map(|variant| median(corpus.id, variant).map(|ns| (*variant, ns)))
+            .collect();
+        let (Some(floor), Some(value), Some(typed)) = (
+            times.get("ignored_any"),
+            times.get("value"),
+            times.get("typed"),
+        ) else {
+            continue;
+        };
+        for variant in VARIANTS {
+            let Some(ns) = times.get(variant) else {
+                continue;
+            };
+            let mib_s = corpus.bytes() as f64 / (ns / 1e9) / (1024.0 * 1024.0);
+            let dispatch = if variant == "dispatch" {
+                format!("{:.3}", ns / typed)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {variant} | {} | {mib_s:.0} MiB/s | {:.2} | {:.2} | {dispatch} |",
+                corpus.title,
+                human(*ns),
+                ns / floor,
+                ns / value
+            );
+        }
+    }
+    if let (Some(typed), Some(macro_)) = (
+        median("encode_send_file", "typed"),
+        median("encode_send_file", "json_macro"),
+    ) {
+        let _ = writeln!(
+            out,
+            "\nEncoding a sendFile request: typed {} vs `json!` {} ({:.2}× the time of `json!`).",
+            human(typed),
+            human(macro_),
+            typed / macro_
+        );
+    }
+    out
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn main() {
+    let corpora = corpora();
+    let mut criterion = Criterion::default()
+        .configure_from_args()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    for corpus in &corpora {
+        let mut group = criterion.benchmark_group(corpus.id);
+        bench_corpus(&mut group, corpus);
+        group.finish();
+    }
+    bench_encode(&mut criterion);
+    criterion.final_summary();
+
+    let table = report(&corpora);
+    println!("\n{table}");
+    let path = criterion_dir().join("report.md");
+    if std::fs::create_dir_all(criterion_dir()).is_ok() && std::fs::write(&path, &table).is_ok() {
+        println!("(written to {})", path.display());
+    }
+}
