@@ -8,8 +8,10 @@
 //! - (c) a stream of 100,000 progress and status notifications.
 //!
 //! For each: `ServerMessage::from_slice` (dispatch), straight into the known type (no dispatch),
-//! `Value`, and `IgnoredAny`. After the runs, the medians are read back from criterion's own
-//! estimates and printed as ratios (and written to `target/criterion/report.md`).
+//! `Value`, and `IgnoredAny`, first as criterion benchmarks (throughput, regressions), then
+//! measured interleaved — every round runs all four in rotating order — so the ratio table
+//! printed at the end (and written to `target/criterion/report.md`) compares medians taken
+//! under the same conditions, even on a shared, noisy machine.
 //!
 //! Run: `cargo bench --bench decode`
 
@@ -246,49 +248,81 @@ fn criterion_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion"))
 }
 
-/// Median time (ns) of one benchmark, from criterion's saved estimates.
-fn median(group: &str, function: &str) -> Option<f64> {
-    let path = criterion_dir()
-        .join(group)
-        .join(function)
-        .join("new/estimates.json");
-    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
+/// One pass of `variant` over the whole corpus.
+fn run_pass(corpus: &Corpus, variant: &str) {
+    match variant {
+        "dispatch" => {
+            for message in &corpus.messages {
+                assert!(std::hint::black_box(ServerMessage::from_slice(message)).is_ok());
+            }
+        }
+        "typed" => {
+            for (message, decode) in corpus.messages.iter().zip(&corpus.decoders) {
+                assert!(decode(message));
+            }
+        }
+        "value" => {
+            for message in &corpus.messages {
+                assert!(std::hint::black_box(serde_json::from_slice::<Value>(message)).is_ok());
+            }
+        }
+        _ => {
+            for message in &corpus.messages {
+                assert!(
+                    std::hint::black_box(serde_json::from_slice::<IgnoredAny>(message)).is_ok()
+                );
+            }
+        }
+    }
+}
+
+/// Medians (ns per pass) of the four variants measured interleaved: each round runs every
+/// variant once, in rotating order, so drift and neighbours on a shared machine hit all of
+/// them alike and the ratios stay stable.
+fn paired_medians(corpus: &Corpus, budget: Duration) -> HashMap<&'static str, f64> {
+    let passes_per_sample = (2_000_000 / corpus.bytes().max(1)).clamp(1, 2000) as usize;
+    let mut samples: HashMap<&'static str, Vec<f64>> = HashMap::new();
+    let started = std::time::Instant::now();
+    let mut round = 0usize;
+    while round < 15 || (started.elapsed() < budget && round < 400) {
+        for offset in 0..VARIANTS.len() {
+            let variant = VARIANTS[(round + offset) % VARIANTS.len()];
+            let start = std::time::Instant::now();
+            for _ in 0..passes_per_sample {
+                run_pass(corpus, variant);
+            }
+            let ns = start.elapsed().as_nanos() as f64 / passes_per_sample as f64;
+            samples.entry(variant).or_default().push(ns);
+        }
+        round += 1;
+    }
+    samples
+        .into_iter()
+        .map(|(variant, mut values)| {
+            values.sort_by(f64::total_cmp);
+            (variant, values[values.len() / 2])
+        })
+        .collect()
 }
 
 fn report(corpora: &[Corpus]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| corpus | decoder | median | throughput | × IgnoredAny floor | × Value | dispatch ÷ typed |");
+    let _ = writeln!(out, "| corpus | decoder | median per pass | throughput | × IgnoredAny floor | × Value | ÷ typed |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for corpus in corpora {
-        let times: HashMap<&str, f64> = VARIANTS
-            .iter()
-            .filter_map(|variant| median(corpus.id, variant).map(|ns| (*variant, ns)))
-            .collect();
-        let (Some(floor), Some(value), Some(typed)) = (
-            times.get("ignored_any"),
-            times.get("value"),
-            times.get("typed"),
-        ) else {
-            continue;
-        };
+        let times = paired_medians(corpus, Duration::from_secs(8));
+        let (floor, value, typed) = (times["ignored_any"], times["value"], times["typed"]);
         for variant in VARIANTS {
-            let Some(ns) = times.get(variant) else {
-                continue;
-            };
+            let ns = times[variant];
             let mib_s = corpus.bytes() as f64 / (ns / 1e9) / (1024.0 * 1024.0);
-            let dispatch = if variant == "dispatch" {
-                format!("{:.3}", ns / typed)
-            } else {
-                String::new()
-            };
             let _ = writeln!(
                 out,
-                "| {} | {variant} | {} | {mib_s:.0} MiB/s | {:.2} | {:.2} | {dispatch} |",
+                "| {} | {variant} | {} | {mib_s:.0} MiB/s | {:.2} | {:.2} | {:.3} |",
                 corpus.title,
-                human(*ns),
+                human(ns),
                 ns / floor,
-                ns / value
+                ns / value,
+                ns / typed
             );
         }
     }
@@ -296,15 +330,19 @@ fn report(corpora: &[Corpus]) -> String {
         median("encode_send_file", "typed"),
         median("encode_send_file", "json_macro"),
     ) {
-        let _ = writeln!(
-            out,
-            "\nEncoding a sendFile request: typed {} vs `json!` {} ({:.2}× the time of `json!`).",
-            human(typed),
-            human(macro_),
-            typed / macro_
-        );
+        let _ = writeln!(out, "\nEncoding a sendFile request (criterion medians): typed {} vs `json!` {} ({:.2}× the time of `json!`).", human(typed), human(macro_), typed / macro_);
     }
     out
+}
+
+/// Median time (ns) of one criterion benchmark, from criterion's saved estimates.
+fn median(group: &str, function: &str) -> Option<f64> {
+    let path = criterion_dir()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
 }
 
 fn human(ns: f64) -> String {

@@ -4,16 +4,20 @@
 
 use std::str::FromStr;
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::error::DecodeError;
 use crate::meta::Direction;
 use crate::route;
+use crate::wire::Key;
 use crate::{AnyNotification, AnyResponse, ClientMessage};
 
 /// Decodes `json` as `T`; on failure, decodes again with path tracking to name the field.
+#[inline]
 pub fn decode<T: DeserializeOwned>(
     json: &[u8],
     direction: Direction,
@@ -40,6 +44,76 @@ pub(crate) fn locate<T: DeserializeOwned>(json: &[u8], error: &serde_json::Error
     DecodeError::from_json(error, path)
 }
 
+/// The one-pass path for the common case: `method` (then `event`) are the first keys and the
+/// name is typed, so the rest of the object is read straight into the typed message while
+/// parsing, with no second look at the bytes. `None` for anything else — other key orders,
+/// unknown names, errors — which the general path then handles (and locates errors for).
+fn fast_path<'de, V: Visitor<'de>>(json: &'de [u8], visitor: V) -> Option<V::Value> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let value = (&mut deserializer).deserialize_map(visitor).ok()?;
+    deserializer.end().ok()?;
+    Some(value)
+}
+
+/// The fast path gives up; the message goes the general way.
+fn not_fast<E: de::Error>() -> E {
+    E::custom("not on the one-pass path")
+}
+
+/// Reads the next key and checks it is `expected`.
+fn key_is<'de, A: MapAccess<'de>>(map: &mut A, expected: &str) -> Result<bool, A::Error> {
+    Ok(map
+        .next_key::<Key<'de>>()?
+        .is_some_and(|key| key.as_str() == expected))
+}
+
+struct ServerFastPath;
+
+impl<'de> Visitor<'de> for ServerFastPath {
+    type Value = ServerMessage;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a TrueConf server message")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ServerMessage, A::Error> {
+        if !key_is(&mut map, "method")? {
+            return Err(not_fast());
+        }
+        let method: Key<'de> = map.next_value()?;
+        if method.as_str() == "event" {
+            if !key_is(&mut map, "event")? {
+                return Err(not_fast());
+            }
+            let event: Key<'de> = map.next_value()?;
+            return AnyNotification::continue_named(event.as_str().as_bytes(), map)?
+                .map(ServerMessage::Notification)
+                .ok_or_else(not_fast);
+        }
+        AnyResponse::continue_named(method.as_str().as_bytes(), map)?
+            .map(ServerMessage::Response)
+            .ok_or_else(not_fast)
+    }
+}
+
+struct ClientFastPath;
+
+impl<'de> Visitor<'de> for ClientFastPath {
+    type Value = ClientMessage;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a TrueConf request")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClientMessage, A::Error> {
+        if !key_is(&mut map, "method")? {
+            return Err(not_fast());
+        }
+        let method: Key<'de> = map.next_value()?;
+        ClientMessage::continue_named(method.as_str().as_bytes(), map)?.ok_or_else(not_fast)
+    }
+}
+
 /// A message whose name the definitions do not know, kept as the raw JSON it arrived as.
 #[derive(Debug, Clone)]
 pub struct UnknownMessage {
@@ -50,7 +124,9 @@ pub struct UnknownMessage {
 
 impl UnknownMessage {
     /// Keeps `json` (which must be valid JSON) as an unknown message called `name`.
-    pub fn decode(name: &str, json: &[u8], direction: Direction) -> Result<Self, DecodeError> {
+    pub fn decode(name: &[u8], json: &[u8], direction: Direction) -> Result<Self, DecodeError> {
+        let name = std::str::from_utf8(name)
+            .map_err(|_| DecodeError::data(direction.name_key(), "the name is not valid UTF-8"))?;
         let raw: Box<RawValue> = decode(json, direction, name)?;
         Ok(Self {
             direction,
@@ -122,9 +198,15 @@ impl ServerMessage {
     /// response. An unknown name gives the `Unknown` variant with the raw JSON; a known name
     /// with a bad payload is an error naming the field.
     pub fn from_slice(json: &[u8]) -> Result<Self, DecodeError> {
+        fast_path(json, ServerFastPath).map_or_else(|| Self::from_slice_routed(json), Ok)
+    }
+
+    /// The general path: find the names in any key order, decode, and on failure locate the
+    /// error. The fast path hands every message it cannot take here.
+    fn from_slice_routed(json: &[u8]) -> Result<Self, DecodeError> {
         let (method, event) = route::server_route(json)?;
         match event {
-            Some(event) if method == "event" => {
+            Some(event) if *method == *b"event" => {
                 AnyNotification::decode_named(&event, json).map(ServerMessage::Notification)
             }
             _ => AnyResponse::decode_named(&method, json).map(ServerMessage::Response),
@@ -181,8 +263,13 @@ impl Serialize for ServerMessage {
 impl ClientMessage {
     /// Decodes any client→server request from JSON bytes, whatever the order of its keys.
     pub fn from_slice(json: &[u8]) -> Result<Self, DecodeError> {
-        let method = route::request_method(json)?;
-        Self::decode_named(&method, json)
+        fast_path(json, ClientFastPath).map_or_else(
+            || {
+                let method = route::request_method(json)?;
+                Self::decode_named(&method, json)
+            },
+            Ok,
+        )
     }
 
     /// Decodes any client→server request from a JSON string.
@@ -196,5 +283,48 @@ impl FromStr for ClientMessage {
     type Err = DecodeError;
     fn from_str(json: &str) -> Result<Self, DecodeError> {
         Self::from_slice(json.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROGRESS: &str = r#"{"method":"event","event":"outgoingFileRequestUploadingProgress","fileSize":80488954,"processedPercents":100,"fileRequestId":"f0b","fileName":"777.zip","timestamp":1659289349,"fileId":526755919}"#;
+
+    #[test]
+    fn the_one_pass_path_takes_messages_in_documented_order() {
+        let fast = fast_path(PROGRESS.as_bytes(), ServerFastPath).expect("one pass");
+        assert_eq!(
+            Some(fast),
+            ServerMessage::from_slice_routed(PROGRESS.as_bytes()).ok()
+        );
+        let request = br#"{"method":"sendFile","requestId":"1","fileId":1,"callId":"a@b"}"#;
+        assert!(fast_path(request, ClientFastPath).is_some());
+    }
+
+    #[test]
+    fn the_one_pass_path_hands_everything_else_to_the_general_path() {
+        let reordered =
+            r#"{"event":"fileTransferAvailabilityChanged","method":"event","availability":3}"#;
+        let unknown = r#"{"method":"event","event":"somethingNew"}"#;
+        let broken = r#"{"method":"getFileList","result":true,"fileList":[{"fileId":1}]}"#;
+        let trailing =
+            r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3} x"#;
+        for json in [reordered, unknown, broken, trailing] {
+            assert!(
+                fast_path(json.as_bytes(), ServerFastPath).is_none(),
+                "{json}"
+            );
+        }
+        assert!(ServerMessage::from_str(reordered).is_ok());
+        assert!(ServerMessage::from_str(unknown)
+            .expect("decodes")
+            .is_unknown());
+        assert_eq!(
+            ServerMessage::from_str(broken).expect_err("bad").path(),
+            "fileList[0].fileId"
+        );
+        assert!(ServerMessage::from_str(trailing).is_err());
     }
 }

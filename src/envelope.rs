@@ -116,25 +116,8 @@ impl<'de, C: Command> Deserialize<'de> for Request<C> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "a `{}` request object", C::METHOD)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Request<C>, A::Error> {
-                let mut partial = C::Partial::default();
-                let mut method = false;
-                let mut request_id = None;
-                wire::collect_fields::<C, A>(&mut map, &mut partial, |key, map| {
-                    match key {
-                        "method" => expect_name(&mut method, "method", C::METHOD, map)?,
-                        "requestId" => next_once(&mut request_id, "requestId", map)?,
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                if !method {
-                    return Err(de::Error::missing_field("method"));
-                }
-                Ok(Request {
-                    request_id,
-                    command: C::from_partial(partial)?,
-                })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Request<C>, A::Error> {
+                finish_request(map, false)
             }
         }
         deserializer.deserialize_map(RequestVisitor(PhantomData))
@@ -274,35 +257,69 @@ impl<'de, C: Command> Deserialize<'de> for Response<C> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "a `{}` response object", C::METHOD)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Response<C>, A::Error> {
-                // One pass: `result` usually comes last, so the payload is collected in its
-                // all-optional form and checked once `result` is known.
-                let mut partial = <C::Response as Fields>::Partial::default();
-                let mut method = false;
-                let mut request_id = None;
-                let mut result: Option<bool> = None;
-                let mut error: Option<String> = None;
-                wire::collect_fields::<C::Response, A>(&mut map, &mut partial, |key, map| {
-                    match key {
-                        "method" => expect_name(&mut method, "method", C::METHOD, map)?,
-                        "requestId" => next_once(&mut request_id, "requestId", map)?,
-                        "result" => next_once(&mut result, "result", map)?,
-                        "error" => next_once(&mut error, "error", map)?,
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                if !method {
-                    return Err(de::Error::missing_field("method"));
-                }
-                let result = match result {
-                    Some(true) => Ok(C::Response::from_partial(partial)?),
-                    Some(false) => Err(Failure::new(error, partial)),
-                    None => return Err(de::Error::missing_field("result")),
-                };
-                Ok(Response { request_id, result })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Response<C>, A::Error> {
+                finish_response(map, false)
             }
         }
         deserializer.deserialize_map(ResponseVisitor(PhantomData))
     }
+}
+
+/// Reads the rest of a request object; `method_seen` when the caller already read (and
+/// matched) `method`, as the one-pass dispatch does.
+pub(crate) fn finish_request<'de, C: Command, A: MapAccess<'de>>(
+    mut map: A,
+    method_seen: bool,
+) -> Result<Request<C>, A::Error> {
+    let mut partial = C::Partial::default();
+    let mut method = method_seen;
+    let mut request_id = None;
+    wire::collect_fields::<C, A>(&mut map, &mut partial, |key, map| {
+        match key {
+            "method" => expect_name(&mut method, "method", C::METHOD, map)?,
+            "requestId" => next_once(&mut request_id, "requestId", map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    if !method {
+        return Err(de::Error::missing_field("method"));
+    }
+    Ok(Request {
+        request_id,
+        command: C::from_partial(partial)?,
+    })
+}
+
+/// Reads the rest of a response object; `method_seen` as for [`finish_request`].
+pub(crate) fn finish_response<'de, C: Command, A: MapAccess<'de>>(
+    mut map: A,
+    method_seen: bool,
+) -> Result<Response<C>, A::Error> {
+    // One pass: `result` usually comes last, so the payload is collected in its all-optional
+    // form and checked once `result` is known.
+    let mut partial = <C::Response as Fields>::Partial::default();
+    let mut method = method_seen;
+    let mut request_id = None;
+    let mut result: Option<bool> = None;
+    let mut error: Option<String> = None;
+    wire::collect_fields::<C::Response, A>(&mut map, &mut partial, |key, map| {
+        match key {
+            "method" => expect_name(&mut method, "method", C::METHOD, map)?,
+            "requestId" => next_once(&mut request_id, "requestId", map)?,
+            "result" => next_once(&mut result, "result", map)?,
+            "error" => next_once(&mut error, "error", map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    if !method {
+        return Err(de::Error::missing_field("method"));
+    }
+    let result = match result {
+        Some(true) => Ok(C::Response::from_partial(partial)?),
+        Some(false) => Err(Failure::new(error, partial)),
+        None => return Err(de::Error::missing_field("result")),
+    };
+    Ok(Response { request_id, result })
 }

@@ -38,7 +38,8 @@
 #![warn(missing_docs)]
 
 mod dispatch;
-mod envelope;
+#[doc(hidden)]
+pub mod envelope;
 mod error;
 mod file_transfer;
 mod meta;

@@ -40,6 +40,16 @@ impl Direction {
     }
 }
 
+impl Direction {
+    /// The envelope key that names a message of this direction (`method` or `event`).
+    pub const fn name_key(self) -> &'static str {
+        match self {
+            Direction::Notification => "event",
+            Direction::Request | Direction::Response => "method",
+        }
+    }
+}
+
 impl std::fmt::Display for Direction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

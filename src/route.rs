@@ -27,25 +27,21 @@ pub struct Envelope<'a> {
 
 /// Reads `{"method": "…"` and, when that is `"event"`, `, "event": "…"` from the front of
 /// `json`. `None` when the message does not start that way (then use [`scan`]).
-pub fn peek(json: &[u8]) -> Option<(&str, Option<&str>)> {
+pub fn peek(json: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
     let mut cursor = Cursor { bytes: json, at: 0 };
     cursor.skip_whitespace();
     cursor.expect(b'{')?;
     cursor.skip_whitespace();
-    if cursor.plain_string()? != "method" {
-        return None;
-    }
-    let method = cursor.value_string()?;
-    if method != "event" {
+    cursor.expect_literal(b"\"method\"")?;
+    let method = cursor.value_bytes()?;
+    if method != b"event" {
         return Some((method, None));
     }
     cursor.skip_whitespace();
     cursor.expect(b',')?;
     cursor.skip_whitespace();
-    if cursor.plain_string()? != "event" {
-        return None;
-    }
-    let event = cursor.value_string()?;
+    cursor.expect_literal(b"\"event\"")?;
+    let event = cursor.value_bytes()?;
     Some((method, Some(event)))
 }
 
@@ -65,29 +61,61 @@ impl<'a> Cursor<'a> {
         (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
     }
 
-    /// A string without escapes or control characters; `None` for anything else.
-    fn plain_string(&mut self) -> Option<&'a str> {
+    /// A fixed key such as `"method"`, compared in one go.
+    fn expect_literal(&mut self, literal: &[u8]) -> Option<()> {
+        let end = self.at + literal.len();
+        (self.bytes.get(self.at..end)? == literal).then(|| self.at = end)
+    }
+
+    /// The raw content of a string without escapes; `None` for anything else. (Control
+    /// characters, invalid UTF-8 and invalid JSON are left to the typed decode, which reads
+    /// every byte; a name with escapes takes the slow path, which unescapes it.)
+    fn plain_bytes(&mut self) -> Option<&'a [u8]> {
         self.expect(b'"')?;
-        let start = self.at;
-        loop {
-            match *self.bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
-            }
+        let rest = self.bytes.get(self.at..)?;
+        let end = find_quote_or_backslash(rest)?;
+        if rest[end] != b'"' {
+            return None;
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.at]).ok()?;
-        self.at += 1;
-        Some(text)
+        self.at += end + 1;
+        Some(&rest[..end])
     }
 
     /// `: "value"` after a key.
-    fn value_string(&mut self) -> Option<&'a str> {
+    fn value_bytes(&mut self) -> Option<&'a [u8]> {
         self.skip_whitespace();
         self.expect(b':')?;
         self.skip_whitespace();
-        self.plain_string()
+        self.plain_bytes()
     }
+}
+
+/// Index of the first `"` or `\\`, eight bytes at a time: names are a few dozen bytes, too short
+/// for a vectorised search to pay for its set-up, too long for a byte loop to be free.
+fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    // High bit set in each byte of `word` that is zero (exact for the lowest such byte).
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let hits = zero_bytes(word ^ QUOTES) | zero_bytes(word ^ BACKSLASHES);
+        if hits != 0 {
+            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\')
+        .map(|index| offset + index)
 }
 
 /// One pass over the top-level object: finds `method`, `event` and whether `result` is there,
@@ -127,7 +155,20 @@ fn scan_names(json: &[u8], early: bool) -> Result<ScannedEnvelope<'_>, DecodeErr
 
 /// The name of a server→client message: `(method, event)`, with `event` required when
 /// `method` is `"event"`.
-pub fn server_route(json: &[u8]) -> Result<(Cow<'_, str>, Option<Cow<'_, str>>), DecodeError> {
+/// Names are routed as raw bytes: the generated name tables match byte strings, so the fast
+/// path never validates UTF-8 (the typed decode does, for the whole message).
+pub type Name<'a> = Cow<'a, [u8]>;
+
+fn into_name(text: Cow<'_, str>) -> Name<'_> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+    }
+}
+
+/// The name of a server→client message: `(method, event)`, with `event` required when
+/// `method` is `"event"`.
+pub fn server_route(json: &[u8]) -> Result<(Name<'_>, Option<Name<'_>>), DecodeError> {
     if let Some((method, event)) = peek(json) {
         return Ok((Cow::Borrowed(method), event.map(Cow::Borrowed)));
     }
@@ -137,20 +178,20 @@ pub fn server_route(json: &[u8]) -> Result<(Cow<'_, str>, Option<Cow<'_, str>>),
         .ok_or_else(|| DecodeError::data("method", "missing field `method`"))?
         .into_cow();
     if method != "event" {
-        return Ok((method, None));
+        return Ok((into_name(method), None));
     }
     match found.event {
-        Some(event) => Ok((method, Some(event.into_cow()))),
+        Some(event) => Ok((into_name(method), Some(into_name(event.into_cow())))),
         None => Err(DecodeError::data("event", "missing field `event`")),
     }
 }
 
 /// The `method` of a client→server message.
-pub fn request_method(json: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+pub fn request_method(json: &[u8]) -> Result<Name<'_>, DecodeError> {
     if let Some((method, _)) = peek(json) {
         return Ok(Cow::Borrowed(method));
     }
-    scan(json).map(|envelope| envelope.method)
+    scan(json).map(|envelope| into_name(envelope.method))
 }
 
 #[derive(Default)]
@@ -221,11 +262,11 @@ mod tests {
     fn peek_reads_the_documented_prefixes() {
         assert_eq!(
             peek(br#"{"method": "getFileList", "requestId": "1"}"#),
-            Some(("getFileList", None))
+            Some((&b"getFileList"[..], None))
         );
         assert_eq!(
             peek(b"{\n \"method\" : \"event\",\n \"event\": \"receivedFileRequest\"}"),
-            Some(("event", Some("receivedFileRequest")))
+            Some((&b"event"[..], Some(&b"receivedFileRequest"[..])))
         );
     }
 
@@ -278,14 +319,17 @@ mod tests {
     fn server_route_stops_once_the_names_are_known() {
         let json = br#"{"fileSize": 5, "method": "getFileList", "rest": [1, 2"#;
         let (method, event) = server_route(json).expect("names found before the cut");
-        assert_eq!((method.as_ref(), event), ("getFileList", None));
+        assert_eq!((method.as_ref(), event), (&b"getFileList"[..], None));
         assert!(
             scan(json).is_err(),
             "the full scan still sees the broken tail"
         );
         let (method, event) =
             server_route(br#"{"x": {}, "event": "e", "method": "event", "y": "#).expect("names");
-        assert_eq!((method.as_ref(), event.as_deref()), ("event", Some("e")));
+        assert_eq!(
+            (method.as_ref(), event.as_deref()),
+            (&b"event"[..], Some(&b"e"[..]))
+        );
         assert_eq!(
             server_route(br#"{"x": 1, "method": "event"}"#)
                 .unwrap_err()
@@ -294,5 +338,20 @@ mod tests {
         );
         assert_eq!(server_route(br#"{"x": 1}"#).unwrap_err().path(), "method");
         assert!(server_route(br#"{"x": tru"#).is_err());
+    }
+
+    #[test]
+    fn the_word_search_finds_the_first_quote_or_backslash() {
+        for length in 0..40 {
+            for (at, stop) in (0..length).flat_map(|at| [(at, b'"'), (at, b'\\')]) {
+                let mut bytes = vec![b'a'; length];
+                bytes[at] = stop;
+                if at + 1 < length {
+                    bytes[at + 1] = b'"';
+                }
+                assert_eq!(find_quote_or_backslash(&bytes), Some(at), "{length} {at}");
+            }
+            assert_eq!(find_quote_or_backslash(&vec![0xE2; length]), None);
+        }
     }
 }

@@ -198,27 +198,36 @@ pub fn deserialize_notification<'de, N: Notification, D: Deserializer<'de>>(
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "a `{}` notification object", N::EVENT)
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<N, A::Error> {
-            let mut partial = N::Partial::default();
-            let (mut method, mut event) = (false, false);
-            collect_fields::<N, A>(&mut map, &mut partial, |key, map| {
-                match key {
-                    "method" => expect_name(&mut method, "method", "event", map)?,
-                    "event" => expect_name(&mut event, "event", N::EVENT, map)?,
-                    _ => return Ok(false),
-                }
-                Ok(true)
-            })?;
-            if !method {
-                return Err(de::Error::missing_field("method"));
-            }
-            if !event {
-                return Err(de::Error::missing_field("event"));
-            }
-            N::from_partial(partial)
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<N, A::Error> {
+            finish_notification(map, false)
         }
     }
     deserializer.deserialize_map(NotificationVisitor(PhantomData))
+}
+
+/// Reads the rest of a notification object; `names_seen` when the caller already read (and
+/// matched) `method` and `event`, as the one-pass dispatch does.
+pub(crate) fn finish_notification<'de, N: Notification, A: MapAccess<'de>>(
+    mut map: A,
+    names_seen: bool,
+) -> Result<N, A::Error> {
+    let mut partial = N::Partial::default();
+    let (mut method, mut event) = (names_seen, names_seen);
+    collect_fields::<N, A>(&mut map, &mut partial, |key, map| {
+        match key {
+            "method" => expect_name(&mut method, "method", "event", map)?,
+            "event" => expect_name(&mut event, "event", N::EVENT, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    if !method {
+        return Err(de::Error::missing_field("method"));
+    }
+    if !event {
+        return Err(de::Error::missing_field("event"));
+    }
+    N::from_partial(partial)
 }
 
 /// Serializes a whole notification message: `method`, `event`, then the fields.

@@ -171,11 +171,11 @@ fn check_message(json: &[u8]) -> Verdict {
         (Direction::Request, envelope.method.to_string())
     };
     let decoded = match direction {
-        Direction::Notification => AnyNotification::decode_named(&name, json)
+        Direction::Notification => AnyNotification::decode_named(name.as_bytes(), json)
             .map(|m| (m.is_unknown(), serde_json::to_value(m))),
-        Direction::Response => AnyResponse::decode_named(&name, json)
+        Direction::Response => AnyResponse::decode_named(name.as_bytes(), json)
             .map(|m| (m.is_unknown(), serde_json::to_value(m))),
-        Direction::Request => ClientMessage::decode_named(&name, json)
+        Direction::Request => ClientMessage::decode_named(name.as_bytes(), json)
             .map(|m| (m.is_unknown(), serde_json::to_value(m))),
     };
     match decoded {

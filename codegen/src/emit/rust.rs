@@ -1008,6 +1008,7 @@ impl Emitter<'_> {
                 .map(|info| {
                     let name = ident(&info.rust_name);
                     DispatchVariant {
+                        message: quote! { crate::#module::#name },
                         payload: payload(&name),
                         info: quote! { <crate::#module::#name as crate::#trait_name>::INFO },
                         doc: format!(" `{}`: {}", info.wire_name, prose(&info.definition.summary)),
@@ -1034,6 +1035,7 @@ impl Emitter<'_> {
                 quote! { Command },
                 quote! { commands },
             ),
+            finish: quote! { crate::envelope::finish_request },
             request_id_doc: Some(
                 "The `requestId`, when the request carries one (typed requests only).",
             ),
@@ -1053,6 +1055,7 @@ impl Emitter<'_> {
                 quote! { Command },
                 quote! { commands },
             ),
+            finish: quote! { crate::envelope::finish_response },
             request_id_doc: Some("The echoed `requestId`, when present (typed responses only)."),
             extra: quote! {
                 /// `Some(true)` for `"result": true`, `Some(false)` for a failure, `None` for an
@@ -1080,6 +1083,7 @@ impl Emitter<'_> {
                 quote! { Notification },
                 quote! { notifications },
             ),
+            finish: quote! { crate::wire::finish_notification },
             request_id_doc: None,
             extra: quote! {},
         });
@@ -1147,6 +1151,8 @@ fn serde_and_schema_impls(
 /// One typed variant of a dispatch enum.
 struct DispatchVariant {
     name: Ident,
+    /// The command or notification type (the type parameter of `finish`).
+    message: TokenStream,
     wire: String,
     payload: TokenStream,
     info: TokenStream,
@@ -1163,6 +1169,8 @@ struct DispatchEnum {
     name_fn_doc: &'static str,
     info_doc: &'static str,
     variants: Vec<DispatchVariant>,
+    /// Reads the rest of a message whose names were already read (`crate::wire::finish_…`).
+    finish: TokenStream,
     /// Docs of a `request_id()` accessor, for enums whose typed variants carry one.
     request_id_doc: Option<&'static str>,
     extra: TokenStream,
@@ -1180,13 +1188,19 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
         name_fn_doc,
         info_doc,
         variants,
+        finish,
         request_id_doc,
         extra,
     } = spec;
     let idents: Vec<&Ident> = variants.iter().map(|v| &v.name).collect();
     let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
+    let wire_bytes: Vec<proc_macro2::Literal> = variants
+        .iter()
+        .map(|v| proc_macro2::Literal::byte_string(v.wire.as_bytes()))
+        .collect();
     let payloads: Vec<&TokenStream> = variants.iter().map(|v| &v.payload).collect();
     let infos: Vec<&TokenStream> = variants.iter().map(|v| &v.info).collect();
+    let messages: Vec<&TokenStream> = variants.iter().map(|v| &v.message).collect();
     let docs: Vec<&str> = variants.iter().map(|v| v.doc.as_str()).collect();
     // Doc attributes take the text after `///`, leading space included.
     let [doc, unknown_doc, name_fn_doc, info_doc] =
@@ -1216,10 +1230,23 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
         impl #name {
             /// Decodes the message named `name` from `json` (the routing is done by the caller).
             #[doc(hidden)]
-            pub fn decode_named(name: &str, json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
+            pub fn decode_named(name: &[u8], json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
                 match name {
-                    #(#wires => crate::dispatch::decode::<#payloads>(json, #direction, #wires).map(Self::#idents),)*
+                    #(#wire_bytes => crate::dispatch::decode::<#payloads>(json, #direction, #wires).map(Self::#idents),)*
                     _ => crate::UnknownMessage::decode(name, json, #direction).map(Self::Unknown),
+                }
+            }
+
+            /// Reads the rest of the message named `name` from a map whose names were already
+            /// read (the one-pass dispatch); `None` for a name the definitions do not type.
+            #[doc(hidden)]
+            pub fn continue_named<'de, A: ::serde::de::MapAccess<'de>>(
+                name: &[u8],
+                map: A,
+            ) -> ::core::result::Result<::core::option::Option<Self>, A::Error> {
+                match name {
+                    #(#wire_bytes => #finish::<#messages, A>(map, true).map(|message| ::core::option::Option::Some(Self::#idents(message))),)*
+                    _ => ::core::result::Result::Ok(::core::option::Option::None),
                 }
             }
 
