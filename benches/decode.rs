@@ -32,7 +32,7 @@ use trueconf_api_codegen::model::ExampleRole;
 type TypedDecoder = fn(&[u8]) -> bool;
 
 fn typed<T: DeserializeOwned>(json: &[u8]) -> bool {
-    std::hint::black_box(serde_json::from_slice::<T>(json)).is_ok()
+    std::hint::black_box(trueconf_api::from_slice::<T>(json)).is_ok()
 }
 
 /// Typed decoders by (is notification, name), collected from the generated message list.

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::error::DecodeError;
 use crate::meta::Direction;
 use crate::route;
-use crate::wire::Key;
+use crate::wire::{self, FieldKey, Key};
 use crate::{AnyNotification, AnyResponse, ClientMessage};
 
 /// Decodes `json` as `T`; on failure, decodes again with path tracking to name the field.
@@ -25,6 +25,23 @@ pub fn decode<T: DeserializeOwned>(
 ) -> Result<T, DecodeError> {
     serde_json::from_slice(json)
         .map_err(|error| locate::<T>(json, &error).in_message(direction, name))
+}
+
+/// Decodes one message whose type is known (a [`crate::Request`], [`crate::Response`] or
+/// notification), by the same fast path [`ServerMessage::from_slice`] uses; an error names the
+/// field path.
+///
+/// ```
+/// use trueconf_api::notifications::FileTransferAvailabilityChanged;
+/// use trueconf_api::types::FileTransferAvailability;
+/// let event: FileTransferAvailabilityChanged = trueconf_api::from_slice(
+///     br#"{"method": "event", "event": "fileTransferAvailabilityChanged", "availability": 3}"#,
+/// )?;
+/// assert_eq!(event.availability, FileTransferAvailability::Available);
+/// # Ok::<(), trueconf_api::DecodeError>(())
+/// ```
+pub fn from_slice<T: DeserializeOwned>(json: &[u8]) -> Result<T, DecodeError> {
+    wire::with_raw_keys(|| serde_json::from_slice(json)).map_err(|error| locate::<T>(json, &error))
 }
 
 /// Finds the path of the error `T` hits in `json` (a second, slower pass).
@@ -49,10 +66,12 @@ pub(crate) fn locate<T: DeserializeOwned>(json: &[u8], error: &serde_json::Error
 /// parsing, with no second look at the bytes. `None` for anything else — other key orders,
 /// unknown names, errors — which the general path then handles (and locates errors for).
 fn fast_path<'de, V: Visitor<'de>>(json: &'de [u8], visitor: V) -> Option<V::Value> {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let value = (&mut deserializer).deserialize_map(visitor).ok()?;
-    deserializer.end().ok()?;
-    Some(value)
+    wire::with_raw_keys(|| {
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        let value = (&mut deserializer).deserialize_map(visitor).ok()?;
+        deserializer.end().ok()?;
+        Some(value)
+    })
 }
 
 /// The fast path gives up; the message goes the general way.
@@ -61,10 +80,10 @@ fn not_fast<E: de::Error>() -> E {
 }
 
 /// Reads the next key and checks it is `expected`.
-fn key_is<'de, A: MapAccess<'de>>(map: &mut A, expected: &str) -> Result<bool, A::Error> {
+fn key_is<'de, A: MapAccess<'de>>(map: &mut A, expected: &[u8]) -> Result<bool, A::Error> {
     Ok(map
-        .next_key::<Key<'de>>()?
-        .is_some_and(|key| key.as_str() == expected))
+        .next_key::<FieldKey<'de>>()?
+        .is_some_and(|key| key.as_bytes() == expected))
 }
 
 struct ServerFastPath;
@@ -77,12 +96,12 @@ impl<'de> Visitor<'de> for ServerFastPath {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ServerMessage, A::Error> {
-        if !key_is(&mut map, "method")? {
+        if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
         let method: Key<'de> = map.next_value()?;
         if method.as_str() == "event" {
-            if !key_is(&mut map, "event")? {
+            if !key_is(&mut map, b"event")? {
                 return Err(not_fast());
             }
             let event: Key<'de> = map.next_value()?;
@@ -106,7 +125,7 @@ impl<'de> Visitor<'de> for ClientFastPath {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClientMessage, A::Error> {
-        if !key_is(&mut map, "method")? {
+        if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
         let method: Key<'de> = map.next_value()?;

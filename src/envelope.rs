@@ -276,8 +276,8 @@ pub(crate) fn finish_request<'de, C: Command, A: MapAccess<'de>>(
     let mut request_id = None;
     wire::collect_fields::<C, A>(&mut map, &mut partial, |key, map| {
         match key {
-            "method" => expect_name(&mut method, "method", C::METHOD, map)?,
-            "requestId" => next_once(&mut request_id, "requestId", map)?,
+            b"method" => expect_name(&mut method, "method", C::METHOD, map)?,
+            b"requestId" => next_once(&mut request_id, "requestId", map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -305,10 +305,10 @@ pub(crate) fn finish_response<'de, C: Command, A: MapAccess<'de>>(
     let mut error: Option<String> = None;
     wire::collect_fields::<C::Response, A>(&mut map, &mut partial, |key, map| {
         match key {
-            "method" => expect_name(&mut method, "method", C::METHOD, map)?,
-            "requestId" => next_once(&mut request_id, "requestId", map)?,
-            "result" => next_once(&mut result, "result", map)?,
-            "error" => next_once(&mut error, "error", map)?,
+            b"method" => expect_name(&mut method, "method", C::METHOD, map)?,
+            b"requestId" => next_once(&mut request_id, "requestId", map)?,
+            b"result" => next_once(&mut result, "result", map)?,
+            b"error" => next_once(&mut error, "error", map)?,
             _ => return Ok(false),
         }
         Ok(true)

@@ -49,7 +49,7 @@ pub mod schema_support;
 #[doc(hidden)]
 pub mod wire;
 
-pub use dispatch::{ServerMessage, UnknownMessage};
+pub use dispatch::{from_slice, ServerMessage, UnknownMessage};
 pub use envelope::{
     Command, Failure, MaybeJsonSchema, MessageVisitor, Notification, Request, Response,
 };

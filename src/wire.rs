@@ -12,6 +12,7 @@
 //! - JSON `null` is accepted only for fields defined as nullable.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -33,7 +34,7 @@ pub trait Fields: Sized {
     /// when the key is not one of this type's fields.
     fn accept_field<'de, A: MapAccess<'de>>(
         partial: &mut Self::Partial,
-        key: &str,
+        key: &[u8],
         map: &mut A,
     ) -> Result<bool, A::Error>;
 
@@ -91,6 +92,71 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+thread_local! {
+    /// Whether object keys are read as raw bytes (see [`FieldKey`]).
+    static RAW_KEYS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `decode` with object keys read as raw bytes: for serde_json that skips the UTF-8
+/// check of every key (a key that matches a field is ASCII by construction; an unknown key is
+/// still checked). The crate's own entry points use it; plain `serde` use of the types, and
+/// the path-locating second pass (serde_path_to_error records only string keys), read keys
+/// as strings.
+pub(crate) fn with_raw_keys<T>(decode: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RAW_KEYS.with(|raw| raw.set(self.0));
+        }
+    }
+    let _restore = Restore(RAW_KEYS.with(|raw| raw.replace(true)));
+    decode()
+}
+
+/// An object key as bytes, borrowed from the input when it has no escapes.
+pub(crate) struct FieldKey<'de>(Cow<'de, [u8]>);
+
+impl FieldKey<'_> {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldKeyVisitor;
+        impl<'de> Visitor<'de> for FieldKeyVisitor {
+            type Value = FieldKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<FieldKey<'de>, E> {
+                Ok(FieldKey(Cow::Borrowed(value.as_bytes())))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<FieldKey<'de>, E> {
+                Ok(FieldKey(Cow::Owned(value.as_bytes().to_vec())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<FieldKey<'de>, E> {
+                Ok(FieldKey(Cow::Owned(value.into_bytes())))
+            }
+            fn visit_borrowed_bytes<E: de::Error>(
+                self,
+                value: &'de [u8],
+            ) -> Result<FieldKey<'de>, E> {
+                Ok(FieldKey(Cow::Borrowed(value)))
+            }
+            fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<FieldKey<'de>, E> {
+                Ok(FieldKey(Cow::Owned(value.to_vec())))
+            }
+        }
+        if RAW_KEYS.with(Cell::get) {
+            deserializer.deserialize_bytes(FieldKeyVisitor)
+        } else {
+            deserializer.deserialize_str(FieldKeyVisitor)
+        }
+    }
+}
+
 /// Reads the next value into an empty slot; a second value for the same key is an error.
 pub fn next_once<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     slot: &mut Option<T>,
@@ -114,14 +180,21 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
 pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
     map: &mut A,
     partial: &mut T::Partial,
-    mut envelope: impl FnMut(&str, &mut A) -> Result<bool, A::Error>,
+    mut envelope: impl FnMut(&[u8], &mut A) -> Result<bool, A::Error>,
 ) -> Result<(), A::Error> {
-    while let Some(key) = map.next_key::<Key<'de>>()? {
-        let key = key.as_str();
+    while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+        let key = key.as_bytes();
         if envelope(key, map)? {
             continue;
         }
         if !T::accept_field(partial, key, map)? {
+            // Raw keys skip the UTF-8 check; an unknown key still gets it.
+            if std::str::from_utf8(key).is_err() {
+                return Err(de::Error::invalid_value(
+                    de::Unexpected::Bytes(key),
+                    &"a UTF-8 object key",
+                ));
+            }
             map.next_value::<IgnoredAny>()?;
         }
     }
@@ -215,8 +288,8 @@ pub(crate) fn finish_notification<'de, N: Notification, A: MapAccess<'de>>(
     let (mut method, mut event) = (names_seen, names_seen);
     collect_fields::<N, A>(&mut map, &mut partial, |key, map| {
         match key {
-            "method" => expect_name(&mut method, "method", "event", map)?,
-            "event" => expect_name(&mut event, "event", N::EVENT, map)?,
+            b"method" => expect_name(&mut method, "method", "event", map)?,
+            b"event" => expect_name(&mut event, "event", N::EVENT, map)?,
             _ => return Ok(false),
         }
         Ok(true)

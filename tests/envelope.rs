@@ -224,3 +224,35 @@ fn metadata_says_where_facts_come_from() {
         "schema/commands/rejectIncomingFileRequest.json"
     );
 }
+
+#[test]
+fn keys_that_are_not_utf_8_are_rejected_on_every_path() {
+    // An unknown key with invalid UTF-8 (0xFF) must not slip through the raw-key fast path.
+    let mut json =
+        br#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,"X":1}"#
+            .to_vec();
+    let at = json.iter().position(|&b| b == b'X').expect("marker");
+    json[at] = 0xFF;
+    assert!(ServerMessage::from_slice(&json).is_err());
+    assert!(
+        trueconf_api::from_slice::<trueconf_api::notifications::FileTransferAvailabilityChanged>(
+            &json
+        )
+        .is_err()
+    );
+    assert!(
+        serde_json::from_slice::<trueconf_api::notifications::FileTransferAvailabilityChanged>(
+            &json
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn the_known_type_entry_point_names_the_field() {
+    let error = trueconf_api::from_slice::<Response<GetFileList>>(
+        br#"{"method":"getFileList","result":true,"fileList":[{"fileId":2,"fileName":"a"}]}"#,
+    )
+    .expect_err("fileId must be a string here");
+    assert_eq!(error.path(), "fileList[0].fileId");
+}

@@ -441,8 +441,9 @@ impl Emitter<'_> {
 
         let accept_arms = fields.iter().map(|field| {
             let wire = &field.wire_name;
+            let key = proc_macro2::Literal::byte_string(wire.as_bytes());
             let rust = ident(&field.rust_name);
-            quote! { #wire => crate::wire::next_once(&mut partial.#rust, #wire, map)?, }
+            quote! { #key => crate::wire::next_once(&mut partial.#rust, #wire, map)?, }
         });
         let accept_body = if fields.is_empty() {
             quote! {
@@ -538,7 +539,7 @@ impl Emitter<'_> {
 
                 fn accept_field<'de, A: ::serde::de::MapAccess<'de>>(
                     partial: &mut Self::Partial,
-                    key: &str,
+                    key: &[u8],
                     map: &mut A,
                 ) -> ::core::result::Result<bool, A::Error> {
                     #accept_body
