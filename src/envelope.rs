@@ -24,6 +24,19 @@ pub trait MaybeJsonSchema {}
 #[cfg(not(feature = "schemars"))]
 impl<T> MaybeJsonSchema for T {}
 
+/// `proptest::arbitrary::Arbitrary` when the `proptest` feature is on, nothing otherwise; lets
+/// the message traits require strategies exactly when they exist.
+#[cfg(feature = "proptest")]
+pub trait MaybeArbitrary: proptest::arbitrary::Arbitrary + 'static {}
+#[cfg(feature = "proptest")]
+impl<T: proptest::arbitrary::Arbitrary + 'static> MaybeArbitrary for T {}
+/// `proptest::arbitrary::Arbitrary` when the `proptest` feature is on, nothing otherwise; lets
+/// the message traits require strategies exactly when they exist.
+#[cfg(not(feature = "proptest"))]
+pub trait MaybeArbitrary {}
+#[cfg(not(feature = "proptest"))]
+impl<T> MaybeArbitrary for T {}
+
 /// A command: the parameters of one request type, tied to its wire name and response type.
 ///
 /// ```
@@ -32,13 +45,22 @@ impl<T> MaybeJsonSchema for T {}
 /// // The response type is fixed by the request type:
 /// fn files(response: <GetFileList as Command>::Response) -> usize { response.file_list.len() }
 /// ```
-pub trait Command: Fields + fmt::Debug + Clone + PartialEq + Send + Sync + 'static {
+pub trait Command:
+    Fields + MaybeArbitrary + fmt::Debug + Clone + PartialEq + Send + Sync + 'static
+{
     /// The `method` on the wire.
     const METHOD: &'static str;
     /// Facts about the command from its definition.
     const INFO: &'static MessageInfo;
     /// The fields of a successful response.
-    type Response: Fields + fmt::Debug + Clone + PartialEq + Send + Sync + 'static;
+    type Response: Fields<Partial: MaybeArbitrary>
+        + MaybeArbitrary
+        + fmt::Debug
+        + Clone
+        + PartialEq
+        + Send
+        + Sync
+        + 'static;
 
     /// Wraps the parameters in a request without a `requestId`.
     fn into_request(self) -> Request<Self> {
@@ -52,6 +74,7 @@ pub trait Notification:
     + Serialize
     + for<'de> Deserialize<'de>
     + MaybeJsonSchema
+    + MaybeArbitrary
     + fmt::Debug
     + Clone
     + PartialEq

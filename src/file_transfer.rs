@@ -85,3 +85,80 @@ impl From<FileId> for FileIdString {
         FileIdString(value.0.to_string())
     }
 }
+
+/// The longest name, in bytes, that common file systems accept for one path component.
+const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// Names Windows reserves for devices, with or without an extension.
+const RESERVED_DEVICE_NAMES: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// Turns a `fileName` from the wire into a name that is safe to create in a local folder.
+///
+/// A `fileName` is whatever the sending peer chose: it is decoded as data, unchanged, and may
+/// hold `../../etc/passwd`, an absolute path, NUL or other control characters, or a device
+/// name. Before writing a received file, pass it through here:
+///
+/// - only the last path component is kept (both `/` and `\` separate components);
+/// - control characters and the characters Windows forbids (`< > : " | ? *`) become `_`;
+/// - leading and trailing dots and spaces are removed, so `..` and `.` cannot survive;
+/// - a Windows device name (`CON`, `nul.txt`, `COM1` …) gets a leading `_`;
+/// - the result is cut to 255 bytes at a character boundary, keeping the extension;
+/// - nothing left gives `"file"`.
+///
+/// ```
+/// use trueconf_api::safe_file_name;
+/// assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+/// assert_eq!(safe_file_name("C:\\Windows\\system.ini"), "system.ini");
+/// assert_eq!(safe_file_name("report\0.pdf"), "report_.pdf");
+/// assert_eq!(safe_file_name(".."), "file");
+/// assert_eq!(safe_file_name("nul.txt"), "_nul.txt");
+/// assert_eq!(safe_file_name("Screenshot (1).png"), "Screenshot (1).png");
+/// ```
+pub fn safe_file_name(wire: &str) -> String {
+    let last = wire.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    if trimmed.is_empty() {
+        return "file".to_string();
+    }
+    let stem = trimmed.split('.').next().unwrap_or_default();
+    let mut name = if RESERVED_DEVICE_NAMES
+        .iter()
+        .any(|reserved| stem.eq_ignore_ascii_case(reserved))
+    {
+        format!("_{trimmed}")
+    } else {
+        trimmed.to_string()
+    };
+    if name.len() > MAX_FILE_NAME_BYTES {
+        name = shorten(&name, MAX_FILE_NAME_BYTES);
+    }
+    name
+}
+
+/// Cuts `name` to at most `limit` bytes at character boundaries, keeping a short extension.
+fn shorten(name: &str, limit: usize) -> String {
+    let extension = name
+        .rfind('.')
+        .map(|dot| &name[dot..])
+        .filter(|extension| extension.len() <= 16)
+        .unwrap_or("");
+    let budget = limit - extension.len();
+    let mut end = budget.min(name.len() - extension.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{extension}", &name[..end])
+}

@@ -43,6 +43,9 @@ pub mod envelope;
 mod error;
 mod file_transfer;
 mod meta;
+#[cfg(feature = "proptest")]
+#[doc(hidden)]
+pub mod proptest_support;
 pub mod route;
 #[cfg(feature = "schemars")]
 pub mod schema_support;
@@ -51,10 +54,11 @@ pub mod wire;
 
 pub use dispatch::{from_slice, ServerMessage, UnknownMessage};
 pub use envelope::{
-    Command, Failure, MaybeJsonSchema, MessageVisitor, Notification, Request, Response,
+    Command, Failure, MaybeArbitrary, MaybeJsonSchema, MessageVisitor, Notification, Request,
+    Response,
 };
 pub use error::{DecodeError, DecodeErrorKind};
-pub use file_transfer::TimestampUnit;
+pub use file_transfer::{safe_file_name, TimestampUnit};
 pub use meta::{Direction, MessageInfo, MessageKind, Source, TypeInfo};
 
 include!(concat!(env!("OUT_DIR"), "/trueconf_api.rs"));

@@ -84,4 +84,5 @@ broken! {
     optional_without_condition => "must say when it is absent",
     wrong_folder_and_name => "does not belong in notifications/",
     reserved_name => "a name the runtime reserves",
+    keyword_message => "no Rust name can be derived from `self`",
 }

@@ -1,10 +1,11 @@
 //! `check`: decode captured traffic (JSON Lines) against the definitions, line by line, in
 //! bounded memory. A bad line is reported and the next one is checked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use trueconf_api::route;
 use trueconf_api::{
@@ -186,8 +187,16 @@ fn check_message(json: &[u8]) -> Verdict {
         }
         Ok((false, Ok(known))) => {
             let mut unknown_fields = BTreeSet::new();
-            if let Ok(original) = serde_json::from_slice::<Value>(json) {
-                collect_unknown(&original, &known, "", &mut unknown_fields);
+            match serde_json::from_slice::<Value>(json) {
+                Ok(original) => collect_unknown(&original, &known, "", &mut unknown_fields),
+                // Deeper than a `Value` may nest (serde_json's 128 levels; the typed decode
+                // skipped the deep part without recursion): list the top-level keys instead.
+                Err(_) => {
+                    if let Ok(keys) = serde_json::from_slice::<BTreeMap<String, IgnoredAny>>(json) {
+                        unknown_fields
+                            .extend(keys.into_keys().filter(|key| known.get(key).is_none()));
+                    }
+                }
             }
             Verdict::Ok {
                 direction,

@@ -109,7 +109,8 @@ impl Export {
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "TrueConf Room API",
-            "description": "Every typed message and type of the TrueConf Room / VideoSDK WebSocket API, under $defs. Requests are <Name>Request, responses <Name>Response (success and failure forms), notifications <Name>.",
+            "description": "Every typed message and type of the TrueConf Room / VideoSDK WebSocket API, under $defs. Requests are <Name>Request, responses <Name>Response (success and failure forms), notifications <Name>. Objects allow keys they do not list. A key that appears twice in one object is rejected by the trueconf-api decoder; JSON Schema cannot express that (a parser keeps one of the values), so validate duplicate keys separately if it matters.",
+            "x-duplicate-keys": "rejected",
             "x-commands": commands,
             "x-notifications": notifications,
             "$defs": definitions,

@@ -182,6 +182,74 @@ impl Emitter<'_> {
         }
     }
 
+    /// A proptest strategy for one value of `ty` (behind the `proptest` feature): `any::<T>()`
+    /// except where JSON cannot hold every Rust value (non-finite floats) or the type has no
+    /// `Arbitrary` (`serde_json::Value`), and short arrays so nested records stay small.
+    fn strategy(&self, ty: &TypeRef) -> TokenStream {
+        match ty {
+            TypeRef::Scalar(Scalar::F64) => quote! { crate::proptest_support::finite_f64() },
+            TypeRef::Scalar(Scalar::Json) => quote! { crate::proptest_support::json_value() },
+            TypeRef::Array(element) => {
+                let element = self.strategy(element);
+                quote! { ::proptest::collection::vec(#element, 0..3) }
+            }
+            _ => {
+                let base = self.base_type(ty);
+                quote! { ::proptest::arbitrary::any::<#base>() }
+            }
+        }
+    }
+
+    /// The strategy of a struct field: its value strategy, in `option::of` for each way the
+    /// field may be `None` (absent when `optional`, null when `nullable`).
+    fn field_strategy(&self, field: &Field, optional: bool) -> TokenStream {
+        let mut strategy = self.strategy(&field.ty);
+        if field.nullable {
+            strategy = quote! { ::proptest::option::of(#strategy) };
+        }
+        if optional {
+            strategy = quote! { ::proptest::option::of(#strategy) };
+        }
+        strategy
+    }
+
+    /// `impl Arbitrary` for a struct whose fields are built by `field_strategy` (fields may be
+    /// more than proptest's 12-tuple limit, so they are grouped in nested tuples of ten).
+    fn arbitrary_struct(&self, name: &Ident, fields: &[Field], all_optional: bool) -> TokenStream {
+        let body = if fields.is_empty() {
+            quote! { ::proptest::strategy::Strategy::boxed(::proptest::strategy::Just(Self {})) }
+        } else {
+            let chunks: Vec<&[Field]> = fields.chunks(10).collect();
+            let strategies = chunks.iter().map(|chunk| {
+                let parts = chunk
+                    .iter()
+                    .map(|field| self.field_strategy(field, all_optional || field.optional));
+                quote! { (#(#parts,)*) }
+            });
+            let patterns = chunks.iter().map(|chunk| {
+                let names = chunk.iter().map(|field| ident(&field.rust_name));
+                quote! { (#(#names,)*) }
+            });
+            let names = fields.iter().map(|field| ident(&field.rust_name));
+            quote! {
+                ::proptest::strategy::Strategy::boxed(::proptest::strategy::Strategy::prop_map(
+                    (#(#strategies,)*),
+                    |(#(#patterns,)*)| Self { #(#names),* },
+                ))
+            }
+        };
+        quote! {
+            #[cfg(feature = "proptest")]
+            impl ::proptest::arbitrary::Arbitrary for #name {
+                type Parameters = ();
+                type Strategy = ::proptest::strategy::BoxedStrategy<Self>;
+                fn arbitrary_with(_: ()) -> Self::Strategy {
+                    #body
+                }
+            }
+        }
+    }
+
     fn is_eq(&self, ty: &TypeRef, seen: &mut BTreeSet<String>) -> bool {
         match ty {
             TypeRef::Scalar(Scalar::F64) => false,
@@ -371,6 +439,7 @@ impl Emitter<'_> {
     ) -> TokenStream {
         let name_ident = ident(name);
         let partial_ident = format_ident!("{}Partial", name);
+        let arbitrary = self.arbitrary_struct(&name_ident, fields, false);
         let doc = doc_attrs(doc);
         let eq = if self.fields_are_eq(fields) {
             quote! { Eq, }
@@ -533,6 +602,8 @@ impl Emitter<'_> {
 
             #extra_impl
 
+            #arbitrary
+
             impl crate::wire::Fields for #name_ident {
                 type Partial = crate::partial::#partial_ident;
                 const TYPE_NAME: &'static str = #name;
@@ -689,6 +760,23 @@ impl Emitter<'_> {
                     EnumLiteral::String(_) => 0,
                 })
                 .collect();
+            let arbitrary = quote! {
+                #[cfg(feature = "proptest")]
+                impl ::proptest::arbitrary::Arbitrary for #name_ident {
+                    type Parameters = ();
+                    type Strategy = ::proptest::strategy::BoxedStrategy<Self>;
+                    fn arbitrary_with(_: ()) -> Self::Strategy {
+                        // Listed values often, any other 64-bit value (kept as Unknown) too.
+                        ::proptest::strategy::Strategy::boxed(::proptest::strategy::Strategy::prop_map(
+                            ::proptest::prop_oneof![
+                                ::proptest::sample::select(&[#(#numbers),*][..]),
+                                ::proptest::arbitrary::any::<i64>(),
+                            ],
+                            Self::from_value,
+                        ))
+                    }
+                }
+            };
             let serde_and_schema = serde_and_schema_impls(
                 &name_ident,
                 name,
@@ -750,6 +838,8 @@ impl Emitter<'_> {
                 }
 
                 #serde_and_schema
+
+                #arbitrary
             }
         } else {
             let doc = doc_attrs(&self.type_doc(
@@ -765,6 +855,26 @@ impl Emitter<'_> {
                     EnumLiteral::Integer(_) => "",
                 })
                 .collect();
+            let arbitrary = quote! {
+                #[cfg(feature = "proptest")]
+                impl ::proptest::arbitrary::Arbitrary for #name_ident {
+                    type Parameters = ();
+                    type Strategy = ::proptest::strategy::BoxedStrategy<Self>;
+                    fn arbitrary_with(_: ()) -> Self::Strategy {
+                        // Listed values often, any other string (kept as Unknown) too.
+                        ::proptest::strategy::Strategy::boxed(::proptest::strategy::Strategy::prop_map(
+                            ::proptest::prop_oneof![
+                                ::proptest::strategy::Strategy::prop_map(
+                                    ::proptest::sample::select(&[#(#strings),*][..]),
+                                    ::std::string::ToString::to_string,
+                                ),
+                                ::proptest::arbitrary::any::<::std::string::String>(),
+                            ],
+                            |value| Self::from_value(&value),
+                        ))
+                    }
+                }
+            };
             let serde_and_schema = serde_and_schema_impls(
                 &name_ident,
                 name,
@@ -820,6 +930,8 @@ impl Emitter<'_> {
                 }
 
                 #serde_and_schema
+
+                #arbitrary
             }
         }
     }
@@ -833,6 +945,17 @@ impl Emitter<'_> {
             &newtype.definition,
             &format!("On the wire: the bare `{}`.", newtype.inner.word()),
         ));
+        let inner_strategy = self.strategy(&TypeRef::Scalar(newtype.inner));
+        let arbitrary = quote! {
+            #[cfg(feature = "proptest")]
+            impl ::proptest::arbitrary::Arbitrary for #name_ident {
+                type Parameters = ();
+                type Strategy = ::proptest::strategy::BoxedStrategy<Self>;
+                fn arbitrary_with(_: ()) -> Self::Strategy {
+                    ::proptest::strategy::Strategy::boxed(::proptest::strategy::Strategy::prop_map(#inner_strategy, Self))
+                }
+            }
+        };
         let derives = match newtype.inner {
             Scalar::String => quote! { Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord },
             Scalar::F64 => quote! { Debug, Clone, Copy, PartialEq, PartialOrd },
@@ -895,6 +1018,8 @@ impl Emitter<'_> {
             }
 
             #serde_and_schema
+
+            #arbitrary
         }
     }
 
@@ -915,6 +1040,7 @@ impl Emitter<'_> {
         }
         let items = lists.iter().map(|(owner, fields)| {
             let name = format_ident!("{}Partial", owner);
+            let arbitrary = self.arbitrary_struct(&name, fields, true);
             let owner_path = self.owner_path(owner);
             let doc =
                 format!(" Every field of [`{owner}`]({owner_path}), each `None` while absent.");
@@ -950,6 +1076,8 @@ impl Emitter<'_> {
                 pub struct #name {
                     #(#slots)*
                 }
+
+                #arbitrary
 
                 impl crate::wire::PartialFields for #name {
                     fn write_fields<M: ::serde::ser::SerializeMap>(

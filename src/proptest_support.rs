@@ -1,0 +1,79 @@
+//! Strategies the generated `Arbitrary` impls use where `any::<T>()` will not do, and the
+//! generic ones for the envelopes. Behind the `proptest` feature.
+
+use proptest::arbitrary::{any, Arbitrary};
+use proptest::prelude::{prop_oneof, Just};
+use proptest::strategy::{BoxedStrategy, Strategy};
+use serde_json::Value;
+
+use crate::envelope::{Command, Failure, Request, Response};
+use crate::wire::Fields;
+
+/// Finite numbers only: JSON has no NaN or infinity (serde_json writes them as `null`).
+pub fn finite_f64() -> BoxedStrategy<f64> {
+    any::<f64>()
+        .prop_filter("finite", |value| value.is_finite())
+        .boxed()
+}
+
+/// Small JSON values of every kind, nested a little.
+pub fn json_value() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        finite_f64().prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(any::<String>(), inner, 0..4)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+impl<C: Command + Arbitrary + 'static> Arbitrary for Request<C> {
+    type Parameters = ();
+    type Strategy = BoxedStrategy<Self>;
+    fn arbitrary_with(_: ()) -> Self::Strategy {
+        (any::<Option<String>>(), any::<C>())
+            .prop_map(|(request_id, command)| Request {
+                request_id,
+                command,
+            })
+            .boxed()
+    }
+}
+
+impl<C> Arbitrary for Response<C>
+where
+    C: Command,
+    C::Response: Arbitrary + 'static,
+    <C::Response as Fields>::Partial: Arbitrary + 'static,
+{
+    type Parameters = ();
+    type Strategy = BoxedStrategy<Self>;
+    fn arbitrary_with(_: ()) -> Self::Strategy {
+        let success =
+            (any::<Option<String>>(), any::<C::Response>()).prop_map(|(request_id, payload)| {
+                Response {
+                    request_id,
+                    result: Ok(payload),
+                }
+            });
+        let failure = (
+            any::<Option<String>>(),
+            any::<Option<String>>(),
+            any::<<C::Response as Fields>::Partial>(),
+        )
+            .prop_map(|(request_id, error, fields)| Response {
+                request_id,
+                result: Err(Failure::new(error, fields)),
+            });
+        prop_oneof![success, failure].boxed()
+    }
+}
