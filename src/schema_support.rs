@@ -27,11 +27,16 @@ impl FieldSchemas {
     /// Adds one field.
     pub fn add(&mut self, key: &'static str, schema: Schema, description: &str, required: bool) {
         let mut value = schema.to_value();
-        if let Value::Object(object) = &mut value {
-            object.insert(
-                "description".to_string(),
-                Value::String(description.to_string()),
-            );
+        let is_reference = value
+            .as_object()
+            .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
+        if is_reference {
+            // A `$ref` with sibling keywords reads, to code generators such as
+            // json-schema-to-typescript, as a new type (`FileId1`, `FileId2` …); wrapped in
+            // `allOf` the field keeps its description and the type keeps its one name.
+            value = json!({ "allOf": [value], "description": description });
+        } else if let Value::Object(object) = &mut value {
+            object.insert("description".to_string(), Value::String(description.to_string()));
         } else if value == Value::Bool(true) {
             value = json!({ "description": description });
         }
@@ -166,8 +171,10 @@ pub fn string_enum_schema(info: &TypeInfo, values: &[(&str, &str, &str)]) -> Sch
     open_enum_schema(info, "string", listed, json!({ "type": "string" }))
 }
 
-/// `anyOf` the listed values (each titled with its Rust name) and `unknown`, the schema of any
-/// other value the decoder keeps.
+/// `anyOf` the listed values and `unknown`, the schema of any other value the decoder keeps.
+/// Variant names go in `x-enum-names`, not in per-value titles (code generators would turn each
+/// title into a global type name), and there is no top-level `type` next to the `anyOf` (they
+/// would intersect the two).
 fn open_enum_schema<'a>(
     info: &TypeInfo,
     json_type: &str,
@@ -178,21 +185,20 @@ fn open_enum_schema<'a>(
     let mut values = Vec::new();
     let mut names = Vec::new();
     for (value, name, doc) in listed {
-        choices.push(json!({ "const": value, "title": name, "description": doc }));
+        choices.push(json!({ "const": value, "description": format!("{name}: {doc}") }));
         values.push(value);
         names.push(name);
     }
     let mut unknown = unknown;
     if let Value::Object(object) = &mut unknown {
-        object.insert("title".into(), json!("Unknown"));
         object.insert(
             "description".into(),
-            json!("A value these definitions do not list; clients must accept it."),
+            json!("Unknown: a value these definitions do not list; clients must accept it."),
         );
     }
     choices.push(unknown);
     let mut object = Map::new();
-    object.insert("type".into(), json!(json_type));
+    object.insert("x-enum-type".into(), json!(json_type));
     object.insert("anyOf".into(), Value::Array(choices));
     object.insert("x-enum-values".into(), Value::Array(values));
     object.insert("x-enum-names".into(), json!(names));
