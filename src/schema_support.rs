@@ -36,7 +36,10 @@ impl FieldSchemas {
             // `allOf` the field keeps its description and the type keeps its one name.
             value = json!({ "allOf": [value], "description": description });
         } else if let Value::Object(object) = &mut value {
-            object.insert("description".to_string(), Value::String(description.to_string()));
+            object.insert(
+                "description".to_string(),
+                Value::String(description.to_string()),
+            );
         } else if value == Value::Bool(true) {
             value = json!({ "description": description });
         }
@@ -159,7 +162,12 @@ pub fn integer_enum_schema(info: &TypeInfo, values: &[(i64, &str, &str)]) -> Sch
     let listed = values
         .iter()
         .map(|(value, name, doc)| (json!(value), *name, *doc));
-    let unknown = json!({ "type": "integer", "minimum": i64::MIN, "maximum": i64::MAX });
+    let unknown = json!({
+        "type": "integer",
+        "minimum": i64::MIN,
+        "maximum": i64::MAX,
+        "title": format!("{}Unknown", info.name)
+    });
     open_enum_schema(info, "integer", listed, unknown)
 }
 
@@ -168,10 +176,16 @@ pub fn string_enum_schema(info: &TypeInfo, values: &[(&str, &str, &str)]) -> Sch
     let listed = values
         .iter()
         .map(|(value, name, doc)| (json!(value), *name, *doc));
-    open_enum_schema(info, "string", listed, json!({ "type": "string" }))
+    open_enum_schema(
+        info,
+        "string",
+        listed,
+        json!({ "type": "string", "title": format!("{}Unknown", info.name) }),
+    )
 }
 
-/// `anyOf` the listed values and `unknown`, the schema of any other value the decoder keeps.
+/// `anyOf` the listed values and `unknown`, the schema of any other value the decoder keeps
+/// (titled `<Enum>Unknown`, so generated code names it rather than numbering it).
 /// Variant names go in `x-enum-names`, not in per-value titles (code generators would turn each
 /// title into a global type name), and there is no top-level `type` next to the `anyOf` (they
 /// would intersect the two).

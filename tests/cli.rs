@@ -284,3 +284,92 @@ fn check_and_schema_report_usage_and_io_errors_with_exit_2() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("trueconf-api check"));
 }
+
+#[test]
+fn every_schema_has_a_readable_title_a_description_and_wire_metadata() {
+    let dir = export("metadata");
+    let bundle = read_json(&dir.join("trueconf-api.json"));
+    for (name, schema) in bundle["$defs"].as_object().expect("$defs") {
+        assert_eq!(
+            schema["title"],
+            name.as_str(),
+            "{name}: title must equal the Rust type name"
+        );
+        assert!(
+            name.chars().next().is_some_and(|c| c.is_ascii_uppercase()),
+            "{name}: not PascalCase"
+        );
+        assert!(
+            schema["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{name}: no description"
+        );
+        if let Some(wire) = schema.get("x-wire-name") {
+            assert!(wire.is_string());
+            assert!(
+                matches!(
+                    schema["x-direction"].as_str(),
+                    Some("client-to-server" | "server-to-client")
+                ),
+                "{name}"
+            );
+            assert!(
+                schema["x-api-versions"]
+                    .as_array()
+                    .is_some_and(|v| !v.is_empty()),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn asyncapi_writes_a_send_operation_per_command_and_a_receive_per_notification() {
+    let dir = temp_dir("asyncapi");
+    let file = dir.join("asyncapi.json");
+    let output = tool()
+        .args(["asyncapi", "--out"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document = read_json(&file);
+    assert_eq!(document["asyncapi"], "3.0.0");
+    let operations = document["operations"].as_object().expect("operations");
+    let model = common::model();
+    for command in &model.commands {
+        let operation = &operations[&format!("send{}", command.info.rust_name)];
+        assert_eq!(operation["action"], "send");
+        let reply = operation["reply"]["messages"][0]["$ref"]
+            .as_str()
+            .expect("reply");
+        assert!(
+            reply.ends_with(&format!("{}Response", command.info.rust_name)),
+            "{reply}"
+        );
+    }
+    for notification in &model.notifications {
+        assert_eq!(
+            operations[&format!("receive{}", notification.info.rust_name)]["action"],
+            "receive"
+        );
+    }
+    assert_eq!(
+        operations.len(),
+        model.commands.len() + model.notifications.len()
+    );
+    // Payload references resolve inside the document.
+    let text = serde_json::to_string(&document).expect("encodes");
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let target = reference.split('"').next().expect("ref");
+        let pointer = target.strip_prefix('#').expect("local ref");
+        assert!(document.pointer(pointer).is_some(), "dangling {target}");
+    }
+    let bad = tool().args(["asyncapi", "--nope"]).output().expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}

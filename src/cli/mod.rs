@@ -1,6 +1,7 @@
 //! Argument parsing and the subcommands. Exit codes: 0 success, 1 a checked message was
 //! unknown or invalid, 2 usage or I/O error.
 
+mod asyncapi;
 mod check;
 mod schema;
 
@@ -24,6 +25,11 @@ USAGE:
         message and a summary on stderr. Exit 0 when every message is ok, 1 when any is
         unknown or an error, 2 on usage or I/O errors.
 
+    trueconf-api asyncapi [--out FILE]
+        Write one AsyncAPI 3.0 document for the WebSocket: a send operation per command with
+        its reply (correlated by requestId), a receive operation per notification, payloads as
+        JSON Schema draft-07. Default FILE: asyncapi.json
+
     trueconf-api help
 ";
 
@@ -34,8 +40,12 @@ pub fn run(args: &[String]) -> u8 {
         return EXIT_USAGE;
     };
     match command.as_str() {
-        "schema" => match parse_schema_args(rest) {
+        "schema" => match parse_out_arg(rest, "jsonschema", "schema") {
             Ok(out) => schema::run(&out),
+            Err(message) => usage_error(&message),
+        },
+        "asyncapi" => match parse_out_arg(rest, "asyncapi.json", "asyncapi") {
+            Ok(out) => asyncapi::run(&out),
             Err(message) => usage_error(&message),
         },
         "check" => check::run(rest),
@@ -53,8 +63,9 @@ fn usage_error(message: &str) -> u8 {
     EXIT_USAGE
 }
 
-fn parse_schema_args(args: &[String]) -> Result<PathBuf, String> {
-    let mut out = PathBuf::from("jsonschema");
+/// `[--out PATH]` (also `-o PATH`, `--out=PATH`) for `subcommand`, with its default.
+fn parse_out_arg(args: &[String], default: &str, subcommand: &str) -> Result<PathBuf, String> {
+    let mut out = PathBuf::from(default);
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
@@ -62,13 +73,13 @@ fn parse_schema_args(args: &[String]) -> Result<PathBuf, String> {
                 out = iter
                     .next()
                     .map(PathBuf::from)
-                    .ok_or_else(|| "--out needs a folder".to_string())?;
+                    .ok_or_else(|| "--out needs a path".to_string())?;
             }
             other => {
                 if let Some(value) = other.strip_prefix("--out=") {
                     out = PathBuf::from(value);
                 } else {
-                    return Err(format!("unexpected argument `{other}` for `schema`"));
+                    return Err(format!("unexpected argument `{other}` for `{subcommand}`"));
                 }
             }
         }
