@@ -477,10 +477,7 @@ fn resolve_fields(
                 format!("field `{}` is already listed at index {previous}", raw.name),
             );
         }
-        if matches!(
-            raw.name.as_str(),
-            "method" | "requestId" | "result" | "error" | "event"
-        ) {
+        if envelope_keys(definition.kind, at).contains(&raw.name.as_str()) {
             diagnostics.error(
                 path,
                 format!("{here}.name"),
@@ -603,6 +600,18 @@ fn resolve_fields(
         });
     }
     resolved
+}
+
+/// The keys the runtime handles around a field list: a request's `method` and `requestId`, a
+/// response's `result` and `error` too, a notification's `method` and `event`. (A
+/// notification may still have a field named `result`, as `login` does.)
+fn envelope_keys(kind: RawKind, at: &str) -> &'static [&'static str] {
+    match kind {
+        RawKind::Command if at.starts_with("$.request") => &["method", "requestId"],
+        RawKind::Command => &["method", "requestId", "result", "error"],
+        RawKind::Notification => &["method", "event"],
+        _ => &[],
+    }
 }
 
 fn enum_values(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<EnumValue> {
