@@ -133,15 +133,16 @@ impl<'de> Visitor<'de> for ClientFastPath {
     }
 }
 
-/// A message whose name the definitions do not know, kept as the raw JSON it arrived as.
+/// A message the definitions do not type — a name they only know of (`Untyped` variants) or
+/// do not know at all (`Unknown`) — kept as the raw JSON it arrived as.
 #[derive(Debug, Clone)]
-pub struct UnknownMessage {
+pub struct RawMessage {
     direction: Direction,
     name: String,
     raw: Box<RawValue>,
 }
 
-impl UnknownMessage {
+impl RawMessage {
     /// Keeps `json` (which must be valid JSON) as an unknown message called `name`.
     pub fn decode(name: &[u8], json: &[u8], direction: Direction) -> Result<Self, DecodeError> {
         let name = std::str::from_utf8(name)
@@ -169,13 +170,63 @@ impl UnknownMessage {
         &self.raw
     }
 
+    /// A request to a command the definitions do not type (see [`crate::UNTYPED_COMMAND_NAMES`]),
+    /// built from its name and JSON parameters:
+    ///
+    /// ```
+    /// use trueconf_api::{ClientMessage, RawMessage};
+    /// let mut params = serde_json::Map::new();
+    /// params.insert("version".into(), "1".into());
+    /// let request = RawMessage::request("setUsedApiVersion", Some("7"), params);
+    /// assert_eq!(request.raw().get(), r#"{"method":"setUsedApiVersion","requestId":"7","version":"1"}"#);
+    /// // It decodes back as what it is.
+    /// let decoded = ClientMessage::from_str(request.raw().get())?;
+    /// assert!(decoded.is_untyped() || decoded.is_unknown());
+    /// # Ok::<(), trueconf_api::DecodeError>(())
+    /// ```
+    pub fn request(
+        method: &str,
+        request_id: Option<&str>,
+        params: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        // Written by hand so `method` and `requestId` come first, as every TrueConf client sends
+        // them (a `serde_json::Map` would sort the keys).
+        let mut text = String::from("{");
+        let mut entry = |key: &str, value: &serde_json::Value| {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::Value::from(key).to_string());
+            text.push(':');
+            text.push_str(&value.to_string());
+        };
+        entry("method", &method.into());
+        if let Some(id) = request_id {
+            entry("requestId", &id.into());
+        }
+        for (key, value) in &params {
+            if key != "method" && key != "requestId" {
+                entry(key, value);
+            }
+        }
+        text.push('}');
+        // Built from JSON values, so it is valid JSON.
+        let raw = RawValue::from_string(text)
+            .unwrap_or_else(|_| RawValue::from_string(String::from("{}")).unwrap_or_default());
+        Self {
+            direction: Direction::Request,
+            name: method.to_string(),
+            raw,
+        }
+    }
+
     /// The message as a `serde_json::Value`, to look inside it.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(self.raw.get()).unwrap_or(serde_json::Value::Null)
     }
 }
 
-impl PartialEq for UnknownMessage {
+impl PartialEq for RawMessage {
     fn eq(&self, other: &Self) -> bool {
         self.direction == other.direction
             && self.name == other.name
@@ -183,7 +234,7 @@ impl PartialEq for UnknownMessage {
     }
 }
 
-impl Serialize for UnknownMessage {
+impl Serialize for RawMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.raw.serialize(serializer)
     }
@@ -254,11 +305,19 @@ impl ServerMessage {
         }
     }
 
-    /// True when the name was not known to the definitions (the message is kept raw).
+    /// True when the name was not known to the definitions at all (the message is kept raw).
     pub fn is_unknown(&self) -> bool {
         match self {
             ServerMessage::Response(response) => response.is_unknown(),
             ServerMessage::Notification(notification) => notification.is_unknown(),
+        }
+    }
+
+    /// True for a name the definitions know of but do not type yet (the message is kept raw).
+    pub fn is_untyped(&self) -> bool {
+        match self {
+            ServerMessage::Response(response) => response.is_untyped(),
+            ServerMessage::Notification(notification) => notification.is_untyped(),
         }
     }
 }

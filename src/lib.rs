@@ -52,7 +52,7 @@ pub mod schema_support;
 #[doc(hidden)]
 pub mod wire;
 
-pub use dispatch::{from_slice, ServerMessage, UnknownMessage};
+pub use dispatch::{from_slice, RawMessage, ServerMessage};
 pub use envelope::{
     Command, Failure, MaybeArbitrary, MaybeJsonSchema, MessageVisitor, Notification, Request,
     Response,

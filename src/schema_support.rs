@@ -41,7 +41,12 @@ impl FieldSchemas {
                 Value::String(description.to_string()),
             );
         } else if value == Value::Bool(true) {
-            value = json!({ "description": description });
+            // Any JSON value (`json` fields), spelled out: generators read a schema without a
+            // type as an object.
+            value = json!({
+                "type": ["null", "boolean", "integer", "number", "string", "array", "object"],
+                "description": description
+            });
         }
         self.properties.insert(key.to_string(), value);
         if required {

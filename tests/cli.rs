@@ -238,7 +238,7 @@ fn check_reports_each_line_and_exits_by_the_worst() {
     let stderr = String::from_utf8(output.stderr).expect("utf-8");
     assert_eq!(
         stderr.trim(),
-        "checked 8 messages: 5 ok (2 with unknown fields), 1 unknown, 2 errors"
+        "checked 8 messages: 5 ok (2 with unknown fields, 0 untyped), 1 unknown, 2 errors"
     );
 }
 

@@ -178,3 +178,65 @@ fn the_whole_file_transfer_family_is_defined() {
     }
     assert_eq!(documented, 18);
 }
+
+/// Examples the site prints as invalid JSON (a trailing comma) are kept verbatim as documented
+/// defects: decoding them reports invalid JSON, and the corrected synthetic copy beside each is
+/// what decodes.
+#[test]
+fn documented_invalid_json_examples_are_reported_and_their_corrected_copies_decode() {
+    let model = common::model();
+    let mut defects = 0;
+    for (info, examples) in model.messages() {
+        for (index, example) in examples.iter().enumerate() {
+            if example.json.is_some() {
+                continue;
+            }
+            defects += 1;
+            assert!(
+                example.documented,
+                "{}: verbatim text is only for documented examples",
+                info.wire_name
+            );
+            let error = match example.role {
+                ExampleRole::Request => {
+                    ClientMessage::from_str(&example.text).expect_err("invalid JSON")
+                }
+                _ => ServerMessage::from_str(&example.text).expect_err("invalid JSON"),
+            };
+            assert_eq!(
+                error.kind(),
+                trueconf_api::DecodeErrorKind::Syntax,
+                "{}: {error}",
+                info.wire_name
+            );
+            let corrected = examples
+                .iter()
+                .skip(index + 1)
+                .find(|other| {
+                    other.role == example.role && !other.documented && other.json.is_some()
+                })
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: no corrected copy after the defective example",
+                        info.wire_name
+                    )
+                });
+            let reencoded = common::decode(
+                corrected.role,
+                &info.wire_name,
+                corrected.json.as_ref().expect("json"),
+            )
+            .unwrap_or_else(|error| {
+                panic!(
+                    "{}: the corrected copy does not decode: {error}",
+                    info.wire_name
+                )
+            });
+            assert_eq!(Some(&reencoded), corrected.json.as_ref());
+        }
+    }
+    assert!(
+        defects >= 3,
+        "the getConferenceParticipants and renameInAbook defects are expected"
+    );
+}

@@ -141,10 +141,13 @@ impl Builder {
 pub fn load_model(definitions: &Path) -> Result<model::Model, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let files = load::load_dir(definitions, &mut diagnostics);
+    let known = load::load_known(definitions, &mut diagnostics);
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    validate::validate(definitions, &files)
+    let mut model = validate::validate(definitions, &files)?;
+    validate::add_known_names(definitions, &known, &mut model)?;
+    Ok(model)
 }
 
 /// Writes `content` to `path` unless the file already holds exactly it. Returns whether it wrote.

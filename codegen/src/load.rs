@@ -228,6 +228,58 @@ pub enum RawExampleSource {
     Synthetic,
 }
 
+/// `schema/known.json`: names known to exist (doc mentions, TrueConf's client code) that have
+/// no definition yet. The decoder recognises them and keeps their payload as raw JSON.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawKnownNames {
+    /// Path of the format's JSON Schema, for editors.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    /// What this file is and where its names come from.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Known command names.
+    #[serde(default)]
+    pub commands: Vec<RawKnownName>,
+    /// Known notification names.
+    #[serde(default)]
+    pub notifications: Vec<RawKnownName>,
+}
+
+/// One known but untyped name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawKnownName {
+    /// The wire name.
+    pub name: String,
+    /// Where the name comes from (not documentation unless it says so).
+    pub evidence: String,
+    /// Parameter keys TrueConf's client code sends with the command, where known.
+    #[serde(default)]
+    pub params: Vec<String>,
+}
+
+/// The file of known but untyped names, inside the definitions folder.
+pub const KNOWN_NAMES_FILE: &str = "known.json";
+
+/// Reads `known.json` from the definitions folder; a missing file is an empty catalog.
+pub fn load_known(root: &Path, diagnostics: &mut Diagnostics) -> RawKnownNames {
+    let path = root.join(KNOWN_NAMES_FILE);
+    let Ok(text) = fs::read_to_string(&path) else {
+        return RawKnownNames::default();
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    match serde_path_to_error::deserialize::<_, RawKnownNames>(&mut deserializer) {
+        Ok(known) => known,
+        Err(error) => {
+            let at = json_path(&error.path().to_string());
+            diagnostics.error(&path, at, error.into_inner().to_string());
+            RawKnownNames::default()
+        }
+    }
+}
+
 /// A definition file read from disk.
 #[derive(Debug, Clone)]
 pub struct LoadedFile {

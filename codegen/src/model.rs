@@ -16,6 +16,21 @@ pub struct Model {
     pub notifications: Vec<Notification>,
     /// Shared types by name.
     pub types: BTreeMap<String, TypeDef>,
+    /// Command names known to exist but not typed yet (`known.json`), sorted.
+    pub known_commands: Vec<KnownName>,
+    /// Notification names known to exist but not typed yet, sorted.
+    pub known_notifications: Vec<KnownName>,
+}
+
+/// A name known to exist (doc mentions, TrueConf's client code) without a definition.
+#[derive(Debug, Clone)]
+pub struct KnownName {
+    /// The wire name.
+    pub name: String,
+    /// Where it comes from.
+    pub evidence: String,
+    /// Parameter keys the client code sends, where known.
+    pub params: Vec<String>,
 }
 
 impl Model {

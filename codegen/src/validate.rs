@@ -12,11 +12,11 @@ use std::path::Path;
 use crate::error::Diagnostics;
 use crate::examples::check_example;
 use crate::load::{
-    LoadedFile, RawDefinition, RawEnumValue, RawExampleSource, RawField, RawKind, RawRepr, RawRole,
-    RawSource,
+    LoadedFile, RawDefinition, RawEnumValue, RawExampleSource, RawField, RawKind, RawKnownNames,
+    RawRepr, RawRole, RawSource,
 };
 use crate::model::{
-    Command, DefinitionInfo, Enum, EnumLiteral, EnumValue, Example, Field, MessageInfo,
+    Command, DefinitionInfo, Enum, EnumLiteral, EnumValue, Example, Field, KnownName, MessageInfo,
     MessageKind, Model, Newtype, Notification, Record, Scalar, Source, TypeDef, TypeRef,
 };
 use crate::naming::{is_pascal_identifier, pascal_case, snake_case};
@@ -33,7 +33,7 @@ const RESERVED_RUST_NAMES: [&str; 14] = [
     "ClientMessage",
     "AnyResponse",
     "AnyNotification",
-    "UnknownMessage",
+    "RawMessage",
     "Command",
     "Notification",
     "DecodeError",
@@ -195,6 +195,80 @@ pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics>
         }
     }
     diagnostics.into_result(model)
+}
+
+/// Adds the catalog of known but untyped names to the model. A name may not be both typed and
+/// catalogued (the typed definition wins; the catalog entry must go).
+pub fn add_known_names(
+    root: &Path,
+    known: &RawKnownNames,
+    model: &mut Model,
+) -> Result<(), Diagnostics> {
+    let path = root.join(crate::load::KNOWN_NAMES_FILE);
+    let mut diagnostics = Diagnostics::default();
+    for (list, at, typed) in [
+        (
+            &known.commands,
+            "commands",
+            model
+                .commands
+                .iter()
+                .map(|c| c.info.wire_name.clone())
+                .collect::<BTreeSet<_>>(),
+        ),
+        (
+            &known.notifications,
+            "notifications",
+            model
+                .notifications
+                .iter()
+                .map(|n| n.info.wire_name.clone())
+                .collect::<BTreeSet<_>>(),
+        ),
+    ] {
+        let mut seen = BTreeSet::new();
+        let mut names = Vec::new();
+        for (index, entry) in list.iter().enumerate() {
+            let here = format!("$.{at}[{index}].name");
+            if entry.name.is_empty()
+                || !entry
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                diagnostics.error(&path, &here, format!("`{}` is not a wire name", entry.name));
+            } else if typed.contains(&entry.name) {
+                diagnostics.error(
+                    &path,
+                    &here,
+                    format!(
+                        "`{}` has a definition now; remove it from the catalog",
+                        entry.name
+                    ),
+                );
+            } else if !seen.insert(entry.name.clone()) {
+                diagnostics.error(&path, &here, format!("`{}` is listed twice", entry.name));
+            } else if entry.evidence.trim().is_empty() {
+                diagnostics.error(
+                    &path,
+                    format!("$.{at}[{index}].evidence"),
+                    "say where the name comes from",
+                );
+            }
+            names.push(KnownName {
+                name: entry.name.clone(),
+                evidence: entry.evidence.clone(),
+                params: entry.params.clone(),
+            });
+        }
+        names.sort_by(|a, b| a.name.cmp(&b.name));
+        if at == "commands" {
+            model.known_commands = names;
+        } else {
+            model.known_notifications = names;
+        }
+    }
+    diagnostics.into_result(())
 }
 
 /// The Rust name of a definition's main item.

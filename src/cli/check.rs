@@ -19,6 +19,7 @@ struct Tally {
     messages: usize,
     ok: usize,
     with_unknown_fields: usize,
+    untyped: usize,
     unknown: usize,
     errors: usize,
     io_errors: usize,
@@ -52,10 +53,11 @@ pub fn run(files: &[String]) -> u8 {
     }
     let _ = out.flush();
     eprintln!(
-        "checked {} messages: {} ok ({} with unknown fields), {} unknown, {} errors{}",
+        "checked {} messages: {} ok ({} with unknown fields, {} untyped), {} unknown, {} errors{}",
         tally.messages,
         tally.ok,
         tally.with_unknown_fields,
+        tally.untyped,
         tally.unknown,
         tally.errors,
         if tally.io_errors > 0 {
@@ -100,6 +102,10 @@ fn check_reader(
                     tally.with_unknown_fields += 1;
                 }
             }
+            Verdict::Untyped { .. } => {
+                tally.ok += 1;
+                tally.untyped += 1;
+            }
             Verdict::Unknown { .. } => tally.unknown += 1,
             Verdict::Error(_) => tally.errors += 1,
         }
@@ -123,6 +129,11 @@ enum Verdict {
         direction: Direction,
         name: String,
     },
+    /// A name `schema/known.json` lists: recognised, kept raw.
+    Untyped {
+        direction: Direction,
+        name: String,
+    },
     Error(String),
 }
 
@@ -142,6 +153,7 @@ impl std::fmt::Display for Verdict {
                 Ok(())
             }
             Verdict::Unknown { direction, name } => write!(f, "unknown {direction} {name}"),
+            Verdict::Untyped { direction, name } => write!(f, "ok {direction} {name} (untyped)"),
             Verdict::Error(message) => write!(f, "error {message}"),
         }
     }
@@ -173,19 +185,20 @@ fn check_message(json: &[u8]) -> Verdict {
     };
     let decoded = match direction {
         Direction::Notification => AnyNotification::decode_named(name.as_bytes(), json)
-            .map(|m| (m.is_unknown(), serde_json::to_value(m))),
+            .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
         Direction::Response => AnyResponse::decode_named(name.as_bytes(), json)
-            .map(|m| (m.is_unknown(), serde_json::to_value(m))),
+            .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
         Direction::Request => ClientMessage::decode_named(name.as_bytes(), json)
-            .map(|m| (m.is_unknown(), serde_json::to_value(m))),
+            .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
     };
     match decoded {
         Err(error) => Verdict::Error(describe(&error)),
-        Ok((true, _)) => Verdict::Unknown { direction, name },
-        Ok((false, Err(error))) => {
+        Ok((true, _, _)) => Verdict::Unknown { direction, name },
+        Ok((false, true, _)) => Verdict::Untyped { direction, name },
+        Ok((false, false, Err(error))) => {
             Verdict::Error(format!("{direction} {name}: cannot re-encode: {error}"))
         }
-        Ok((false, Ok(known))) => {
+        Ok((false, false, Ok(known))) => {
             let mut unknown_fields = BTreeSet::new();
             match serde_json::from_slice::<Value>(json) {
                 Ok(original) => collect_unknown(&original, &known, "", &mut unknown_fields),

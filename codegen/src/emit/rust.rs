@@ -1147,6 +1147,16 @@ impl Emitter<'_> {
                 })
                 .collect::<Vec<_>>()
         };
+        let untyped_commands = self
+            .model
+            .known_commands
+            .iter()
+            .map(|known| known.name.as_str());
+        let untyped_notifications = self
+            .model
+            .known_notifications
+            .iter()
+            .map(|known| known.name.as_str());
         let command_infos: Vec<&MessageInfo> = commands.iter().map(|c| &c.info).collect();
         let notification_infos: Vec<&MessageInfo> = notifications.iter().map(|n| &n.info).collect();
 
@@ -1165,6 +1175,7 @@ impl Emitter<'_> {
                 quote! { commands },
             ),
             finish: quote! { crate::envelope::finish_request },
+            untyped_names: quote! { UNTYPED_COMMAND_NAMES },
             request_id_doc: Some(
                 "The `requestId`, when the request carries one (typed requests only).",
             ),
@@ -1185,6 +1196,7 @@ impl Emitter<'_> {
                 quote! { commands },
             ),
             finish: quote! { crate::envelope::finish_response },
+            untyped_names: quote! { UNTYPED_COMMAND_NAMES },
             request_id_doc: Some("The echoed `requestId`, when present (typed responses only)."),
             extra: quote! {
                 /// `Some(true)` for `"result": true`, `Some(false)` for a failure, `None` for an
@@ -1192,7 +1204,7 @@ impl Emitter<'_> {
                 pub fn is_success(&self) -> ::core::option::Option<bool> {
                     match self {
                         #(Self::#command_idents(response) => ::core::option::Option::Some(response.result.is_ok()),)*
-                        Self::Unknown(_) => ::core::option::Option::None,
+                        Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
                     }
                 }
             },
@@ -1213,6 +1225,7 @@ impl Emitter<'_> {
                 quote! { notifications },
             ),
             finish: quote! { crate::wire::finish_notification },
+            untyped_names: quote! { UNTYPED_NOTIFICATION_NAMES },
             request_id_doc: None,
             extra: quote! {},
         });
@@ -1223,6 +1236,13 @@ impl Emitter<'_> {
 
             /// Wire names of every notification the definitions type, sorted.
             pub const NOTIFICATION_NAMES: &[&str] = &[#(#events),*];
+
+            /// Command names known to exist but not typed yet (`schema/known.json`), sorted:
+            /// their requests and responses decode to the `Untyped` variants.
+            pub const UNTYPED_COMMAND_NAMES: &[&str] = &[#(#untyped_commands),*];
+
+            /// Notification names known to exist but not typed yet, sorted.
+            pub const UNTYPED_NOTIFICATION_NAMES: &[&str] = &[#(#untyped_notifications),*];
 
             #client
             #responses
@@ -1300,6 +1320,8 @@ struct DispatchEnum {
     variants: Vec<DispatchVariant>,
     /// Reads the rest of a message whose names were already read (`crate::wire::finish_…`).
     finish: TokenStream,
+    /// The constant listing the known but untyped names of this direction.
+    untyped_names: TokenStream,
     /// Docs of a `request_id()` accessor, for enums whose typed variants carry one.
     request_id_doc: Option<&'static str>,
     extra: TokenStream,
@@ -1318,6 +1340,7 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
         info_doc,
         variants,
         finish,
+        untyped_names,
         request_id_doc,
         extra,
     } = spec;
@@ -1341,7 +1364,7 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
             pub fn request_id(&self) -> ::core::option::Option<&str> {
                 match self {
                     #(Self::#idents(message) => message.request_id.as_deref(),)*
-                    Self::Unknown(_) => ::core::option::Option::None,
+                    Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
                 }
             }
         }
@@ -1352,8 +1375,11 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
         #[non_exhaustive]
         pub enum #name {
             #(#[doc = #docs] #idents(#payloads),)*
+            /// A name the definitions know to exist but do not type yet (`schema/known.json`);
+            /// the payload is kept as raw JSON.
+            Untyped(crate::RawMessage),
             #[doc = #unknown_doc]
-            Unknown(crate::UnknownMessage),
+            Unknown(crate::RawMessage),
         }
 
         impl #name {
@@ -1362,7 +1388,14 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
             pub fn decode_named(name: &[u8], json: &[u8]) -> ::core::result::Result<Self, crate::DecodeError> {
                 match name {
                     #(#wire_bytes => crate::dispatch::decode::<#payloads>(json, #direction, #wires).map(Self::#idents),)*
-                    _ => crate::UnknownMessage::decode(name, json, #direction).map(Self::Unknown),
+                    _ => {
+                        let raw = crate::RawMessage::decode(name, json, #direction)?;
+                        ::core::result::Result::Ok(if #untyped_names.binary_search(&raw.name()).is_ok() {
+                            Self::Untyped(raw)
+                        } else {
+                            Self::Unknown(raw)
+                        })
+                    }
                 }
             }
 
@@ -1383,7 +1416,7 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
             pub fn #name_fn(&self) -> &str {
                 match self {
                     #(Self::#idents(_) => #wires,)*
-                    Self::Unknown(message) => message.name(),
+                    Self::Untyped(message) | Self::Unknown(message) => message.name(),
                 }
             }
 
@@ -1391,13 +1424,18 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
             pub fn info(&self) -> ::core::option::Option<&'static crate::MessageInfo> {
                 match self {
                     #(Self::#idents(_) => ::core::option::Option::Some(#infos),)*
-                    Self::Unknown(_) => ::core::option::Option::None,
+                    Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
                 }
             }
 
-            /// True when the name was not known to the definitions (the message is kept raw).
+            /// True when the name was not known to the definitions at all (kept raw).
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
+            }
+
+            /// True for a name the definitions know but do not type yet (kept raw).
+            pub fn is_untyped(&self) -> bool {
+                matches!(self, Self::Untyped(_))
             }
 
             #request_id
@@ -1409,7 +1447,7 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                 match self {
                     #(Self::#idents(message) => ::serde::Serialize::serialize(message, serializer),)*
-                    Self::Unknown(message) => ::serde::Serialize::serialize(message, serializer),
+                    Self::Untyped(message) | Self::Unknown(message) => ::serde::Serialize::serialize(message, serializer),
                 }
             }
         }
