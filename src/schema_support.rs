@@ -25,7 +25,16 @@ pub struct FieldSchemas {
 
 impl FieldSchemas {
     /// Adds one field.
-    pub fn add(&mut self, key: &'static str, schema: Schema, description: &str, required: bool) {
+    /// `api` lists the API versions that have the field, when fewer than its message has
+    /// (empty: all); it becomes `x-api-versions`, which `schema --api N` filters on.
+    pub fn add(
+        &mut self,
+        key: &'static str,
+        schema: Schema,
+        description: &str,
+        required: bool,
+        api: &[u8],
+    ) {
         let mut value = schema.to_value();
         let is_reference = value
             .as_object()
@@ -47,6 +56,9 @@ impl FieldSchemas {
                 "type": ["null", "boolean", "integer", "number", "string", "array", "object"],
                 "description": description
             });
+        }
+        if let (false, Value::Object(object)) = (api.is_empty(), &mut value) {
+            object.insert("x-api-versions".to_string(), json!(api));
         }
         self.properties.insert(key.to_string(), value);
         if required {

@@ -373,3 +373,73 @@ fn asyncapi_writes_a_send_operation_per_command_and_a_receive_per_notification()
     let bad = tool().args(["asyncapi", "--nope"]).output().expect("runs");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `schema --api N` exports only what API version N has, and every example of a message that
+/// version has validates against it.
+#[test]
+fn schemas_for_each_api_version_validate_their_examples() {
+    let model = common::model();
+    for version in [1u8, 2] {
+        let dir = temp_dir(&format!("api{version}"));
+        let output = tool()
+            .args(["schema", "--api", &version.to_string(), "--out"])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut validated = 0;
+        for case in common::examples(&model) {
+            let info = match case.role {
+                ExampleRole::Notification => &model.notification(&case.name).expect("defined").info,
+                _ => &model.command(&case.name).expect("defined").info,
+            };
+            let path = schema_file(&dir, case.role, &case.name);
+            if !info.api.contains(&version) {
+                assert!(
+                    !path.exists(),
+                    "{} is not in API v.{version} but was exported",
+                    case.name
+                );
+                continue;
+            }
+            let validator = jsonschema::validator_for(&read_json(&path)).expect("compiles");
+            let errors: Vec<String> = validator
+                .iter_errors(&case.json)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "v.{version} {}: {}",
+                case.label,
+                errors.join("; ")
+            );
+            validated += 1;
+        }
+        assert!(validated > 150, "v.{version}: only {validated} examples");
+        let bundle = read_json(&dir.join("trueconf-api.json"));
+        assert_eq!(bundle["x-api-version"], version);
+        let participant = &bundle["$defs"]["ConferenceParticipant"]["properties"];
+        assert_eq!(
+            participant.get("reaction").is_some(),
+            version == 2,
+            "participant reaction arrived in v.2"
+        );
+        let monitor = &bundle["$defs"]["MonitorInfo"]["properties"];
+        assert_eq!(monitor.get("deviceInstancePath").is_some(), version == 2);
+        let v2_only = dir.join("requests/setReaction.json");
+        assert_eq!(
+            v2_only.exists(),
+            version == 2,
+            "setReaction exists only in v.2"
+        );
+    }
+    let bad = tool()
+        .args(["schema", "--api", "3"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}

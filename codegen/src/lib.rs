@@ -44,6 +44,7 @@ pub struct Builder {
     definitions: PathBuf,
     output: Option<PathBuf>,
     definitions_label: Option<String>,
+    api_version: Option<u8>,
 }
 
 impl Default for Builder {
@@ -68,7 +69,15 @@ impl Builder {
             definitions: PathBuf::from("schema"),
             output: None,
             definitions_label: None,
+            api_version: None,
         }
+    }
+
+    /// Generates only what API version `version` (1 or 2) has: messages and fields that only
+    /// later versions have are left out. Default: every version (one set of types serves all).
+    pub fn api_version(mut self, version: u8) -> Self {
+        self.api_version = Some(version);
+        self
     }
 
     /// The folder holding `commands/`, `notifications/` and `types/`.
@@ -89,9 +98,21 @@ impl Builder {
         self
     }
 
-    /// Loads and validates the definitions into the model, without emitting anything.
+    /// Loads and validates the definitions into the model (restricted to the chosen API
+    /// version, if any), without emitting anything.
     pub fn load_model(&self) -> Result<model::Model, Diagnostics> {
-        load_model(&self.definitions)
+        let mut model = load_model(&self.definitions)?;
+        if let Some(version) = self.api_version {
+            if !validate::KNOWN_API_VERSIONS.contains(&version) {
+                return Err(Diagnostics(vec![Diagnostic::new(
+                    &self.definitions,
+                    "$",
+                    format!("unknown API version {version} (known: 1, 2)"),
+                )]));
+            }
+            model.restrict_to_api(version);
+        }
+        Ok(model)
     }
 
     /// Generates the Rust source as a string.

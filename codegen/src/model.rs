@@ -20,6 +20,8 @@ pub struct Model {
     pub known_commands: Vec<KnownName>,
     /// Notification names known to exist but not typed yet, sorted.
     pub known_notifications: Vec<KnownName>,
+    /// The API version the model was restricted to, if any.
+    pub api_version: Option<u8>,
 }
 
 /// A name known to exist (doc mentions, TrueConf's client code) without a definition.
@@ -66,6 +68,31 @@ impl Model {
                     .iter()
                     .map(|notification| (&notification.info, notification.examples.as_slice())),
             )
+    }
+
+    /// Keeps only what API version `version` has: messages whose `api` lists it, and in every
+    /// field list the fields whose own `api` (when given) lists it. Shared types stay (unused
+    /// ones are harmless), and the catalog of known names is kept as it is.
+    pub fn restrict_to_api(&mut self, version: u8) {
+        let keep_field =
+            |field: &Field| field.api.as_ref().is_none_or(|api| api.contains(&version));
+        self.commands
+            .retain(|command| command.info.api.contains(&version));
+        self.notifications
+            .retain(|notification| notification.info.api.contains(&version));
+        for command in &mut self.commands {
+            command.request.retain(keep_field);
+            command.response.retain(keep_field);
+        }
+        for notification in &mut self.notifications {
+            notification.fields.retain(keep_field);
+        }
+        for definition in self.types.values_mut() {
+            if let TypeDef::Record(record) = definition {
+                record.fields.retain(keep_field);
+            }
+        }
+        self.api_version = Some(version);
     }
 
     /// Number of definitions of every kind.

@@ -86,3 +86,39 @@ broken! {
     reserved_name => "a name the runtime reserves",
     keyword_message => "no Rust name can be derived from `self`",
 }
+
+#[test]
+fn one_api_version_leaves_out_what_only_later_versions_have() {
+    let all = Builder::new()
+        .definitions("tests/fixtures/small")
+        .generate_string()
+        .expect("generates");
+    let v1 = Builder::new()
+        .definitions("tests/fixtures/small")
+        .api_version(1)
+        .generate_string()
+        .expect("generates");
+    let v2 = Builder::new()
+        .definitions("tests/fixtures/small")
+        .api_version(2)
+        .generate_string()
+        .expect("generates");
+    // `ticket` is an API v.2 field of getItems' response; itemAdded exists only in v.1.
+    assert!(
+        all.contains("pub ticket:") && v2.contains("pub ticket:") && !v1.contains("pub ticket:")
+    );
+    assert!(
+        all.contains("pub struct ItemAdded")
+            && v1.contains("pub struct ItemAdded")
+            && !v2.contains("pub struct ItemAdded")
+    );
+    assert!(
+        v1.contains("API_VERSION: ::core::option::Option<u8> = ::core::option::Option::Some(1u8)")
+    );
+    let error = Builder::new()
+        .definitions("tests/fixtures/small")
+        .api_version(3)
+        .generate_string()
+        .expect_err("no v.3");
+    assert!(error.to_string().contains("unknown API version 3"));
+}

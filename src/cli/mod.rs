@@ -14,10 +14,11 @@ const HELP: &str = "\
 trueconf-api — typed TrueConf Room / VideoSDK WebSocket API definitions
 
 USAGE:
-    trueconf-api schema [--out DIR]
+    trueconf-api schema [--out DIR] [--api 1|2]
         Export JSON Schema (draft 2020-12): DIR/requests/<method>.json,
         DIR/responses/<method>.json, DIR/notifications/<event>.json and the bundle
         DIR/trueconf-api.json with every type under $defs. Default DIR: jsonschema/
+        --api N leaves out the messages and fields API version N does not have.
 
     trueconf-api check [FILE ...]
         Decode JSON Lines captures (one message per line; `-` or no FILE reads stdin).
@@ -41,11 +42,12 @@ pub fn run(args: &[String]) -> u8 {
     };
     match command.as_str() {
         "schema" => match parse_out_arg(rest, "jsonschema", "schema") {
-            Ok(out) => schema::run(&out),
+            Ok((out, api)) => schema::run(&out, api),
             Err(message) => usage_error(&message),
         },
         "asyncapi" => match parse_out_arg(rest, "asyncapi.json", "asyncapi") {
-            Ok(out) => asyncapi::run(&out),
+            Ok((out, None)) => asyncapi::run(&out),
+            Ok((_, Some(_))) => usage_error("`asyncapi` has no --api option"),
             Err(message) => usage_error(&message),
         },
         "check" => check::run(rest),
@@ -63,12 +65,29 @@ fn usage_error(message: &str) -> u8 {
     EXIT_USAGE
 }
 
-/// `[--out PATH]` (also `-o PATH`, `--out=PATH`) for `subcommand`, with its default.
-fn parse_out_arg(args: &[String], default: &str, subcommand: &str) -> Result<PathBuf, String> {
+/// `[--out PATH] [--api N]` (also `-o PATH`, `--out=PATH`, `--api=N`) for `subcommand`, with
+/// the default output path.
+fn parse_out_arg(
+    args: &[String],
+    default: &str,
+    subcommand: &str,
+) -> Result<(PathBuf, Option<u8>), String> {
     let mut out = PathBuf::from(default);
+    let mut api = None;
+    let parse_api = |value: &str| match value {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        other => Err(format!("--api takes 1 or 2, not `{other}`")),
+    };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
+            "--api" => {
+                let value = iter
+                    .next()
+                    .ok_or_else(|| "--api needs 1 or 2".to_string())?;
+                api = Some(parse_api(value)?);
+            }
             "--out" | "-o" => {
                 out = iter
                     .next()
@@ -78,11 +97,13 @@ fn parse_out_arg(args: &[String], default: &str, subcommand: &str) -> Result<Pat
             other => {
                 if let Some(value) = other.strip_prefix("--out=") {
                     out = PathBuf::from(value);
+                } else if let Some(value) = other.strip_prefix("--api=") {
+                    api = Some(parse_api(value)?);
                 } else {
                     return Err(format!("unexpected argument `{other}` for `{subcommand}`"));
                 }
             }
         }
     }
-    Ok(out)
+    Ok((out, api))
 }

@@ -13,9 +13,11 @@ use super::EXIT_USAGE;
 /// The folders this command owns inside the output folder (stale files there are removed).
 const MESSAGE_FOLDERS: [&str; 3] = ["requests", "responses", "notifications"];
 
-/// Writes every schema into `out`; returns the exit code.
-pub fn run(out: &Path) -> u8 {
+/// Writes every schema into `out` (only API version `api`'s messages and fields, when given);
+/// returns the exit code.
+pub fn run(out: &Path, api: Option<u8>) -> u8 {
     let mut export = Export {
+        api,
         out: out.to_path_buf(),
         bundle: settings().into_generator(),
         files: 0,
@@ -51,6 +53,7 @@ fn root_schema<T: JsonSchema>() -> Value {
 }
 
 struct Export {
+    api: Option<u8>,
     out: PathBuf,
     bundle: SchemaGenerator,
     files: usize,
@@ -78,10 +81,19 @@ impl Export {
         Ok(())
     }
 
+    fn includes(&self, info: &trueconf_api::MessageInfo) -> bool {
+        self.api.is_none_or(|version| info.api.contains(&version))
+    }
+
     fn write(&mut self, relative: PathBuf, schema: &Value) {
         if self.error.is_some() {
             return;
         }
+        let mut schema = schema.clone();
+        if let Some(version) = self.api {
+            restrict_to_api(&mut schema, version);
+        }
+        let schema = &schema;
         let path = self.out.join(relative);
         let text = match serde_json::to_string_pretty(schema) {
             Ok(text) => text + "\n",
@@ -97,20 +109,23 @@ impl Export {
     }
 
     fn bundle_document(&mut self) -> Value {
-        let definitions = self.bundle.take_definitions(true);
+        let mut definitions = Value::Object(self.bundle.take_definitions(true));
+        if let Some(version) = self.api {
+            restrict_to_api(&mut definitions, version);
+        }
         let mut commands = Vec::new();
         let mut notifications = Vec::new();
-        for name in trueconf_api::COMMAND_NAMES {
-            commands.push(*name);
-        }
-        for name in trueconf_api::NOTIFICATION_NAMES {
-            notifications.push(*name);
-        }
+        visit_messages(&mut Names {
+            api: self.api,
+            commands: &mut commands,
+            notifications: &mut notifications,
+        });
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "TrueConf Room API",
             "description": "Every typed message and type of the TrueConf Room / VideoSDK WebSocket API, under $defs. Requests are <Name>Request, responses <Name>Response (success and failure forms), notifications <Name>. Objects allow keys they do not list. A key that appears twice in one object is rejected by the trueconf-api decoder; JSON Schema cannot express that (a parser keeps one of the values), so validate duplicate keys separately if it matters.",
             "x-duplicate-keys": "rejected",
+            "x-api-version": self.api,
             "x-commands": commands,
             "x-notifications": notifications,
             "$defs": definitions,
@@ -118,8 +133,74 @@ impl Export {
     }
 }
 
+/// Removes, everywhere in `schema`, the properties whose `x-api-versions` does not list
+/// `version` (and takes them out of `required`).
+fn restrict_to_api(schema: &mut Value, version: u8) {
+    match schema {
+        Value::Object(object) => {
+            let mut removed = Vec::new();
+            if let Some(Value::Object(properties)) = object.get_mut("properties") {
+                properties.retain(|key, property| {
+                    let keep = property
+                        .get("x-api-versions")
+                        .and_then(Value::as_array)
+                        .is_none_or(|versions| {
+                            versions.iter().any(|v| v.as_u64() == Some(version.into()))
+                        });
+                    if !keep {
+                        removed.push(key.clone());
+                    }
+                    keep
+                });
+            }
+            if let Some(Value::Array(required)) = object.get_mut("required") {
+                required.retain(|key| !removed.iter().any(|gone| key.as_str() == Some(gone)));
+            }
+            for value in object.values_mut() {
+                restrict_to_api(value, version);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                restrict_to_api(item, version);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The wire names of the exported messages.
+struct Names<'a> {
+    api: Option<u8>,
+    commands: &'a mut Vec<&'static str>,
+    notifications: &'a mut Vec<&'static str>,
+}
+
+impl MessageVisitor for Names<'_> {
+    fn command<C: Command>(&mut self) {
+        if self
+            .api
+            .is_none_or(|version| C::INFO.api.contains(&version))
+        {
+            self.commands.push(C::METHOD);
+        }
+    }
+
+    fn notification<N: Notification>(&mut self) {
+        if self
+            .api
+            .is_none_or(|version| N::INFO.api.contains(&version))
+        {
+            self.notifications.push(N::EVENT);
+        }
+    }
+}
+
 impl MessageVisitor for Export {
     fn command<C: Command>(&mut self) {
+        if !self.includes(C::INFO) {
+            return;
+        }
         self.write(
             PathBuf::from("requests").join(format!("{}.json", C::METHOD)),
             &root_schema::<Request<C>>(),
@@ -133,6 +214,9 @@ impl MessageVisitor for Export {
     }
 
     fn notification<N: Notification>(&mut self) {
+        if !self.includes(N::INFO) {
+            return;
+        }
         self.write(
             PathBuf::from("notifications").join(format!("{}.json", N::EVENT)),
             &root_schema::<N>(),

@@ -570,8 +570,9 @@ impl Emitter<'_> {
             let value = self.value_type(field);
             let description = Self::field_description(field);
             let required = !field.optional;
+            let api = field.api.clone().unwrap_or_default();
             quote! {
-                schemas.add(#wire, generator.subschema_for::<#value>(), #description, #required);
+                schemas.add(#wire, generator.subschema_for::<#value>(), #description, #required, &[#(#api),*]);
             }
         });
         let schema_body = if fields.is_empty() {
@@ -1115,6 +1116,10 @@ impl Emitter<'_> {
 
     /// `ClientMessage`, `AnyResponse`, `AnyNotification`, the name lists and `visit_messages`.
     fn dispatch(&self) -> TokenStream {
+        let api_version = match self.model.api_version {
+            Some(version) => quote! { ::core::option::Option::Some(#version) },
+            None => quote! { ::core::option::Option::None },
+        };
         let commands = &self.model.commands;
         let notifications = &self.model.notifications;
         let command_idents: Vec<Ident> =
@@ -1231,6 +1236,10 @@ impl Emitter<'_> {
         });
 
         quote! {
+            /// The API version these bindings were generated for (`TRUECONF_API_VERSION` at build
+            /// time); `None` for all versions.
+            pub const API_VERSION: ::core::option::Option<u8> = #api_version;
+
             /// Wire names of every command the definitions type, sorted.
             pub const COMMAND_NAMES: &[&str] = &[#(#methods),*];
 
