@@ -237,6 +237,24 @@ fn open_enum_schema<'a>(
     Schema::from(object)
 }
 
+/// A union: `anyOf` the alternatives' schemas, each described.
+pub fn union_schema(info: &TypeInfo, alternatives: Vec<(Schema, &str)>) -> Schema {
+    let choices: Vec<Value> = alternatives
+        .into_iter()
+        .map(|(schema, doc)| {
+            let mut value = schema.to_value();
+            if let Value::Object(object) = &mut value {
+                object.insert("description".into(), json!(doc));
+            }
+            value
+        })
+        .collect();
+    let mut object = Map::new();
+    object.insert("anyOf".into(), Value::Array(choices));
+    type_metadata(&mut object, info);
+    Schema::from(object)
+}
+
 /// A newtype: the wrapped scalar's schema with the type's own title and description.
 pub fn newtype_schema(info: &TypeInfo, inner: Schema) -> Schema {
     let mut object = match inner.to_value() {

@@ -256,3 +256,40 @@ fn the_known_type_entry_point_names_the_field() {
     .expect_err("fileId must be a string here");
     assert_eq!(error.path(), "fileList[0].fileId");
 }
+
+/// A setting's value is typed by its JSON type and written back as the same JSON type.
+#[test]
+fn setting_values_keep_their_json_type() {
+    use trueconf_api::notifications::SettingsChanged;
+    use trueconf_api::types::SettingValue;
+    let event = |value: &str| {
+        format!(r#"{{"method":"event","event":"settingsChanged","name":"x","value":{value}}}"#)
+    };
+    for (json, expected) in [
+        ("true", SettingValue::Flag(true)),
+        ("5", SettingValue::Integer(5)),
+        ("-7", SettingValue::Integer(-7)),
+        ("1.5", SettingValue::Number(1.5)),
+        ("\"ru\"", SettingValue::Text("ru".into())),
+    ] {
+        let decoded: SettingsChanged =
+            serde_json::from_str(&event(json)).unwrap_or_else(|e| panic!("{json}: {e}"));
+        assert_eq!(decoded.value, expected, "{json}");
+        let back = serde_json::to_value(&decoded).expect("encodes");
+        assert_eq!(
+            back["value"],
+            serde_json::from_str::<serde_json::Value>(json).expect("json"),
+            "{json}"
+        );
+    }
+    let error = ServerMessage::from_str(&event("[1]")).expect_err("an array is no setting value");
+    assert_eq!(error.path(), "value");
+    assert!(ServerMessage::from_str(&event("null")).is_err());
+    // Past i64 an integer would only fit a float with lost digits: an error instead.
+    assert_eq!(
+        ServerMessage::from_str(&event("18446744073709551615"))
+            .expect_err("out of range")
+            .path(),
+        "value"
+    );
+}

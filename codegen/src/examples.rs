@@ -186,6 +186,20 @@ fn check_value(
                 }
             },
             Some(TypeDef::Newtype(newtype)) => check_scalar(newtype.inner, value, at, problems),
+            Some(TypeDef::Union(union)) => {
+                let fits = union.variants.iter().any(|variant| {
+                    let mut scratch = Vec::new();
+                    check_scalar(variant.scalar, value, at, &mut scratch);
+                    scratch.is_empty()
+                });
+                if !fits {
+                    let words: Vec<&str> = union.variants.iter().map(|v| v.scalar.word()).collect();
+                    problems.push((
+                        at.to_string(),
+                        format!("{value} is none of {} ({name})", words.join(", ")),
+                    ));
+                }
+            }
             Some(TypeDef::Enum(enumeration)) => {
                 let literal = match value {
                     Value::Number(number) if enumeration.is_integer() => {

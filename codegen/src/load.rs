@@ -69,6 +69,9 @@ pub struct RawDefinition {
     /// The wrapped type of a newtype.
     #[serde(rename = "type", default)]
     pub wrapped: Option<String>,
+    /// The alternatives of a union, each a different JSON type.
+    #[serde(default)]
+    pub variants: Option<Vec<RawUnionVariant>>,
     /// Examples of the message on the wire (messages only).
     #[serde(default)]
     pub examples: Vec<RawExample>,
@@ -89,6 +92,9 @@ pub enum RawKind {
     Enum,
     /// A shared type that wraps one scalar under its own name.
     Newtype,
+    /// A value that is one of several scalar JSON types (a setting value: bool, integer,
+    /// number or string), told apart by its JSON type.
+    Union,
 }
 
 impl RawKind {
@@ -100,6 +106,7 @@ impl RawKind {
             RawKind::Record => "record",
             RawKind::Enum => "enum",
             RawKind::Newtype => "newtype",
+            RawKind::Union => "union",
         }
     }
 }
@@ -178,6 +185,20 @@ pub struct RawEnumValue {
     /// PascalCase name of the Rust variant.
     pub name: String,
     /// What the value means, in our own words.
+    pub doc: String,
+}
+
+/// One alternative of a union.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "UnionVariant")]
+pub struct RawUnionVariant {
+    /// PascalCase name of the Rust variant.
+    pub name: String,
+    /// A scalar type: `bool`, `i64` or `u64`, `f64`, `string` — at most one of each JSON type.
+    #[serde(rename = "type")]
+    pub type_expr: String,
+    /// When the value takes this form, in our own words.
     pub doc: String,
 }
 
@@ -390,6 +411,7 @@ pub fn definition_format_schema() -> serde_json::Value {
                 rule("record", &["fields"]),
                 rule("enum", &["repr", "values"]),
                 rule("newtype", &["type"]),
+                rule("union", &["variants"]),
             ]),
         );
     }

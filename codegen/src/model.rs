@@ -192,6 +192,28 @@ pub enum TypeDef {
     Enum(Enum),
     /// A scalar under its own name.
     Newtype(Newtype),
+    /// One of several scalar JSON types.
+    Union(Union),
+}
+
+/// A value that is one of several scalar JSON types, told apart by the JSON type.
+#[derive(Debug, Clone)]
+pub struct Union {
+    /// Names, words, provenance.
+    pub definition: DefinitionInfo,
+    /// The alternatives, each a different JSON type.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One alternative of a union.
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// Rust variant name.
+    pub rust_name: String,
+    /// Its scalar type.
+    pub scalar: Scalar,
+    /// When the value takes this form.
+    pub doc: String,
 }
 
 impl TypeDef {
@@ -201,6 +223,7 @@ impl TypeDef {
             TypeDef::Record(record) => &record.definition,
             TypeDef::Enum(enumeration) => &enumeration.definition,
             TypeDef::Newtype(newtype) => &newtype.definition,
+            TypeDef::Union(union) => &union.definition,
         }
     }
 }

@@ -17,7 +17,8 @@ use crate::load::{
 };
 use crate::model::{
     Command, DefinitionInfo, Enum, EnumLiteral, EnumValue, Example, Field, KnownName, MessageInfo,
-    MessageKind, Model, Newtype, Notification, Record, Scalar, Source, TypeDef, TypeRef,
+    MessageKind, Model, Newtype, Notification, Record, Scalar, Source, TypeDef, TypeRef, Union,
+    UnionVariant,
 };
 use crate::naming::{is_pascal_identifier, pascal_case, snake_case};
 
@@ -55,7 +56,7 @@ pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics>
         let definition = &file.definition;
         if matches!(
             definition.kind,
-            RawKind::Record | RawKind::Enum | RawKind::Newtype
+            RawKind::Record | RawKind::Enum | RawKind::Newtype | RawKind::Union
         ) {
             if let Some((_, other)) = type_kinds.get(&definition.name) {
                 diagnostics.error(
@@ -163,6 +164,16 @@ pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics>
                     TypeDef::Enum(Enum {
                         definition: info,
                         values,
+                    }),
+                );
+            }
+            RawKind::Union => {
+                let variants = union_variants(file, &mut diagnostics);
+                model.types.insert(
+                    definition.name.clone(),
+                    TypeDef::Union(Union {
+                        definition: info,
+                        variants,
                     }),
                 );
             }
@@ -308,7 +319,10 @@ fn check_shape(file: &LoadedFile, diagnostics: &mut Diagnostics) {
     let folder_ok = match file.folder {
         "commands" => kind == RawKind::Command,
         "notifications" => kind == RawKind::Notification,
-        _ => matches!(kind, RawKind::Record | RawKind::Enum | RawKind::Newtype),
+        _ => matches!(
+            kind,
+            RawKind::Record | RawKind::Enum | RawKind::Newtype | RawKind::Union
+        ),
     };
     if !folder_ok {
         diagnostics.error(
@@ -405,7 +419,13 @@ fn check_shape(file: &LoadedFile, diagnostics: &mut Diagnostics) {
 
     // Keys by kind: (key, present, allowed for this kind, required for this kind).
     let is_message = matches!(kind, RawKind::Command | RawKind::Notification);
-    let keys: [(&str, bool, bool, bool); 9] = [
+    let keys: [(&str, bool, bool, bool); 10] = [
+        (
+            "variants",
+            definition.variants.is_some(),
+            kind == RawKind::Union,
+            kind == RawKind::Union,
+        ),
         (
             "request",
             definition.request.is_some(),
@@ -758,6 +778,80 @@ fn enum_values(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<EnumValu
         }
     }
     values
+}
+
+/// The alternatives of a union: scalars, at most one per JSON type (so the JSON type alone
+/// tells which one a value is), with distinct variant names.
+fn union_variants(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<UnionVariant> {
+    let path = &file.path;
+    let Some(raw) = &file.definition.variants else {
+        return Vec::new();
+    };
+    if raw.len() < 2 {
+        diagnostics.error(
+            path,
+            "$.variants",
+            "a union needs at least two alternatives",
+        );
+    }
+    let mut variants = Vec::new();
+    let mut json_types = HashMap::new();
+    let mut names = HashMap::new();
+    for (index, variant) in raw.iter().enumerate() {
+        let here = format!("$.variants[{index}]");
+        let scalar = match parse_type_expr(&variant.type_expr) {
+            Ok(TypeRef::Scalar(
+                scalar @ (Scalar::Bool | Scalar::I64 | Scalar::U64 | Scalar::F64 | Scalar::String),
+            )) => scalar,
+            _ => {
+                diagnostics.error(
+                    path,
+                    format!("{here}.type"),
+                    format!(
+                        "`{}` is not a union alternative: use bool, i64, u64, f64 or string",
+                        variant.type_expr
+                    ),
+                );
+                continue;
+            }
+        };
+        let json_type = match scalar {
+            Scalar::Bool => "boolean",
+            Scalar::I64 | Scalar::U64 => "integer",
+            Scalar::F64 => "number",
+            _ => "string",
+        };
+        if let Some(previous) = json_types.insert(json_type, index) {
+            diagnostics.error(
+                path,
+                format!("{here}.type"),
+                format!("the alternative at index {previous} is already a JSON {json_type}; the JSON type must tell them apart"),
+            );
+        }
+        if !is_pascal_identifier(&variant.name) {
+            diagnostics.error(
+                path,
+                format!("{here}.name"),
+                format!("`{}` is not a PascalCase identifier", variant.name),
+            );
+        }
+        if let Some(previous) = names.insert(variant.name.as_str(), index) {
+            diagnostics.error(
+                path,
+                format!("{here}.name"),
+                format!("the name is already used at index {previous}"),
+            );
+        }
+        if variant.doc.trim().is_empty() {
+            diagnostics.error(path, format!("{here}.doc"), "the doc is empty");
+        }
+        variants.push(UnionVariant {
+            rust_name: variant.name.clone(),
+            scalar,
+            doc: variant.doc.clone(),
+        });
+    }
+    variants
 }
 
 fn newtype_inner(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Scalar {

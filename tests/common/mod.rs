@@ -361,6 +361,7 @@ fn wrong_value(model: &Model, ty: &TypeRef) -> Option<Value> {
             TypeDef::Newtype(newtype) => wrong_scalar(newtype.inner)?,
             TypeDef::Enum(enumeration) if enumeration.is_integer() => json!("1"),
             TypeDef::Enum(_) => json!(1),
+            TypeDef::Union(_) => json!([1]),
         },
     })
 }
@@ -400,6 +401,7 @@ fn sample_value(model: &Model, ty: &TypeRef) -> Option<Value> {
                 Value::Object(object)
             }
             TypeDef::Newtype(newtype) => sample_scalar(newtype.inner),
+            TypeDef::Union(union) => sample_scalar(union.variants.first()?.scalar),
             TypeDef::Enum(enumeration) => match &enumeration.values.first()?.value {
                 trueconf_api_codegen::model::EnumLiteral::Integer(number) => json!(number),
                 trueconf_api_codegen::model::EnumLiteral::String(text) => json!(text),

@@ -97,7 +97,9 @@ const validatorFor = (example) => {
   if (!validators.has(file)) validators.set(file, ajv.compile(JSON.parse(fs.readFileSync(file, 'utf8'))));
   return validators.get(file);
 };
-const wrongType = (value) => (typeof value === 'string' ? 12345 : typeof value === 'number' ? 'wrong' : typeof value === 'boolean' ? 'true' : 'wrong');
+// A value of a JSON type no field of that kind accepts: an object for a scalar (no scalar
+// field or scalar union takes objects), a string for an object or array.
+const wrongType = (value) => (value !== null && typeof value === 'object' ? 'wrong' : { wrong: true });
 let accepted = 0;
 let rejected = 0;
 for (const example of examples) {

@@ -14,7 +14,7 @@ use quote::{format_ident, quote};
 
 use crate::model::{
     Command, DefinitionInfo, Enum, EnumLiteral, Field, MessageInfo, Model, Newtype, Notification,
-    Record, Scalar, Source, TypeDef, TypeRef,
+    Record, Scalar, Source, TypeDef, TypeRef, Union,
 };
 
 /// Options of the Rust emitter.
@@ -112,6 +112,7 @@ impl Emitter<'_> {
                 TypeDef::Record(record) => self.record(record),
                 TypeDef::Enum(enumeration) => self.enumeration(enumeration),
                 TypeDef::Newtype(newtype) => self.newtype(newtype),
+                TypeDef::Union(union) => self.union(union),
             });
         let partials = self.partials();
         let dispatch = self.dispatch();
@@ -266,6 +267,9 @@ impl Emitter<'_> {
                         .all(|field| self.is_eq(&field.ty, seen)),
                     Some(TypeDef::Newtype(newtype)) => newtype.inner != Scalar::F64,
                     Some(TypeDef::Enum(_)) => true,
+                    Some(TypeDef::Union(union)) => {
+                        union.variants.iter().all(|v| v.scalar != Scalar::F64)
+                    }
                     None => false,
                 }
             }
@@ -933,6 +937,170 @@ impl Emitter<'_> {
                 #serde_and_schema
 
                 #arbitrary
+            }
+        }
+    }
+
+    /// A union: one variant per scalar alternative, decoded by the JSON type of the value
+    /// (`deserialize_any`), written back as that same JSON type.
+    fn union(&self, union: &Union) -> TokenStream {
+        let name = &union.definition.rust_name;
+        let name_ident = ident(name);
+        let info = self.type_info(&union.definition);
+        let doc = doc_attrs(&self.type_doc(
+            &union.definition,
+            "One of several JSON types, told apart by the JSON type of the value.",
+        ));
+        let eq = if union.variants.iter().all(|v| v.scalar != Scalar::F64) {
+            quote! { Eq, }
+        } else {
+            quote! {}
+        };
+        let variants = union.variants.iter().map(|variant| {
+            let doc = doc_attrs(&format!(
+                "{} (JSON {})",
+                prose(&variant.doc),
+                variant.scalar.word()
+            ));
+            let rust = ident(&variant.rust_name);
+            let ty = scalar_type(variant.scalar);
+            quote! { #doc #rust(#ty), }
+        });
+        let idents: Vec<Ident> = union.variants.iter().map(|v| ident(&v.rust_name)).collect();
+        let find = |wanted: &[Scalar]| union.variants.iter().find(|v| wanted.contains(&v.scalar));
+        let visit_bool = find(&[Scalar::Bool]).map(|v| {
+            let rust = ident(&v.rust_name);
+            quote! {
+                fn visit_bool<E: ::serde::de::Error>(self, value: bool) -> ::core::result::Result<Self::Value, E> {
+                    ::core::result::Result::Ok(#name_ident::#rust(value))
+                }
+            }
+        });
+        let float = find(&[Scalar::F64]).map(|v| ident(&v.rust_name));
+        let integer = find(&[Scalar::I64, Scalar::U64]);
+        // An integer goes to the integer alternative (an error when it does not fit), or to the
+        // float one when there is no integer alternative.
+        let integer_visits = match (integer, &float) {
+            (Some(variant), _) => {
+                let rust = ident(&variant.rust_name);
+                let ty = scalar_type(variant.scalar);
+                // Out of range is an error, never a float with lost digits.
+                let overflow = quote! {
+                    ::core::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Other("an integer out of range"), &self))
+                };
+                quote! {
+                    // The same conversion serves i64 and u64 alternatives; one of the two is
+                    // the identity.
+                    #[allow(clippy::useless_conversion)]
+                    fn visit_i64<E: ::serde::de::Error>(self, value: i64) -> ::core::result::Result<Self::Value, E> {
+                        match <#ty as ::core::convert::TryFrom<i64>>::try_from(value) {
+                            ::core::result::Result::Ok(value) => ::core::result::Result::Ok(#name_ident::#rust(value)),
+                            ::core::result::Result::Err(_) => #overflow,
+                        }
+                    }
+                    #[allow(clippy::useless_conversion)]
+                    fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::core::result::Result<Self::Value, E> {
+                        match <#ty as ::core::convert::TryFrom<u64>>::try_from(value) {
+                            ::core::result::Result::Ok(value) => ::core::result::Result::Ok(#name_ident::#rust(value)),
+                            ::core::result::Result::Err(_) => #overflow,
+                        }
+                    }
+                }
+            }
+            (None, Some(float)) => quote! {
+                fn visit_i64<E: ::serde::de::Error>(self, value: i64) -> ::core::result::Result<Self::Value, E> {
+                    ::core::result::Result::Ok(#name_ident::#float(value as f64))
+                }
+                fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::core::result::Result<Self::Value, E> {
+                    ::core::result::Result::Ok(#name_ident::#float(value as f64))
+                }
+            },
+            (None, None) => quote! {},
+        };
+        let visit_float = float.as_ref().map(|float| {
+            quote! {
+                fn visit_f64<E: ::serde::de::Error>(self, value: f64) -> ::core::result::Result<Self::Value, E> {
+                    ::core::result::Result::Ok(#name_ident::#float(value))
+                }
+            }
+        });
+        let visit_str = find(&[Scalar::String]).map(|v| {
+            let rust = ident(&v.rust_name);
+            quote! {
+                fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::core::result::Result<Self::Value, E> {
+                    ::core::result::Result::Ok(#name_ident::#rust(::std::string::ToString::to_string(value)))
+                }
+            }
+        });
+        let expecting = format!(
+            "a {} value ({})",
+            name,
+            union
+                .variants
+                .iter()
+                .map(|v| v.scalar.word())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let strategies = union.variants.iter().map(|variant| {
+            let rust = ident(&variant.rust_name);
+            let strategy = self.strategy(&TypeRef::Scalar(variant.scalar));
+            quote! { ::proptest::strategy::Strategy::prop_map(#strategy, Self::#rust) }
+        });
+        let schemas = union.variants.iter().map(|variant| {
+            let ty = scalar_type(variant.scalar);
+            let doc = format!("{}: {}", variant.rust_name, variant.doc.trim());
+            quote! { (generator.subschema_for::<#ty>(), #doc) }
+        });
+        let serde_and_schema = serde_and_schema_impls(
+            &name_ident,
+            name,
+            "types",
+            quote! {
+                match self {
+                    #(Self::#idents(value) => ::serde::Serialize::serialize(value, serializer),)*
+                }
+            },
+            quote! {
+                struct UnionVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for UnionVisitor {
+                    type Value = #name_ident;
+                    fn expecting(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        formatter.write_str(#expecting)
+                    }
+                    #visit_bool
+                    #integer_visits
+                    #visit_float
+                    #visit_str
+                }
+                deserializer.deserialize_any(UnionVisitor)
+            },
+            quote! {
+                crate::schema_support::union_schema(&Self::INFO, ::std::vec![#(#schemas),*])
+            },
+        );
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, #eq)]
+            #[non_exhaustive]
+            pub enum #name_ident {
+                #(#variants)*
+            }
+
+            impl #name_ident {
+                /// Facts about this type from its definition.
+                pub const INFO: crate::TypeInfo = #info;
+            }
+
+            #serde_and_schema
+
+            #[cfg(feature = "proptest")]
+            impl ::proptest::arbitrary::Arbitrary for #name_ident {
+                type Parameters = ();
+                type Strategy = ::proptest::strategy::BoxedStrategy<Self>;
+                fn arbitrary_with(_: ()) -> Self::Strategy {
+                    ::proptest::strategy::Strategy::boxed(::proptest::prop_oneof![#(#strategies),*])
+                }
             }
         }
     }
