@@ -369,6 +369,11 @@ fn main() {
     }
     bench_encode(&mut criterion);
     criterion.final_summary();
+    // Profiling one benchmark (`--profile-time`) or listing them must not run the report,
+    // which would mix every variant into the profile.
+    if std::env::args().any(|arg| arg == "--profile-time" || arg == "--list") {
+        return;
+    }
 
     let table = report(&corpora);
     println!("\n{table}");
