@@ -43,6 +43,7 @@ pub mod envelope;
 mod error;
 mod file_transfer;
 mod meta;
+mod object_map;
 #[cfg(feature = "proptest")]
 #[doc(hidden)]
 pub mod proptest_support;
@@ -60,6 +61,7 @@ pub use envelope::{
 pub use error::{DecodeError, DecodeErrorKind};
 pub use file_transfer::{safe_file_name, TimestampUnit};
 pub use meta::{Direction, MessageInfo, MessageKind, Source, TypeInfo};
+pub use object_map::ObjectMap;
 
 include!(concat!(env!("OUT_DIR"), "/trueconf_api.rs"));
 

@@ -100,6 +100,15 @@ fn duplicate_keys_are_rejected() {
         .contains("duplicate field `method`"));
     let twice_request_id = r#"{"method":"getFileList","requestId":"1","requestId":"2"}"#;
     assert!(ClientMessage::from_str(twice_request_id).is_err());
+    // Objects keyed by name (`map<T>`) follow the same rule.
+    let twice_setting =
+        r#"{"method":"setSettings","settings":{"enableAutologin":true,"enableAutologin":false}}"#;
+    let error = ClientMessage::from_str(twice_setting).expect_err("duplicate setting");
+    assert_eq!(error.path(), "settings");
+    assert!(
+        error.message().contains("duplicate key `enableAutologin`"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -176,6 +176,14 @@ fn check_value(
             }
             other => problems.push((at.to_string(), format!("{other} is not an array"))),
         },
+        TypeRef::Map(element) => match value {
+            Value::Object(entries) => {
+                for (key, item) in entries {
+                    check_value(model, element, item, &format!("{at}.{key}"), problems);
+                }
+            }
+            other => problems.push((at.to_string(), format!("{other} is not an object"))),
+        },
         TypeRef::Named(name) => match model.types.get(name) {
             Some(TypeDef::Record(record)) => match value {
                 Value::Object(object) => {

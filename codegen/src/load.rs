@@ -138,8 +138,9 @@ pub struct RawFieldList {
 pub struct RawField {
     /// Wire key, exactly as sent.
     pub name: String,
-    /// Type expression: a scalar (`string`, `bool`, `u8`…`u64`, `i8`…`i64`, `f64`, `json`), a
-    /// shared type name, or either followed by `[]`.
+    /// Type expression: a scalar (`string`, `bool`, `u8`…`u64`, `i8`…`i64`, `f64`, `json`) or a
+    /// shared type name, followed by `[]` for an array or inside `map<…>` for an object keyed
+    /// by name.
     #[serde(rename = "type")]
     pub type_expr: String,
     /// The key may be absent.

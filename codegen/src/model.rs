@@ -320,6 +320,9 @@ pub enum TypeRef {
     Named(String),
     /// A JSON array.
     Array(Box<TypeRef>),
+    /// A JSON object whose keys are names chosen by the data, every value of one type
+    /// (`map<T>` in a definition).
+    Map(Box<TypeRef>),
 }
 
 /// Built-in scalar types.

@@ -521,11 +521,18 @@ fn check_api_list(path: &Path, at: &str, api: &[u8], diagnostics: &mut Diagnosti
     }
 }
 
-/// Parses a type expression: a scalar word, a shared type name, either with `[]` suffixes.
+/// Parses a type expression: a scalar word or a shared type name, with `[]` suffixes for
+/// arrays, inside `map<…>` for an object keyed by name.
 pub fn parse_type_expr(expr: &str) -> Result<TypeRef, String> {
     let expr = expr.trim();
     if let Some(element) = expr.strip_suffix("[]") {
         return parse_type_expr(element).map(|inner| TypeRef::Array(Box::new(inner)));
+    }
+    if let Some(value) = expr
+        .strip_prefix("map<")
+        .and_then(|rest| rest.strip_suffix('>'))
+    {
+        return parse_type_expr(value).map(|inner| TypeRef::Map(Box::new(inner)));
     }
     if expr.is_empty() {
         return Err("the type is empty".to_string());
@@ -537,7 +544,7 @@ pub fn parse_type_expr(expr: &str) -> Result<TypeRef, String> {
         return Ok(TypeRef::Named(expr.to_string()));
     }
     Err(format!(
-        "`{expr}` is not a type: use a scalar ({}), a shared type name, or either followed by []",
+        "`{expr}` is not a type: use a scalar ({}) or a shared type name, followed by [] for an array or inside map<…> for an object keyed by name",
         Scalar::ALL.map(|(word, _)| word).join(", ")
     ))
 }
@@ -546,7 +553,7 @@ pub fn parse_type_expr(expr: &str) -> Result<TypeRef, String> {
 fn named_types(ty: &TypeRef) -> Option<&str> {
     match ty {
         TypeRef::Named(name) => Some(name),
-        TypeRef::Array(inner) => named_types(inner),
+        TypeRef::Array(inner) | TypeRef::Map(inner) => named_types(inner),
         TypeRef::Scalar(_) => None,
     }
 }

@@ -356,6 +356,7 @@ fn wrong_value(model: &Model, ty: &TypeRef) -> Option<Value> {
     Some(match ty {
         TypeRef::Scalar(scalar) => wrong_scalar(*scalar)?,
         TypeRef::Array(_) => json!({ "not": "an array" }),
+        TypeRef::Map(_) => json!(["not an object"]),
         TypeRef::Named(name) => match model.types.get(name)? {
             TypeDef::Record(_) => json!("not an object"),
             TypeDef::Newtype(newtype) => wrong_scalar(newtype.inner)?,
@@ -392,6 +393,7 @@ fn sample_value(model: &Model, ty: &TypeRef) -> Option<Value> {
     Some(match ty {
         TypeRef::Scalar(scalar) => sample_scalar(*scalar),
         TypeRef::Array(element) => json!([sample_value(model, element)?]),
+        TypeRef::Map(element) => json!({ "someName": sample_value(model, element)? }),
         TypeRef::Named(name) => match model.types.get(name)? {
             TypeDef::Record(record) => {
                 let mut object = Map::new();

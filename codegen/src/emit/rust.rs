@@ -152,6 +152,10 @@ impl Emitter<'_> {
                 let element = self.base_type(element);
                 quote! { ::std::vec::Vec<#element> }
             }
+            TypeRef::Map(value) => {
+                let value = self.base_type(value);
+                quote! { crate::ObjectMap<#value> }
+            }
         }
     }
 
@@ -193,6 +197,15 @@ impl Emitter<'_> {
             TypeRef::Array(element) => {
                 let element = self.strategy(element);
                 quote! { ::proptest::collection::vec(#element, 0..3) }
+            }
+            TypeRef::Map(value) => {
+                let value = self.strategy(value);
+                quote! {
+                    ::proptest::strategy::Strategy::prop_map(
+                        ::proptest::collection::btree_map("[a-zA-Z]{1,12}", #value, 0..3),
+                        crate::ObjectMap,
+                    )
+                }
             }
             _ => {
                 let base = self.base_type(ty);
@@ -255,7 +268,7 @@ impl Emitter<'_> {
         match ty {
             TypeRef::Scalar(Scalar::F64) => false,
             TypeRef::Scalar(_) => true,
-            TypeRef::Array(element) => self.is_eq(element, seen),
+            TypeRef::Array(element) | TypeRef::Map(element) => self.is_eq(element, seen),
             TypeRef::Named(name) => {
                 if !seen.insert(name.clone()) {
                     return true;
