@@ -8,6 +8,9 @@
 //! 3. [`model`]: the resolved description every emitter works from;
 //! 4. [`emit`]: the model → formatted Rust (quote + prettyplease).
 //!
+//! Beside the pipeline, [`diff`] compares two models (two definition folders, or two API
+//! versions of one) and classifies every change by what it does to clients.
+//!
 //! A build script drives it through [`Builder`]:
 //!
 //! ```no_run
@@ -25,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod diff;
 pub mod emit;
 mod error;
 pub mod examples;
