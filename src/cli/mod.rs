@@ -3,6 +3,7 @@
 
 mod asyncapi;
 mod check;
+mod diff;
 mod schema;
 
 use std::path::PathBuf;
@@ -31,6 +32,15 @@ USAGE:
         its reply (correlated by requestId), a receive operation per notification, payloads as
         JSON Schema draft-07. Default FILE: asyncapi.json
 
+    trueconf-api diff [--format text|json|markdown] OLD_DIR NEW_DIR
+    trueconf-api diff [--format text|json|markdown] --api OLD --api NEW [DIR]
+        List every change between two definition folders, or between two API versions of
+        one folder (DIR defaults to schema/), each with a stable id (rule@path), a level
+        (breaking, warning, info) and the rule applied: request parameters are judged as
+        data the client sends, response and notification fields as data it receives.
+        Exit 0 when nothing breaking changed, 1 when something did, 2 on usage errors or
+        definitions that do not load.
+
     trueconf-api help
 ";
 
@@ -51,6 +61,7 @@ pub fn run(args: &[String]) -> u8 {
             Err(message) => usage_error(&message),
         },
         "check" => check::run(rest),
+        "diff" => diff::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             0
