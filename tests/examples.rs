@@ -47,6 +47,27 @@ fn every_example_has_a_reviewed_snapshot() {
     }
 }
 
+/// A snapshot whose example is gone (renumbered, moved, deleted) would sit unread forever.
+#[test]
+fn every_example_snapshot_belongs_to_an_example() {
+    let model = common::model();
+    let labels: std::collections::BTreeSet<String> = common::examples(&model)
+        .into_iter()
+        .map(|case| format!("examples__{}.snap", case.label))
+        .collect();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let orphans: Vec<String> = std::fs::read_dir(&folder)
+        .expect("snapshots folder")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("examples__") && name.ends_with(".snap"))
+        .filter(|name| !labels.contains(name))
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "snapshots without an example: {orphans:?}"
+    );
+}
+
 /// The seed page's response holds one incoming record (milliseconds) and one outgoing record
 /// (seconds); both must decode, and both times must come out right.
 #[test]
