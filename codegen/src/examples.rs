@@ -130,7 +130,8 @@ fn check_fields(
         match fields.iter().find(|field| field.wire_name == *key) {
             Some(field) => {
                 if value.is_null() {
-                    if !field.nullable {
+                    // `json` holds null itself; any other type needs `nullable`.
+                    if !field.nullable && field.ty != TypeRef::Scalar(Scalar::Json) {
                         problems.push((
                             here,
                             format!("`{key}` is null but the field is not nullable"),

@@ -646,6 +646,17 @@ fn resolve_fields(
                 TypeRef::Scalar(Scalar::Json)
             }
         };
+        if raw.nullable && ty == TypeRef::Scalar(Scalar::Json) {
+            // Option<Value> would have two nulls (None and Some(Null)) for one JSON null.
+            diagnostics.error(
+                path,
+                format!("{here}.nullable"),
+                format!(
+                    "field `{}` is `json`, which already holds null: drop `nullable`",
+                    raw.name
+                ),
+            );
+        }
         match (raw.optional, &raw.absent_when) {
             (true, None) => diagnostics.error(
                 path,

@@ -85,6 +85,7 @@ broken! {
     wrong_folder_and_name => "does not belong in notifications/",
     reserved_name => "a name the runtime reserves",
     keyword_message => "no Rust name can be derived from `self`",
+    nullable_json => "$.fields[0].nullable: field `extra` is `json`, which already holds null",
 }
 
 #[test]
