@@ -200,9 +200,9 @@ fn the_whole_file_transfer_family_is_defined() {
     assert_eq!(documented, 18);
 }
 
-/// Examples the site prints as invalid JSON (a trailing comma) are kept verbatim as documented
-/// defects: decoding them reports invalid JSON, and the corrected synthetic copy beside each is
-/// what decodes.
+/// Examples the site prints as invalid JSON (a trailing comma) or with a key twice are kept
+/// verbatim as documented defects: decoding them reports invalid JSON or the repeated key, and
+/// the corrected synthetic copy beside each is what decodes.
 #[test]
 fn documented_invalid_json_examples_are_reported_and_their_corrected_copies_decode() {
     let model = common::model();
@@ -224,12 +224,22 @@ fn documented_invalid_json_examples_are_reported_and_their_corrected_copies_deco
                 }
                 _ => ServerMessage::from_str(&example.text).expect_err("invalid JSON"),
             };
-            assert_eq!(
-                error.kind(),
-                trueconf_api::DecodeErrorKind::Syntax,
-                "{}: {error}",
-                info.wire_name
-            );
+            match trueconf_api_codegen::examples::first_duplicate_key(&example.text) {
+                // A key printed twice: valid JSON, rejected by the decoder, never "last wins".
+                Some(key) => assert!(
+                    error
+                        .message()
+                        .contains(&format!("duplicate field `{key}`")),
+                    "{}: {error}",
+                    info.wire_name
+                ),
+                None => assert_eq!(
+                    error.kind(),
+                    trueconf_api::DecodeErrorKind::Syntax,
+                    "{}: {error}",
+                    info.wire_name
+                ),
+            }
             let corrected = examples
                 .iter()
                 .skip(index + 1)

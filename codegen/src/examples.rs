@@ -261,3 +261,97 @@ fn check_scalar(scalar: Scalar, value: &Value, at: &str, problems: &mut Vec<(Str
         ));
     }
 }
+
+/// The first object key that appears twice in one object of `text`, if `text` is JSON.
+///
+/// JSON parsers keep one of the two values silently, so an example with a repeated key parses
+/// but cannot be kept exactly as `json`; the crate rejects such messages, so the example is kept
+/// verbatim (`text`) as a documented defect, like one with a syntax error.
+pub fn first_duplicate_key(text: &str) -> Option<String> {
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// Walks any JSON value; the error carries the repeated key.
+    struct Walk;
+
+    impl<'de> DeserializeSeed<'de> for Walk {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Walk)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::BTreeSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(de::Error::custom(format_args!("\u{0}{key}")));
+                }
+                map.next_value_seed(Walk)?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match Walk.deserialize(&mut deserializer) {
+        Err(error) => {
+            let message = error.to_string();
+            let key = message.strip_prefix('\u{0}')?;
+            // serde_json appends " at line L column C".
+            Some(
+                key.rsplit_once(" at line ")
+                    .map_or(key, |(key, _)| key)
+                    .to_string(),
+            )
+        }
+        Ok(()) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_duplicate_key;
+
+    #[test]
+    fn repeated_keys_are_found_at_any_depth() {
+        assert_eq!(
+            first_duplicate_key(r#"{"result": true, "a": 1, "result": true}"#).as_deref(),
+            Some("result")
+        );
+        assert_eq!(
+            first_duplicate_key(r#"{"list": [{"x": 1}, {"y": {"z": 1, "z": 2}}]}"#).as_deref(),
+            Some("z")
+        );
+        // The same key in two different objects is not a repeat.
+        assert_eq!(first_duplicate_key(r#"[{"a": 1}, {"a": 2}]"#), None);
+        assert_eq!(first_duplicate_key(r#"{"a": 1,}"#), None, "not JSON at all");
+    }
+}

@@ -1044,14 +1044,16 @@ fn examples(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Example> {
                 serde_json::to_string_pretty(json).unwrap_or_default(),
                 Some(json.clone()),
             ),
-            // Verbatim text is kept for examples that are invalid JSON on the site; one that
-            // parses belongs in `json`.
+            // Verbatim text is kept for examples that are invalid JSON on the site, or that
+            // repeat a key (which parsing would silently drop); anything else belongs in `json`.
             (None, Some(text)) => {
-                if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+                if serde_json::from_str::<serde_json::Value>(text).is_ok()
+                    && crate::examples::first_duplicate_key(text).is_none()
+                {
                     diagnostics.error(
                         path,
                         format!("{here}.text"),
-                        "this example is valid JSON: put it in `json` (`text` is for examples the site prints as invalid JSON)",
+                        "this example is valid JSON without repeated keys: put it in `json` (`text` is for examples the site prints as invalid JSON or with a key twice)",
                     );
                 }
                 (text.clone(), None)
