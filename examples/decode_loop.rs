@@ -12,7 +12,10 @@
 //! (serde_json::Value), `floor` (serde::de::IgnoredAny).
 //!
 //! Messages: one progress notification 100,000 times (default), or `examples`: every
-//! documented server→client example of `schema/` (benchmark corpus (a)), 500 times.
+//! documented server→client example of `schema/` (benchmark corpus (a)), 500 times. A third
+//! argument sets the number of rounds (`0` measures the set-up, to subtract); a fourth,
+//! `grouped`, decodes each message all its rounds in a row (the same work with each type's
+//! code kept hot, to separate instruction-cache effects from the work itself).
 
 use std::collections::HashMap;
 
@@ -90,7 +93,12 @@ fn main() {
                 let name = json[if notification { "event" } else { "method" }]
                     .as_str()
                     .expect("named");
-                let decode = general.unwrap_or_else(|| decoders.by_name[&(notification, name)]);
+                let decode = general.unwrap_or_else(|| {
+                    *decoders
+                        .by_name
+                        .get(&(notification, name))
+                        .unwrap_or_else(|| panic!("no typed decoder for `{name}`"))
+                });
                 (serde_json::to_vec(json).expect("encodes"), decode)
             })
             .collect();
@@ -103,9 +111,21 @@ fn main() {
         });
         (vec![(MESSAGE.to_vec(), decode)], 100_000)
     };
-    for _ in 0..rounds {
+    // A third argument overrides the number of rounds (0 measures the set-up alone).
+    let rounds = args.next().and_then(|n| n.parse().ok()).unwrap_or(rounds);
+    // `grouped` as a fourth argument decodes each message `rounds` times in a row instead of
+    // cycling through all of them: the same work, with each type's code staying hot.
+    if args.next().as_deref() == Some("grouped") {
         for (message, decode) in &messages {
-            assert!(decode(std::hint::black_box(message)));
+            for _ in 0..rounds {
+                assert!(decode(std::hint::black_box(message)));
+            }
+        }
+    } else {
+        for _ in 0..rounds {
+            for (message, decode) in &messages {
+                assert!(decode(std::hint::black_box(message)));
+            }
         }
     }
 }

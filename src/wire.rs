@@ -158,6 +158,7 @@ impl<'de> Deserialize<'de> for FieldKey<'de> {
 }
 
 /// Reads the next value into an empty slot; a second value for the same key is an error.
+#[inline(never)]
 pub fn next_once<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     slot: &mut Option<T>,
     name: &'static str,
@@ -177,27 +178,46 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
 
 /// Collects a map's keys into `partial`, skipping the ones `T` does not know. `envelope` gets
 /// first look at every key (for `method`, `requestId` …) and returns `true` when it took it.
+///
+/// This loop is instantiated once per message type, so everything heavy it does — reading a
+/// key, reading a value of each field type, skipping an unknown value — lives in functions
+/// generic only over the deserializer and kept out of line: one copy of the parsing code
+/// serves every type, which keeps a mixed stream of many message types inside the
+/// instruction cache (see README, Performance).
 pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
     map: &mut A,
     partial: &mut T::Partial,
     mut envelope: impl FnMut(&[u8], &mut A) -> Result<bool, A::Error>,
 ) -> Result<(), A::Error> {
-    while let Some(key) = map.next_key::<FieldKey<'de>>()? {
+    while let Some(key) = next_field_key(map)? {
         let key = key.as_bytes();
         if envelope(key, map)? {
             continue;
         }
         if !T::accept_field(partial, key, map)? {
-            // Raw keys skip the UTF-8 check; an unknown key still gets it.
-            if std::str::from_utf8(key).is_err() {
-                return Err(de::Error::invalid_value(
-                    de::Unexpected::Bytes(key),
-                    &"a UTF-8 object key",
-                ));
-            }
-            map.next_value::<IgnoredAny>()?;
+            skip_unknown(key, map)?;
         }
     }
+    Ok(())
+}
+
+/// The next object key, as raw bytes when [`with_raw_keys`] is on.
+#[inline(never)]
+fn next_field_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<FieldKey<'de>>, A::Error> {
+    map.next_key::<FieldKey<'de>>()
+}
+
+/// Skips the value of a key the type does not know. Raw keys skip the UTF-8 check; an unknown
+/// key still gets it.
+#[inline(never)]
+fn skip_unknown<'de, A: MapAccess<'de>>(key: &[u8], map: &mut A) -> Result<(), A::Error> {
+    if std::str::from_utf8(key).is_err() {
+        return Err(de::Error::invalid_value(
+            de::Unexpected::Bytes(key),
+            &"a UTF-8 object key",
+        ));
+    }
+    map.next_value::<IgnoredAny>()?;
     Ok(())
 }
 
@@ -231,6 +251,7 @@ pub fn serialize_record<T: Fields, S: Serializer>(
 }
 
 /// Reads an envelope key whose value must be exactly `expected` (`method`, `event`).
+#[inline(never)]
 pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
     seen: &mut bool,
     key: &'static str,
