@@ -21,6 +21,9 @@ pub struct Envelope<'a> {
     pub method: Cow<'a, str>,
     /// The `event` value, when there is one.
     pub event: Option<Cow<'a, str>>,
+    /// The `requestId` value, when there is one (a client matches a response to its request
+    /// by it).
+    pub request_id: Option<Cow<'a, str>>,
     /// Whether a `result` key is present (responses have one, requests do not).
     pub has_result: bool,
 }
@@ -118,9 +121,10 @@ fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
         .map(|index| offset + index)
 }
 
-/// One pass over the top-level object: finds `method`, `event` and whether `result` is there,
-/// skipping every value. Errors when the input is not a JSON object, when `method` is missing
-/// or not a string, or when a name key appears twice.
+/// One pass over the top-level object: finds `method`, `event`, `requestId` and whether
+/// `result` is there, skipping every value. Errors when the input is not a JSON object, when
+/// `method` is missing or not a string, when `requestId` is not a string, or when one of these
+/// keys appears twice.
 pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
     let scanned = scan_names(json, false)?;
     let method = scanned
@@ -129,6 +133,7 @@ pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
     Ok(Envelope {
         method: method.into_cow(),
         event: scanned.event.map(Key::into_cow),
+        request_id: scanned.request_id.map(Key::into_cow),
         has_result: scanned.has_result,
     })
 }
@@ -198,6 +203,7 @@ pub fn request_method(json: &[u8]) -> Result<Name<'_>, DecodeError> {
 struct ScannedEnvelope<'a> {
     method: Option<Key<'a>>,
     event: Option<Key<'a>>,
+    request_id: Option<Key<'a>>,
     has_result: bool,
 }
 
@@ -238,6 +244,9 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_, 'de> {
             match key.as_str() {
                 "method" => next_once(&mut found.method, "method", &mut map)?,
                 "event" => next_once(&mut found.event, "event", &mut map)?,
+                "requestId" if !self.early => {
+                    next_once(&mut found.request_id, "requestId", &mut map)?
+                }
                 "result" => {
                     found.has_result = true;
                     map.next_value::<IgnoredAny>()?;
@@ -293,10 +302,13 @@ mod tests {
         .expect("valid message");
         assert_eq!(envelope.method, "event");
         assert_eq!(envelope.event.as_deref(), Some("receivedFileRequest"));
+        assert_eq!(envelope.request_id, None);
         assert!(!envelope.has_result);
         let escaped =
-            scan(br#"{"result": true, "method": "get\u0046ileList"}"#).expect("valid message");
+            scan(br#"{"result": true, "requestId": "7\u0031", "method": "get\u0046ileList"}"#)
+                .expect("valid message");
         assert_eq!(escaped.method, "getFileList");
+        assert_eq!(escaped.request_id.as_deref(), Some("71"));
         assert!(escaped.has_result);
     }
 
@@ -307,6 +319,7 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("invalid type"));
+        assert!(scan(br#"{"method": "a", "requestId": 5}"#).is_err());
         assert!(scan(br#"{"method": "a", "method": "b"}"#)
             .unwrap_err()
             .message()

@@ -23,8 +23,6 @@ use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -705,12 +703,11 @@ fn route(
         return;
     }
     let method = String::from_utf8_lossy(&method).into_owned();
-    let request_id = match serde_json::from_slice::<RequestIdOnly>(&bytes) {
-        Ok(RequestIdOnly(request_id)) => request_id,
-        // Not JSON after all; the waiting request (if any) is found by method below and gets
-        // the decode error when it decodes the bytes.
-        Err(_) => None,
-    };
+    // A response that does not scan (not JSON after all, a non-string `requestId`) goes to the
+    // oldest request of its method below, which then gets the decode error.
+    let request_id = trueconf_api::route::scan(&bytes)
+        .ok()
+        .and_then(|envelope| envelope.request_id.map(Cow::into_owned));
     let mut shared = lock(shared);
     let key = match request_id.filter(|id| shared.pending.contains_key(id)) {
         Some(id) => Some(id),
@@ -731,42 +728,6 @@ fn route(
         }
     }
 }
-
-/// The `requestId` of a message (a string, or a number turned into one), every other key
-/// skipped without being built.
-struct RequestIdOnly(Option<String>);
-
-impl<'de> Deserialize<'de> for RequestIdOnly {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct IdVisitor;
-        impl<'de> Visitor<'de> for IdVisitor {
-            type Value = RequestIdOnly;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RequestIdOnly, A::Error> {
-                let mut request_id = None;
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    if key == "requestId" {
-                        request_id = match map.next_value::<serde_json::Value>()? {
-                            serde_json::Value::String(text) => Some(text),
-                            serde_json::Value::Number(number) => Some(number.to_string()),
-                            _ => None,
-                        };
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(RequestIdOnly(request_id))
-            }
-        }
-        deserializer.deserialize_map(IdVisitor)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The file-transfer flow.
-// ---------------------------------------------------------------------------------------------
 
 /// Settings of [`run_file_transfer_flow`].
 #[derive(Debug, Clone)]
