@@ -21,8 +21,8 @@ pub struct Envelope<'a> {
     pub method: Cow<'a, str>,
     /// The `event` value, when there is one.
     pub event: Option<Cow<'a, str>>,
-    /// The `requestId` value, when there is one (a client matches a response to its request
-    /// by it).
+    /// The `requestId` value, when there is one and it is a string (a client matches a
+    /// response to its request by it; any other value is left for the typed decode to report).
     pub request_id: Option<Cow<'a, str>>,
     /// Whether a `result` key is present (responses have one, requests do not).
     pub has_result: bool,
@@ -121,10 +121,9 @@ fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
         .map(|index| offset + index)
 }
 
-/// One pass over the top-level object: finds `method`, `event`, `requestId` and whether
-/// `result` is there, skipping every value. Errors when the input is not a JSON object, when
-/// `method` is missing or not a string, when `requestId` is not a string, or when one of these
-/// keys appears twice.
+/// One pass over the top-level object: finds `method`, `event`, a string `requestId` and
+/// whether `result` is there, skipping every other value. Errors when the input is not a JSON
+/// object, when `method` is missing or not a string, or when a name key appears twice.
 pub fn scan(json: &[u8]) -> Result<Envelope<'_>, DecodeError> {
     let scanned = scan_names(json, false)?;
     let method = scanned
@@ -244,8 +243,8 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_, 'de> {
             match key.as_str() {
                 "method" => next_once(&mut found.method, "method", &mut map)?,
                 "event" => next_once(&mut found.event, "event", &mut map)?,
-                "requestId" if !self.early => {
-                    next_once(&mut found.request_id, "requestId", &mut map)?
+                "requestId" if !self.early && found.request_id.is_none() => {
+                    found.request_id = map.next_value::<StringOrSkipped<'de>>()?.0;
                 }
                 "result" => {
                     found.has_result = true;
@@ -260,6 +259,59 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_, 'de> {
             }
         }
         Ok(())
+    }
+}
+
+/// A string value, or `None` for any other value (skipped without being built).
+struct StringOrSkipped<'de>(Option<Key<'de>>);
+
+impl<'de> serde::Deserialize<'de> for StringOrSkipped<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Lenient;
+        impl<'de> Visitor<'de> for Lenient {
+            type Value = StringOrSkipped<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                value: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(Some(Key::from(Cow::Borrowed(value)))))
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(Some(Key::from(Cow::Owned(
+                    value.to_owned(),
+                )))))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(None))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(None))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(None))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(None))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(StringOrSkipped(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(StringOrSkipped(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(StringOrSkipped(None))
+            }
+        }
+        deserializer.deserialize_any(Lenient)
     }
 }
 
@@ -319,7 +371,10 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("invalid type"));
-        assert!(scan(br#"{"method": "a", "requestId": 5}"#).is_err());
+        // A requestId that is not a string is not the router's business: the typed decode
+        // reports it with its path.
+        let numeric = scan(br#"{"method": "a", "requestId": 5}"#).expect("routes");
+        assert_eq!(numeric.request_id, None);
         assert!(scan(br#"{"method": "a", "method": "b"}"#)
             .unwrap_err()
             .message()

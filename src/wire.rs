@@ -70,6 +70,12 @@ impl<'de> Key<'de> {
     }
 }
 
+impl<'de> From<Cow<'de, str>> for Key<'de> {
+    fn from(text: Cow<'de, str>) -> Self {
+        Key(text)
+    }
+}
+
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
