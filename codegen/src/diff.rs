@@ -296,83 +296,49 @@ impl Differ<'_> {
     }
 
     fn messages(&mut self) {
-        let old_commands: BTreeMap<&str, _> = self
-            .old
-            .commands
-            .iter()
-            .map(|command| (command.info.wire_name.as_str(), command))
-            .collect();
-        let new_commands: BTreeMap<&str, _> = self
-            .new
-            .commands
-            .iter()
-            .map(|command| (command.info.wire_name.as_str(), command))
-            .collect();
-        for (name, old) in &old_commands {
-            let path = format!("commands.{name}");
-            match new_commands.get(name) {
-                None => self.push(COMMAND_REMOVED, path, "command removed".into()),
-                Some(new) => {
-                    self.api_lists(&path, &old.info.api, &new.info.api);
-                    self.fields(
-                        Direction::Sent,
-                        &format!("{path}.request"),
-                        &old.request,
-                        &new.request,
-                        0,
-                    );
-                    self.fields(
-                        Direction::Received,
-                        &format!("{path}.response"),
-                        &old.response,
-                        &new.response,
-                        0,
-                    );
-                }
-            }
-        }
-        for name in new_commands
-            .keys()
-            .filter(|name| !old_commands.contains_key(*name))
-        {
-            self.push(
-                COMMAND_ADDED,
-                format!("commands.{name}"),
-                "command added".into(),
+        let (commands, added) = pair_by_name(&self.old.commands, &self.new.commands, |command| {
+            &command.info.wire_name
+        });
+        for (old, new) in commands {
+            let path = format!("commands.{}", old.info.wire_name);
+            let Some(new) = new else {
+                self.push(COMMAND_REMOVED, path, "command removed".into());
+                continue;
+            };
+            self.api_lists(&path, &old.info.api, &new.info.api);
+            let request = format!("{path}.request");
+            self.fields(Direction::Sent, &request, &old.request, &new.request, 0);
+            let response = format!("{path}.response");
+            self.fields(
+                Direction::Received,
+                &response,
+                &old.response,
+                &new.response,
+                0,
             );
+        }
+        for command in added {
+            let path = format!("commands.{}", command.info.wire_name);
+            self.push(COMMAND_ADDED, path, "command added".into());
         }
 
-        let old_notifications: BTreeMap<&str, _> = self
-            .old
-            .notifications
-            .iter()
-            .map(|notification| (notification.info.wire_name.as_str(), notification))
-            .collect();
-        let new_notifications: BTreeMap<&str, _> = self
-            .new
-            .notifications
-            .iter()
-            .map(|notification| (notification.info.wire_name.as_str(), notification))
-            .collect();
-        for (name, old) in &old_notifications {
-            let path = format!("notifications.{name}");
-            match new_notifications.get(name) {
-                None => self.push(NOTIFICATION_REMOVED, path, "notification removed".into()),
-                Some(new) => {
-                    self.api_lists(&path, &old.info.api, &new.info.api);
-                    self.fields(Direction::Received, &path, &old.fields, &new.fields, 0);
-                }
-            }
+        let (notifications, added) = pair_by_name(
+            &self.old.notifications,
+            &self.new.notifications,
+            |notification| &notification.info.wire_name,
+        );
+        for (old, new) in notifications {
+            let path = format!("notifications.{}", old.info.wire_name);
+            let Some(new) = new else {
+                self.push(NOTIFICATION_REMOVED, path, "notification removed".into());
+                continue;
+            };
+            self.api_lists(&path, &old.info.api, &new.info.api);
+            self.fields(Direction::Received, &path, &old.fields, &new.fields, 0);
         }
-        for name in new_notifications
-            .keys()
-            .filter(|name| !old_notifications.contains_key(*name))
-        {
-            self.push(
-                NOTIFICATION_ADDED,
-                format!("notifications.{name}"),
-                "notification added".into(),
-            );
+        for notification in added {
+            let path = format!("notifications.{}", notification.info.wire_name);
+            self.push(NOTIFICATION_ADDED, path, "notification added".into());
         }
     }
 
@@ -645,6 +611,25 @@ impl Differ<'_> {
             ),
         }
     }
+}
+
+/// Pairs two lists by wire name: every old item with its new counterpart, if any, and the new
+/// items the old list lacks.
+fn pair_by_name<'m, T>(
+    old: &'m [T],
+    new: &'m [T],
+    name: impl Fn(&T) -> &String,
+) -> (Vec<(&'m T, Option<&'m T>)>, Vec<&'m T>) {
+    let new_by_name: BTreeMap<&String, &T> = new.iter().map(|item| (name(item), item)).collect();
+    let pairs = old
+        .iter()
+        .map(|item| (item, new_by_name.get(name(item)).copied()))
+        .collect();
+    let added = new
+        .iter()
+        .filter(|item| !old.iter().any(|other| name(other) == name(item)))
+        .collect();
+    (pairs, added)
 }
 
 fn newtype_inner(model: &Model, name: &str) -> Option<Scalar> {
