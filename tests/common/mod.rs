@@ -128,7 +128,9 @@ pub fn edge_vectors(model: &Model, case: &Case) -> Vec<Vector> {
         }
         json
     };
-    if root.get("requestId").is_some() {
+    // `requestId` is an envelope key of requests and responses; in a notification that
+    // carries one (contactsSearched) it is a field, covered by the field vectors above.
+    if case.role != ExampleRole::Notification && root.get("requestId").is_some() {
         let without = with("requestId", None);
         push(
             "requestId omitted".into(),
