@@ -63,14 +63,16 @@ pub(crate) fn locate<T: DeserializeOwned>(json: &[u8], error: &serde_json::Error
 
 /// The one-pass path for the common case: `method` (then `event`) are the first keys and the
 /// name is typed, so the rest of the object is read straight into the typed message while
-/// parsing, with no second look at the bytes. `None` for anything else — other key orders,
+/// parsing, with no second look at the bytes. `false` for anything else — other key orders,
 /// unknown names, errors — which the general path then handles (and locates errors for).
-fn fast_path<'de, V: Visitor<'de>>(json: &'de [u8], visitor: V) -> Option<V::Value> {
+///
+/// The visitor stores the message in the caller's slot rather than returning it, so the
+/// message is built in place once instead of being moved out through every layer of
+/// serde_json; the slot counts only when this returns `true`.
+fn fast_path<'de, V: Visitor<'de, Value = ()>>(json: &'de [u8], visitor: V) -> bool {
     wire::with_raw_keys(|| {
         let mut deserializer = serde_json::Deserializer::from_slice(json);
-        let value = (&mut deserializer).deserialize_map(visitor).ok()?;
-        deserializer.end().ok()?;
-        Some(value)
+        (&mut deserializer).deserialize_map(visitor).is_ok() && deserializer.end().is_ok()
     })
 }
 
@@ -86,50 +88,61 @@ fn key_is<'de, A: MapAccess<'de>>(map: &mut A, expected: &[u8]) -> Result<bool, 
         .is_some_and(|key| key.as_bytes() == expected))
 }
 
-struct ServerFastPath;
+/// The one-pass visitor for server messages; the message goes into the slot.
+struct ServerFastPath<'s>(&'s mut Option<ServerMessage>);
 
-impl<'de> Visitor<'de> for ServerFastPath {
-    type Value = ServerMessage;
+impl<'de> Visitor<'de> for ServerFastPath<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a TrueConf server message")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ServerMessage, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
         let method: Key<'de> = map.next_value()?;
-        if method.as_str() == "event" {
+        let typed = if method.as_str() == "event" {
             if !key_is(&mut map, b"event")? {
                 return Err(not_fast());
             }
             let event: Key<'de> = map.next_value()?;
-            return AnyNotification::continue_named(event.as_str().as_bytes(), map)?
-                .map(ServerMessage::Notification)
-                .ok_or_else(not_fast);
+            let name = event.as_str().as_bytes();
+            AnyNotification::continue_named(name, map, self.0, ServerMessage::Notification)?
+        } else {
+            let name = method.as_str().as_bytes();
+            AnyResponse::continue_named(name, map, self.0, ServerMessage::Response)?
+        };
+        if typed {
+            Ok(())
+        } else {
+            Err(not_fast())
         }
-        AnyResponse::continue_named(method.as_str().as_bytes(), map)?
-            .map(ServerMessage::Response)
-            .ok_or_else(not_fast)
     }
 }
 
-struct ClientFastPath;
+/// The one-pass visitor for requests; the request goes into the slot.
+struct ClientFastPath<'s>(&'s mut Option<ClientMessage>);
 
-impl<'de> Visitor<'de> for ClientFastPath {
-    type Value = ClientMessage;
+impl<'de> Visitor<'de> for ClientFastPath<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a TrueConf request")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClientMessage, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
         let method: Key<'de> = map.next_value()?;
-        ClientMessage::continue_named(method.as_str().as_bytes(), map)?.ok_or_else(not_fast)
+        let name = method.as_str().as_bytes();
+        if ClientMessage::continue_named(name, map, self.0, |request| request)? {
+            Ok(())
+        } else {
+            Err(not_fast())
+        }
     }
 }
 
@@ -268,7 +281,13 @@ impl ServerMessage {
     /// response. An unknown name gives the `Unknown` variant with the raw JSON; a known name
     /// with a bad payload is an error naming the field.
     pub fn from_slice(json: &[u8]) -> Result<Self, DecodeError> {
-        fast_path(json, ServerFastPath).map_or_else(|| Self::from_slice_routed(json), Ok)
+        let mut slot = None;
+        if fast_path(json, ServerFastPath(&mut slot)) {
+            if let Some(message) = slot {
+                return Ok(message);
+            }
+        }
+        Self::from_slice_routed(json)
     }
 
     /// The general path: find the names in any key order, decode, and on failure locate the
@@ -341,13 +360,14 @@ impl Serialize for ServerMessage {
 impl ClientMessage {
     /// Decodes any client→server request from JSON bytes, whatever the order of its keys.
     pub fn from_slice(json: &[u8]) -> Result<Self, DecodeError> {
-        fast_path(json, ClientFastPath).map_or_else(
-            || {
-                let method = route::request_method(json)?;
-                Self::decode_named(&method, json)
-            },
-            Ok,
-        )
+        let mut slot = None;
+        if fast_path(json, ClientFastPath(&mut slot)) {
+            if let Some(request) = slot {
+                return Ok(request);
+            }
+        }
+        let method = route::request_method(json)?;
+        Self::decode_named(&method, json)
     }
 
     /// Decodes any client→server request from a JSON string.
@@ -372,13 +392,16 @@ mod tests {
 
     #[test]
     fn the_one_pass_path_takes_messages_in_documented_order() {
-        let fast = fast_path(PROGRESS.as_bytes(), ServerFastPath).expect("one pass");
+        let mut fast = None;
+        assert!(fast_path(PROGRESS.as_bytes(), ServerFastPath(&mut fast)));
+        assert!(fast.is_some());
         assert_eq!(
-            Some(fast),
+            fast,
             ServerMessage::from_slice_routed(PROGRESS.as_bytes()).ok()
         );
         let request = br#"{"method":"sendFile","requestId":"1","fileId":1,"callId":"a@b"}"#;
-        assert!(fast_path(request, ClientFastPath).is_some());
+        let mut slot = None;
+        assert!(fast_path(request, ClientFastPath(&mut slot)) && slot.is_some());
     }
 
     #[test]
@@ -390,8 +413,9 @@ mod tests {
         let trailing =
             r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3} x"#;
         for json in [reordered, unknown, broken, trailing] {
+            let mut slot = None;
             assert!(
-                fast_path(json.as_bytes(), ServerFastPath).is_none(),
+                !fast_path(json.as_bytes(), ServerFastPath(&mut slot)),
                 "{json}"
             );
         }

@@ -290,6 +290,7 @@ impl<'de, C: Command> Deserialize<'de> for Response<C> {
 
 /// Reads the rest of a request object; `method_seen` when the caller already read (and
 /// matched) `method`, as the one-pass dispatch does.
+#[inline(never)]
 pub(crate) fn finish_request<'de, C: Command, A: MapAccess<'de>>(
     mut map: A,
     method_seen: bool,
@@ -315,6 +316,7 @@ pub(crate) fn finish_request<'de, C: Command, A: MapAccess<'de>>(
 }
 
 /// Reads the rest of a response object; `method_seen` as for [`finish_request`].
+#[inline(never)]
 pub(crate) fn finish_response<'de, C: Command, A: MapAccess<'de>>(
     mut map: A,
     method_seen: bool,

@@ -307,6 +307,7 @@ pub fn deserialize_notification<'de, N: Notification, D: Deserializer<'de>>(
 
 /// Reads the rest of a notification object; `names_seen` when the caller already read (and
 /// matched) `method` and `event`, as the one-pass dispatch does.
+#[inline(never)]
 pub(crate) fn finish_notification<'de, N: Notification, A: MapAccess<'de>>(
     mut map: A,
     names_seen: bool,

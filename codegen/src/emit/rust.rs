@@ -1590,15 +1590,23 @@ fn dispatch_enum(spec: DispatchEnum) -> TokenStream {
             }
 
             /// Reads the rest of the message named `name` from a map whose names were already
-            /// read (the one-pass dispatch); `None` for a name the definitions do not type.
+            /// read (the one-pass dispatch) and stores it, wrapped by `wrap`, in `slot`;
+            /// `false` for a name the definitions do not type. Writing into the caller's slot
+            /// builds the (large) message once instead of moving it out through every layer.
             #[doc(hidden)]
-            pub fn continue_named<'de, A: ::serde::de::MapAccess<'de>>(
+            pub fn continue_named<'de, A: ::serde::de::MapAccess<'de>, T>(
                 name: &[u8],
                 map: A,
-            ) -> ::core::result::Result<::core::option::Option<Self>, A::Error> {
+                slot: &mut ::core::option::Option<T>,
+                wrap: impl ::core::ops::FnOnce(Self) -> T,
+            ) -> ::core::result::Result<bool, A::Error> {
                 match name {
-                    #(#wire_bytes => #finish::<#messages, A>(map, true).map(|message| ::core::option::Option::Some(Self::#idents(message))),)*
-                    _ => ::core::result::Result::Ok(::core::option::Option::None),
+                    #(#wire_bytes => {
+                        let message = #finish::<#messages, A>(map, true)?;
+                        *slot = ::core::option::Option::Some(wrap(Self::#idents(message)));
+                        ::core::result::Result::Ok(true)
+                    })*
+                    _ => ::core::result::Result::Ok(false),
                 }
             }
 
