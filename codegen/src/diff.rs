@@ -136,6 +136,16 @@ enum Direction {
     Received,
 }
 
+impl Direction {
+    /// The rule for this direction out of a sent/received pair.
+    fn pick(self, sent: Rule, received: Rule) -> Rule {
+        match self {
+            Direction::Sent => sent,
+            Direction::Received => received,
+        }
+    }
+}
+
 /// One change between the two descriptions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
@@ -374,52 +384,43 @@ impl Differ<'_> {
         for old_field in old {
             let at = format!("{path}.{}", old_field.wire_name);
             let Some(new_field) = new.iter().find(|f| f.wire_name == old_field.wire_name) else {
-                let rule = if sent {
-                    SENT_FIELD_REMOVED
-                } else {
-                    RECEIVED_FIELD_REMOVED
-                };
+                let rule = direction.pick(SENT_FIELD_REMOVED, RECEIVED_FIELD_REMOVED);
                 let message = format!("field removed (was {})", describe(&old_field.ty));
                 self.push(rule, at, message);
                 continue;
             };
-            match (old_field.optional, new_field.optional) {
-                (true, false) => {
-                    let rule = if sent {
-                        SENT_FIELD_NOW_REQUIRED
-                    } else {
-                        RECEIVED_FIELD_NOW_REQUIRED
-                    };
-                    self.push(rule, at.clone(), "optional before, required now".into());
-                }
-                (false, true) => {
-                    let rule = if sent {
-                        SENT_FIELD_NOW_OPTIONAL
-                    } else {
-                        RECEIVED_FIELD_NOW_OPTIONAL
-                    };
-                    self.push(rule, at.clone(), "required before, optional now".into());
-                }
-                _ => {}
-            }
-            match (old_field.nullable, new_field.nullable) {
-                (false, true) => {
-                    let rule = if sent {
-                        SENT_FIELD_NOW_NULLABLE
-                    } else {
-                        RECEIVED_FIELD_NOW_NULLABLE
-                    };
-                    self.push(rule, at.clone(), "may now be null".into());
-                }
-                (true, false) => {
-                    let rule = if sent {
-                        SENT_FIELD_NO_LONGER_NULLABLE
-                    } else {
-                        RECEIVED_FIELD_NO_LONGER_NULLABLE
-                    };
-                    self.push(rule, at.clone(), "may no longer be null".into());
-                }
-                _ => {}
+            // Presence and nullability: each flag has a rule pair for being turned on and
+            // one for being turned off.
+            let flags = [
+                (
+                    (old_field.optional, new_field.optional),
+                    (SENT_FIELD_NOW_OPTIONAL, RECEIVED_FIELD_NOW_OPTIONAL),
+                    "required before, optional now",
+                    (SENT_FIELD_NOW_REQUIRED, RECEIVED_FIELD_NOW_REQUIRED),
+                    "optional before, required now",
+                ),
+                (
+                    (old_field.nullable, new_field.nullable),
+                    (SENT_FIELD_NOW_NULLABLE, RECEIVED_FIELD_NOW_NULLABLE),
+                    "may now be null",
+                    (
+                        SENT_FIELD_NO_LONGER_NULLABLE,
+                        RECEIVED_FIELD_NO_LONGER_NULLABLE,
+                    ),
+                    "may no longer be null",
+                ),
+            ];
+            for (change, on, on_message, off, off_message) in flags {
+                let ((sent_rule, received_rule), message) = match change {
+                    (false, true) => (on, on_message),
+                    (true, false) => (off, off_message),
+                    _ => continue,
+                };
+                self.push(
+                    direction.pick(sent_rule, received_rule),
+                    at.clone(),
+                    message.into(),
+                );
             }
             self.types(direction, &at, &old_field.ty, &new_field.ty, depth);
         }
@@ -444,10 +445,7 @@ impl Differ<'_> {
     }
 
     fn retyped(&mut self, direction: Direction, path: &str, old: String, new: String) {
-        let rule = match direction {
-            Direction::Sent => SENT_FIELD_RETYPED,
-            Direction::Received => RECEIVED_FIELD_RETYPED,
-        };
+        let rule = direction.pick(SENT_FIELD_RETYPED, RECEIVED_FIELD_RETYPED);
         self.push(rule, path.to_string(), format!("type {old} became {new}"));
     }
 
@@ -549,10 +547,8 @@ impl Differ<'_> {
                     );
                     return;
                 }
-                let (added, removed) = match direction {
-                    Direction::Sent => (SENT_VALUE_ADDED, SENT_VALUE_REMOVED),
-                    Direction::Received => (RECEIVED_VALUE_ADDED, RECEIVED_VALUE_REMOVED),
-                };
+                let added = direction.pick(SENT_VALUE_ADDED, RECEIVED_VALUE_ADDED);
+                let removed = direction.pick(SENT_VALUE_REMOVED, RECEIVED_VALUE_REMOVED);
                 for old_value in &old_enum.values {
                     let at = format!("{path}={}", literal(&old_value.value));
                     match new_enum.values.iter().find(|v| v.value == old_value.value) {
