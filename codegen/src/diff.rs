@@ -121,6 +121,14 @@ rules! {
         "clients that match every value exhaustively do not handle it");
     RECEIVED_VALUE_REMOVED = ("received-value-removed", Warning,
         "the value no longer arrives; code naming it may stop compiling");
+    SENT_VARIANT_ADDED = ("sent-variant-added", Info,
+        "clients may now send a value of one more JSON type");
+    SENT_VARIANT_REMOVED = ("sent-variant-removed", Breaking,
+        "clients that send a value of that JSON type are now wrong");
+    RECEIVED_VARIANT_ADDED = ("received-variant-added", Breaking,
+        "clients that decode the old set of JSON types reject the new one");
+    RECEIVED_VARIANT_REMOVED = ("received-variant-removed", Info,
+        "a value of that JSON type no longer arrives");
     VALUE_RENAMED = ("value-renamed", Warning,
         "same wire value under a new name: code naming the old one stops compiling");
     TYPE_RENAMED = ("type-renamed", Warning,
@@ -155,7 +163,7 @@ pub struct Change {
     pub rule: Rule,
     /// Where: `commands.<method>.request.<field>…`, `commands.<method>.response.…` or
     /// `notifications.<event>.…`; `[]` steps into array elements, `{}` into map values,
-    /// `=VALUE` names an enum value.
+    /// `=VALUE` names an enum value, `|TYPE` a union's variant by its JSON type.
     pub path: String,
     /// What changed, in one sentence.
     pub message: String,
@@ -586,17 +594,36 @@ impl Differ<'_> {
                 }
             }
             (TypeDef::Union(old_union), TypeDef::Union(new_union)) => {
-                let words = |union: &crate::model::Union| -> Vec<&'static str> {
-                    union.variants.iter().map(|v| v.scalar.word()).collect()
+                // A union is told apart by JSON type: each type it gains or loses is a change.
+                let added = direction.pick(SENT_VARIANT_ADDED, RECEIVED_VARIANT_ADDED);
+                let removed = direction.pick(SENT_VARIANT_REMOVED, RECEIVED_VARIANT_REMOVED);
+                let has = |union: &crate::model::Union, scalar| {
+                    union
+                        .variants
+                        .iter()
+                        .any(|variant| variant.scalar == scalar)
                 };
-                let (old_words, new_words) = (words(old_union), words(new_union));
-                if old_words != new_words {
-                    self.retyped(
-                        direction,
-                        path,
-                        format!("{old_name} ({})", old_words.join(" | ")),
-                        format!("{new_name} ({})", new_words.join(" | ")),
-                    );
+                for variant in &old_union.variants {
+                    if !has(new_union, variant.scalar) {
+                        let at = format!("{path}|{}", variant.scalar.word());
+                        let message = format!(
+                            "variant {} ({}) removed",
+                            variant.rust_name,
+                            variant.scalar.word()
+                        );
+                        self.push(removed, at, message);
+                    }
+                }
+                for variant in &new_union.variants {
+                    if !has(old_union, variant.scalar) {
+                        let at = format!("{path}|{}", variant.scalar.word());
+                        let message = format!(
+                            "variant {} ({}) added",
+                            variant.rust_name,
+                            variant.scalar.word()
+                        );
+                        self.push(added, at, message);
+                    }
                 }
             }
             _ => self.retyped(

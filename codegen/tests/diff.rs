@@ -7,12 +7,13 @@ use std::path::Path;
 use trueconf_api_codegen::diff::{self, Level, RULES};
 use trueconf_api_codegen::load_model;
 
-const CASES: [&str; 6] = [
+const CASES: [&str; 7] = [
     "messages",
     "sent-fields",
     "received-fields",
     "enums",
     "types",
+    "unions",
     "identical",
 ];
 
