@@ -2,8 +2,9 @@
 //! code) is either typed or catalogued in `schema/known.json`; catalogued names are recognised
 //! and kept raw, never confused with unknown ones.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use trueconf_api::{
@@ -89,25 +90,15 @@ fn catalogued_names_decode_as_untyped_and_keep_their_json() {
 
 #[test]
 fn check_prints_catalogued_names_as_untyped() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
-        .args(["check", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        writeln!(stdin, r#"{{"method":"setUsedApiVersion","version":"1"}}"#).expect("write");
-        writeln!(
-            stdin,
-            r#"{{"method":"event","event":"waitingRoomStateChanged"}}"#
-        )
-        .expect("write");
-        writeln!(stdin, r#"{{"method":"event","event":"neverHeardOf"}}"#).expect("write");
-    }
-    let output = child.wait_with_output().expect("finishes");
+    let capture = concat!(
+        r#"{"method":"setUsedApiVersion","version":"1"}"#,
+        "\n",
+        r#"{"method":"event","event":"waitingRoomStateChanged"}"#,
+        "\n",
+        r#"{"method":"event","event":"neverHeardOf"}"#,
+        "\n",
+    );
+    let output = common::check(capture, &["-"]);
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),

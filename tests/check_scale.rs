@@ -1,15 +1,14 @@
 //! `check` on captures far beyond a test fixture: a million messages streamed through stdin in
 //! bounded memory, a 100 MB line, deep nesting — and a bad line never stops the ones after it.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn tool() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
-}
+use common::{spawn_check, tool};
 
 /// Peak resident memory of a running process, from /proc (Linux); `None` elsewhere.
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -23,13 +22,7 @@ const GOOD: &str = r#"{"method":"event","event":"incomingFileRequestDownloadingP
 #[test]
 fn a_million_messages_stream_in_bounded_memory_and_bad_lines_do_not_stop_the_rest() {
     const MESSAGES: usize = 1_000_000;
-    let mut child = tool()
-        .args(["check", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
+    let mut child = spawn_check(&["-"]);
     let pid = child.id();
     let mut stdin = child.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {
@@ -145,20 +138,7 @@ fn a_100_mb_line_is_checked_and_the_next_line_too() {
 fn deep_unknown_keys_are_still_reported() {
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
     let line = GOOD.replace("\"fileSize\"", &format!("\"deepKey\":{deep},\"fileSize\""));
-    let mut child = tool()
-        .args(["check", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{line}\n").as_bytes())
-        .expect("write");
-    let output = child.wait_with_output().expect("finishes");
+    let output = common::check(&format!("{line}\n"), &["-"]);
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     assert_eq!(stdout.trim(), "<stdin>:1: ok notification incomingFileRequestDownloadingProgress (unknown fields: deepKey)");
 }

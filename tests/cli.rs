@@ -4,17 +4,11 @@
 
 mod common;
 
+use common::{check, tool, Expect};
+use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-use common::Expect;
-use serde_json::Value;
 use trueconf_api_codegen::model::ExampleRole;
-
-fn tool() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("trueconf-api-test-{}-{name}", std::process::id()));
@@ -23,18 +17,19 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn export(name: &str) -> PathBuf {
-    let dir = temp_dir(name);
-    let output = tool()
-        .args(["schema", "--out"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
+/// Runs the tool with `args` and `path` last, and checks it succeeded.
+fn run_ok(args: &[&str], path: &Path) {
+    let output = tool().args(args).arg(path).output().expect("runs");
     assert!(
         output.status.success(),
-        "schema failed: {}",
+        "{args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+fn export(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    run_ok(&["schema", "--out"], &dir);
     dir
 }
 
@@ -118,12 +113,7 @@ fn schema_removes_files_of_messages_that_are_gone() {
     fs::create_dir_all(dir.join("requests")).expect("dir");
     fs::write(dir.join("requests/removedCommand.json"), "{}").expect("write");
     fs::write(dir.join("keep.txt"), "mine").expect("write");
-    let output = tool()
-        .args(["schema", "--out"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    assert!(output.status.success());
+    run_ok(&["schema", "--out"], &dir);
     assert!(!dir.join("requests/removedCommand.json").exists());
     assert!(
         dir.join("keep.txt").exists(),
@@ -179,23 +169,6 @@ fn exported_schemas_agree_with_the_decoder() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-fn check(input: &str, args: &[&str]) -> Output {
-    let mut child = tool()
-        .arg("check")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(input.as_bytes()).expect("write");
-    }
-    child.wait_with_output().expect("finishes")
 }
 
 #[test]
@@ -328,16 +301,7 @@ fn every_schema_has_a_readable_title_a_description_and_wire_metadata() {
 fn asyncapi_writes_a_send_operation_per_command_and_a_receive_per_notification() {
     let dir = temp_dir("asyncapi");
     let file = dir.join("asyncapi.json");
-    let output = tool()
-        .args(["asyncapi", "--out"])
-        .arg(&file)
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_ok(&["asyncapi", "--out"], &file);
     let document = read_json(&file);
     assert_eq!(document["asyncapi"], "3.0.0");
     let operations = document["operations"].as_object().expect("operations");
@@ -381,16 +345,7 @@ fn schemas_for_each_api_version_validate_their_examples() {
     let model = common::model();
     for version in [1u8, 2] {
         let dir = temp_dir(&format!("api{version}"));
-        let output = tool()
-            .args(["schema", "--api", &version.to_string(), "--out"])
-            .arg(&dir)
-            .output()
-            .expect("runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        run_ok(&["schema", "--api", &version.to_string(), "--out"], &dir);
         let mut validated = 0;
         for case in common::examples(&model) {
             let info = match case.role {

@@ -1,8 +1,10 @@
 //! `trueconf-api diff` run as a user runs it: exit codes, the JSON form for CI, and the
 //! committed v.1 → v.2 changelog, which must match what the definitions say today.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -11,7 +13,7 @@ fn root() -> &'static Path {
 }
 
 fn diff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
+    common::tool()
         .current_dir(root())
         .arg("diff")
         .args(args)

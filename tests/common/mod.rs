@@ -4,10 +4,39 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{json, Map, Value};
 use trueconf_api::{ClientMessage, DecodeError, ServerMessage};
 use trueconf_api_codegen::model::{ExampleRole, Field, Model, Scalar, TypeDef, TypeRef};
+
+/// The `trueconf-api` binary, ready for arguments.
+pub fn tool() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
+}
+
+/// `trueconf-api check ARGS` started with stdin, stdout and stderr piped.
+pub fn spawn_check(args: &[&str]) -> Child {
+    tool()
+        .arg("check")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs")
+}
+
+/// `trueconf-api check ARGS` with `input` on stdin, run to the end.
+pub fn check(input: &str, args: &[&str]) -> Output {
+    let mut child = spawn_check(args);
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write");
+    }
+    child.wait_with_output().expect("finishes")
+}
 
 /// The definitions, loaded and validated.
 pub fn model() -> Model {
