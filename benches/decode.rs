@@ -22,40 +22,37 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::IgnoredAny;
 use serde_json::{json, Value};
 use trueconf_api::commands::SendFile;
-use trueconf_api::{Command, MessageVisitor, Notification, Response, ServerMessage};
-use trueconf_api_codegen::model::ExampleRole;
+use trueconf_api::{Command, ServerMessage};
 
-/// Decodes one message straight into its known type.
-type TypedDecoder = fn(&[u8]) -> bool;
+#[path = "support/typed_decoders.rs"]
+mod typed_decoders;
 
-fn typed<T: DeserializeOwned>(json: &[u8]) -> bool {
-    std::hint::black_box(trueconf_api::from_slice::<T>(json)).is_ok()
-}
-
-/// Typed decoders by (is notification, name), collected from the generated message list.
-#[derive(Default)]
-struct Decoders(HashMap<(bool, &'static str), TypedDecoder>);
-
-impl MessageVisitor for Decoders {
-    fn command<C: Command>(&mut self) {
-        self.0.insert((false, C::METHOD), typed::<Response<C>>);
-    }
-    fn notification<N: Notification>(&mut self) {
-        self.0.insert((true, N::EVENT), typed::<N>);
-    }
-}
+use typed_decoders::{documented_server_examples, Decode, Decoders};
 
 struct Corpus {
     id: &'static str,
     title: &'static str,
     messages: Vec<Vec<u8>>,
-    decoders: Vec<TypedDecoder>,
+    decoders: Vec<Decode>,
 }
 
 impl Corpus {
+    /// A corpus of `messages`, each in wire order with the typed decoder for its name.
+    fn new(id: &'static str, title: &'static str, messages: &[Value], decoders: &Decoders) -> Self {
+        Corpus {
+            id,
+            title,
+            decoders: messages
+                .iter()
+                .map(|json| decoders.for_message(json))
+                .collect(),
+            messages: messages.iter().map(wire_bytes).collect(),
+        }
+    }
+
     fn bytes(&self) -> u64 {
         self.messages.iter().map(|m| m.len() as u64).sum()
     }
@@ -87,43 +84,17 @@ fn wire_bytes(json: &Value) -> Vec<u8> {
     out
 }
 
-fn decoder_for(decoders: &Decoders, json: &Value) -> TypedDecoder {
-    let notification = json["method"] == "event";
-    let name = if notification {
-        json["event"].as_str()
-    } else {
-        json["method"].as_str()
-    };
-    let name = name.expect("named message");
-    *decoders
-        .0
-        .iter()
-        .find(|((n, key), _)| *n == notification && *key == name)
-        .map(|(_, decoder)| decoder)
-        .expect("typed message")
-}
-
 fn corpora() -> Vec<Corpus> {
-    let mut decoders = Decoders::default();
-    trueconf_api::visit_messages(&mut decoders);
+    let decoders = Decoders::new(false);
     let model = trueconf_api_codegen::load_model(Path::new("schema")).expect("definitions load");
 
     // (a) every documented server→client example.
-    let examples: Vec<Value> = model
-        .messages()
-        .flat_map(|(_, examples)| examples.iter())
-        .filter(|example| example.documented && example.role != ExampleRole::Request)
-        .filter_map(|example| example.json.clone())
-        .collect();
-    let mixed = Corpus {
-        id: "a_documented_examples",
-        title: "(a) documented server→client examples, mixed stream",
-        decoders: examples
-            .iter()
-            .map(|json| decoder_for(&decoders, json))
-            .collect(),
-        messages: examples.iter().map(wire_bytes).collect(),
-    };
+    let mixed = Corpus::new(
+        "a_documented_examples",
+        "(a) documented server→client examples, mixed stream",
+        &documented_server_examples(&model),
+        &decoders,
+    );
 
     // (b) one history with 10,000 records, both directions, some in conferences.
     let records: Vec<Value> = (0..10_000u64)
@@ -146,12 +117,12 @@ fn corpora() -> Vec<Corpus> {
         })
         .collect();
     let history = json!({"method": "getFileTransferHistory", "requestId": "1", "filesRequests": records, "result": true});
-    let history = Corpus {
-        id: "b_history_10000",
-        title: "(b) getFileTransferHistory with 10,000 records",
-        decoders: vec![decoder_for(&decoders, &history)],
-        messages: vec![wire_bytes(&history)],
-    };
+    let history = Corpus::new(
+        "b_history_10000",
+        "(b) getFileTransferHistory with 10,000 records",
+        &[history],
+        &decoders,
+    );
 
     // (c) 100,000 progress and status notifications.
     let notifications: Vec<Value> = (0..100_000u64)
@@ -171,15 +142,12 @@ fn corpora() -> Vec<Corpus> {
             }
         })
         .collect();
-    let stream = Corpus {
-        id: "c_progress_100000",
-        title: "(c) 100,000 progress and status notifications",
-        decoders: notifications
-            .iter()
-            .map(|json| decoder_for(&decoders, json))
-            .collect(),
-        messages: notifications.iter().map(wire_bytes).collect(),
-    };
+    let stream = Corpus::new(
+        "c_progress_100000",
+        "(c) 100,000 progress and status notifications",
+        &notifications,
+        &decoders,
+    );
     vec![mixed, history, stream]
 }
 

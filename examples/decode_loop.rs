@@ -17,49 +17,12 @@
 //! `grouped`, decodes each message all its rounds in a row (the same work with each type's
 //! code kept hot, to separate instruction-cache effects from the work itself).
 
-use std::collections::HashMap;
+#[path = "../benches/support/typed_decoders.rs"]
+mod typed_decoders;
 
-use serde::de::DeserializeOwned;
-use trueconf_api::notifications::IncomingFileRequestDownloadingProgress as Progress;
-use trueconf_api::{Command, MessageVisitor, Notification, Response};
-use trueconf_api_codegen::model::ExampleRole;
+use typed_decoders::{documented_server_examples, Decode, Decoders};
 
 const MESSAGE: &[u8] = br#"{"method":"event","event":"incomingFileRequestDownloadingProgress","fileSize":80488954,"processedPercents":20,"fileRequestId":"3322be1a-5736-4a01-8007-cbee8036f8b8","fileName":"777.zip","peerId":"820_1@some.server","peerDisplayName":"820_1","timestamp":1659288685582}"#;
-
-type Decode = fn(&[u8]) -> bool;
-
-fn typed<T: DeserializeOwned>(json: &[u8]) -> bool {
-    trueconf_api::from_slice::<T>(json).is_ok()
-}
-
-fn serde_typed<T: DeserializeOwned>(json: &[u8]) -> bool {
-    serde_json::from_slice::<T>(json).is_ok()
-}
-
-/// Typed decoders by (is notification, name), for plain `typed` and `serde` paths.
-struct Decoders {
-    serde: bool,
-    by_name: HashMap<(bool, &'static str), Decode>,
-}
-
-impl MessageVisitor for Decoders {
-    fn command<C: Command>(&mut self) {
-        let decode: Decode = if self.serde {
-            serde_typed::<Response<C>>
-        } else {
-            typed::<Response<C>>
-        };
-        self.by_name.insert((false, C::METHOD), decode);
-    }
-    fn notification<N: Notification>(&mut self) {
-        let decode: Decode = if self.serde {
-            serde_typed::<N>
-        } else {
-            typed::<N>
-        };
-        self.by_name.insert((true, N::EVENT), decode);
-    }
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -76,38 +39,21 @@ fn main() {
         }
     };
     let (messages, rounds): (Vec<(Vec<u8>, Decode)>, usize) = if corpus == "examples" {
-        let mut decoders = Decoders {
-            serde: path == "serde",
-            by_name: HashMap::new(),
-        };
-        trueconf_api::visit_messages(&mut decoders);
+        let decoders = Decoders::new(path == "serde");
         let model = trueconf_api_codegen::load_model(std::path::Path::new("schema"))
             .unwrap_or_else(|problems| panic!("{problems}"));
-        let messages = model
-            .messages()
-            .flat_map(|(_, examples)| examples.iter())
-            .filter(|example| example.documented && example.role != ExampleRole::Request)
-            .filter_map(|example| example.json.as_ref())
+        let messages = documented_server_examples(&model)
+            .iter()
             .map(|json| {
-                let notification = json["method"] == "event";
-                let name = json[if notification { "event" } else { "method" }]
-                    .as_str()
-                    .expect("named");
-                let decode = general.unwrap_or_else(|| {
-                    *decoders
-                        .by_name
-                        .get(&(notification, name))
-                        .unwrap_or_else(|| panic!("no typed decoder for `{name}`"))
-                });
+                let decode = general.unwrap_or_else(|| decoders.for_message(json));
                 (serde_json::to_vec(json).expect("encodes"), decode)
             })
             .collect();
         (messages, 500)
     } else {
-        let decode = general.unwrap_or(if path == "serde" {
-            serde_typed::<Progress>
-        } else {
-            typed::<Progress>
+        let decode = general.unwrap_or_else(|| {
+            let message = serde_json::from_slice(MESSAGE).expect("JSON");
+            Decoders::new(path == "serde").for_message(&message)
         });
         (vec![(MESSAGE.to_vec(), decode)], 100_000)
     };
