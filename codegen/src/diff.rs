@@ -603,26 +603,15 @@ impl Differ<'_> {
                         .iter()
                         .any(|variant| variant.scalar == scalar)
                 };
-                for variant in &old_union.variants {
-                    if !has(new_union, variant.scalar) {
-                        let at = format!("{path}|{}", variant.scalar.word());
-                        let message = format!(
-                            "variant {} ({}) removed",
-                            variant.rust_name,
-                            variant.scalar.word()
-                        );
-                        self.push(removed, at, message);
-                    }
-                }
-                for variant in &new_union.variants {
-                    if !has(old_union, variant.scalar) {
-                        let at = format!("{path}|{}", variant.scalar.word());
-                        let message = format!(
-                            "variant {} ({}) added",
-                            variant.rust_name,
-                            variant.scalar.word()
-                        );
-                        self.push(added, at, message);
+                let changes = [
+                    (old_union, new_union, removed, "removed"),
+                    (new_union, old_union, added, "added"),
+                ];
+                for (from, other, rule, what) in changes {
+                    for variant in from.variants.iter().filter(|v| !has(other, v.scalar)) {
+                        let word = variant.scalar.word();
+                        let message = format!("variant {} ({word}) {what}", variant.rust_name);
+                        self.push(rule, format!("{path}|{word}"), message);
                     }
                 }
             }
