@@ -71,11 +71,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 .ok_or_else(|| format!("{name} needs a value"))
         };
         match flag {
-            "--api" => match value("--api")?.as_str() {
-                "1" => apis.push(1),
-                "2" => apis.push(2),
-                other => return Err(format!("--api takes 1 or 2, not `{other}`")),
-            },
+            "--api" => apis.push(super::parse_api(&value("--api")?)?),
             "--format" => {
                 format = match value("--format")?.as_str() {
                     "text" => Format::Text,

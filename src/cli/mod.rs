@@ -70,6 +70,15 @@ pub fn run(args: &[String]) -> u8 {
     }
 }
 
+/// The value of `--api`: an API version this crate knows.
+fn parse_api(value: &str) -> Result<u8, String> {
+    match value {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        other => Err(format!("--api takes 1 or 2, not `{other}`")),
+    }
+}
+
 fn usage_error(message: &str) -> u8 {
     eprintln!("error: {message}\n");
     eprint!("{HELP}");
@@ -85,11 +94,6 @@ fn parse_out_arg(
 ) -> Result<(PathBuf, Option<u8>), String> {
     let mut out = PathBuf::from(default);
     let mut api = None;
-    let parse_api = |value: &str| match value {
-        "1" => Ok(1),
-        "2" => Ok(2),
-        other => Err(format!("--api takes 1 or 2, not `{other}`")),
-    };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
