@@ -134,9 +134,6 @@ impl<T: proptest::arbitrary::Arbitrary + 'static> proptest::arbitrary::Arbitrary
     type Parameters = ();
     type Strategy = proptest::strategy::BoxedStrategy<Self>;
     fn arbitrary_with(_: ()) -> Self::Strategy {
-        use proptest::strategy::Strategy;
-        proptest::collection::btree_map("[a-zA-Z]{1,12}", proptest::arbitrary::any::<T>(), 0..3)
-            .prop_map(ObjectMap)
-            .boxed()
+        crate::proptest_support::object_map(proptest::arbitrary::any::<T>())
     }
 }

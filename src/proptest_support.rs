@@ -6,8 +6,11 @@ use proptest::prelude::{prop_oneof, Just};
 use proptest::strategy::{BoxedStrategy, Strategy};
 use serde_json::Value;
 
+use std::fmt;
+
 use crate::envelope::{Command, Failure, Request, Response};
 use crate::wire::Fields;
+use crate::ObjectMap;
 
 /// Finite numbers only: JSON has no NaN or infinity (serde_json writes them as `null`).
 pub fn finite_f64() -> BoxedStrategy<f64> {
@@ -34,6 +37,17 @@ pub fn json_value() -> BoxedStrategy<Value> {
         ]
     })
     .boxed()
+}
+
+/// Small objects keyed by name, with values from `values` (`map<T>` fields, and
+/// [`ObjectMap`]'s own `Arbitrary`).
+pub fn object_map<S: Strategy + 'static>(values: S) -> BoxedStrategy<ObjectMap<S::Value>>
+where
+    S::Value: fmt::Debug,
+{
+    proptest::collection::btree_map("[a-zA-Z]{1,12}", values, 0..3)
+        .prop_map(ObjectMap)
+        .boxed()
 }
 
 impl<C: Command + Arbitrary + 'static> Arbitrary for Request<C> {

@@ -200,12 +200,7 @@ impl Emitter<'_> {
             }
             TypeRef::Map(value) => {
                 let value = self.strategy(value);
-                quote! {
-                    ::proptest::strategy::Strategy::prop_map(
-                        ::proptest::collection::btree_map("[a-zA-Z]{1,12}", #value, 0..3),
-                        crate::ObjectMap,
-                    )
-                }
+                quote! { crate::proptest_support::object_map(#value) }
             }
             _ => {
                 let base = self.base_type(ty);
