@@ -271,17 +271,18 @@ pub fn first_duplicate_key(text: &str) -> Option<String> {
     use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
-    /// Walks any JSON value; the error carries the repeated key.
-    struct Walk;
+    /// Walks any JSON value; stops with an error at the first repeated key, which it records.
+    #[derive(Clone, Copy)]
+    struct Walk<'a>(&'a std::cell::RefCell<Option<String>>);
 
-    impl<'de> DeserializeSeed<'de> for Walk {
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
         type Value = ();
         fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
             deserializer.deserialize_any(self)
         }
     }
 
-    impl<'de> Visitor<'de> for Walk {
+    impl<'de> Visitor<'de> for Walk<'_> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("any JSON value")
@@ -305,35 +306,27 @@ pub fn first_duplicate_key(text: &str) -> Option<String> {
             Ok(())
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq.next_element_seed(Walk)?.is_some() {}
+            while seq.next_element_seed(self)?.is_some() {}
             Ok(())
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             let mut seen = std::collections::BTreeSet::new();
             while let Some(key) = map.next_key::<String>()? {
                 if !seen.insert(key.clone()) {
-                    return Err(de::Error::custom(format_args!("\u{0}{key}")));
+                    *self.0.borrow_mut() = Some(key);
+                    return Err(de::Error::custom("repeated key"));
                 }
-                map.next_value_seed(Walk)?;
+                map.next_value_seed(self)?;
             }
             Ok(())
         }
     }
 
+    let repeated = std::cell::RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    match Walk.deserialize(&mut deserializer) {
-        Err(error) => {
-            let message = error.to_string();
-            let key = message.strip_prefix('\u{0}')?;
-            // serde_json appends " at line L column C".
-            Some(
-                key.rsplit_once(" at line ")
-                    .map_or(key, |(key, _)| key)
-                    .to_string(),
-            )
-        }
-        Ok(()) => None,
-    }
+    // Invalid JSON ends the walk too, with nothing recorded.
+    let _ = Walk(&repeated).deserialize(&mut deserializer);
+    repeated.into_inner()
 }
 
 #[cfg(test)]
