@@ -8,28 +8,69 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
 
+use crate::envelope::{Command, Notification, Request, Response};
 use crate::error::DecodeError;
 use crate::meta::Direction;
+use crate::raw::RawMessage;
 use crate::route;
 use crate::wire::{self, FieldKey, Key};
 use crate::{AnyNotification, AnyResponse, ClientMessage};
 
-/// Decodes `json` as `T`; on failure, decodes again with path tracking to name the field.
+/// Decodes `json` as `T`; on failure, decodes again with path tracking to name the field, and
+/// keeps the whole message in the error.
 #[inline]
 pub fn decode<T: DeserializeOwned>(
     json: &[u8],
     direction: Direction,
     name: &str,
 ) -> Result<T, DecodeError> {
-    serde_json::from_slice(json)
-        .map_err(|error| locate::<T>(json, &error).in_message(direction, name))
+    serde_json::from_slice(json).map_err(|error| failed::<T>(json, &error, direction, name))
 }
 
-/// Decodes one message whose type is known (a [`crate::Request`], [`crate::Response`] or
-/// notification), by the same fast path [`ServerMessage::from_slice`] uses; an error names the
-/// field path.
+/// The error for a message named `name` that `T` could not decode: located, named, and
+/// holding the message itself. Kept out of line: only failures pay for it.
+#[cold]
+#[inline(never)]
+fn failed<T: DeserializeOwned>(
+    json: &[u8],
+    error: &serde_json::Error,
+    direction: Direction,
+    name: &str,
+) -> DecodeError {
+    locate::<T>(json, error)
+        .in_message(direction, name)
+        .with_raw(RawMessage::kept(direction, name, json))
+}
+
+/// A type that is one whole message on the wire: a [`Request`], a [`Response`] or a
+/// notification. It knows its direction and name, so a failure to decode it still hands the
+/// message over ([`DecodeError::raw_message`]).
+pub trait TypedMessage: DeserializeOwned {
+    /// Request, response or notification.
+    const DIRECTION: Direction;
+    /// Its `method` or `event`.
+    const NAME: &'static str;
+}
+
+impl<C: Command> TypedMessage for Request<C> {
+    const DIRECTION: Direction = Direction::Request;
+    const NAME: &'static str = C::METHOD;
+}
+
+impl<C: Command> TypedMessage for Response<C> {
+    const DIRECTION: Direction = Direction::Response;
+    const NAME: &'static str = C::METHOD;
+}
+
+impl<N: Notification> TypedMessage for N {
+    const DIRECTION: Direction = Direction::Notification;
+    const NAME: &'static str = N::EVENT;
+}
+
+/// Decodes one message whose type is known (a [`Request`], [`Response`] or notification), by
+/// the same fast path [`ServerMessage::from_slice`] uses; an error names the field path and
+/// keeps the message ([`DecodeError::raw_message`]).
 ///
 /// ```
 /// use trueconf_api::notifications::FileTransferAvailabilityChanged;
@@ -40,8 +81,9 @@ pub fn decode<T: DeserializeOwned>(
 /// assert_eq!(event.availability, FileTransferAvailability::Available);
 /// # Ok::<(), trueconf_api::DecodeError>(())
 /// ```
-pub fn from_slice<T: DeserializeOwned>(json: &[u8]) -> Result<T, DecodeError> {
-    wire::with_raw_keys(|| serde_json::from_slice(json)).map_err(|error| locate::<T>(json, &error))
+pub fn from_slice<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
+    wire::with_raw_keys(|| serde_json::from_slice(json))
+        .map_err(|error| failed::<T>(json, &error, T::DIRECTION, T::NAME))
 }
 
 /// Finds the path of the error `T` hits in `json` (a second, slower pass).
@@ -143,113 +185,6 @@ impl<'de> Visitor<'de> for ClientFastPath<'_> {
         } else {
             Err(not_fast())
         }
-    }
-}
-
-/// A message the definitions do not type — a name they only know of (`Untyped` variants) or
-/// do not know at all (`Unknown`) — kept as the raw JSON it arrived as.
-#[derive(Debug, Clone)]
-pub struct RawMessage {
-    direction: Direction,
-    name: String,
-    raw: Box<RawValue>,
-}
-
-impl RawMessage {
-    /// Keeps `json` (which must be valid JSON) as an unknown message called `name`.
-    pub fn decode(name: &[u8], json: &[u8], direction: Direction) -> Result<Self, DecodeError> {
-        let name = std::str::from_utf8(name)
-            .map_err(|_| DecodeError::data(direction.name_key(), "the name is not valid UTF-8"))?;
-        let raw: Box<RawValue> = decode(json, direction, name)?;
-        Ok(Self {
-            direction,
-            name: name.to_string(),
-            raw,
-        })
-    }
-
-    /// The `method` (requests, responses) or `event` (notifications).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Request, response or notification.
-    pub fn direction(&self) -> Direction {
-        self.direction
-    }
-
-    /// The message exactly as received.
-    pub fn raw(&self) -> &RawValue {
-        &self.raw
-    }
-
-    /// A request to a command the definitions do not type (see [`crate::UNTYPED_COMMAND_NAMES`]),
-    /// built from its name and JSON parameters:
-    ///
-    /// ```
-    /// use trueconf_api::{ClientMessage, RawMessage};
-    /// let mut params = serde_json::Map::new();
-    /// params.insert("version".into(), "1".into());
-    /// let request = RawMessage::request("setUsedApiVersion", Some("7"), params);
-    /// assert_eq!(request.raw().get(), r#"{"method":"setUsedApiVersion","requestId":"7","version":"1"}"#);
-    /// // It decodes back as what it is.
-    /// let decoded = ClientMessage::from_str(request.raw().get())?;
-    /// assert!(decoded.is_untyped() || decoded.is_unknown());
-    /// # Ok::<(), trueconf_api::DecodeError>(())
-    /// ```
-    pub fn request(
-        method: &str,
-        request_id: Option<&str>,
-        params: serde_json::Map<String, serde_json::Value>,
-    ) -> Self {
-        // Written by hand so `method` and `requestId` come first, as every TrueConf client sends
-        // them (a `serde_json::Map` would sort the keys).
-        let mut text = String::from("{");
-        let mut entry = |key: &str, value: &serde_json::Value| {
-            if text.len() > 1 {
-                text.push(',');
-            }
-            text.push_str(&serde_json::Value::from(key).to_string());
-            text.push(':');
-            text.push_str(&value.to_string());
-        };
-        entry("method", &method.into());
-        if let Some(id) = request_id {
-            entry("requestId", &id.into());
-        }
-        for (key, value) in &params {
-            if key != "method" && key != "requestId" {
-                entry(key, value);
-            }
-        }
-        text.push('}');
-        // Built from JSON values, so it is valid JSON.
-        let raw = RawValue::from_string(text)
-            .unwrap_or_else(|_| RawValue::from_string(String::from("{}")).unwrap_or_default());
-        Self {
-            direction: Direction::Request,
-            name: method.to_string(),
-            raw,
-        }
-    }
-
-    /// The message as a `serde_json::Value`, to look inside it.
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(self.raw.get()).unwrap_or(serde_json::Value::Null)
-    }
-}
-
-impl PartialEq for RawMessage {
-    fn eq(&self, other: &Self) -> bool {
-        self.direction == other.direction
-            && self.name == other.name
-            && self.raw.get() == other.raw.get()
-    }
-}
-
-impl Serialize for RawMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
     }
 }
 

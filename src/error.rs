@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::meta::Direction;
+use crate::raw::RawMessage;
 
 /// What kind of problem stopped decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +22,9 @@ pub enum DecodeErrorKind {
 /// `Display` gives one line: the message kind and name when known, the field path, the
 /// problem and its position — for example
 /// `response getFileTransferHistory: filesRequests[0].fileSize: invalid type: string "big", expected u64 (line 1, column 120)`.
+///
+/// Once the message's name was read, the error also keeps the whole message
+/// ([`DecodeError::raw_message`]), so a message that fails to decode is never lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     kind: DecodeErrorKind,
@@ -30,6 +34,8 @@ pub struct DecodeError {
     message: String,
     line: usize,
     column: usize,
+    // Boxed: errors are rare, and a small error keeps `Result` small on the hot path.
+    raw: Option<Box<RawMessage>>,
 }
 
 impl DecodeError {
@@ -60,6 +66,7 @@ impl DecodeError {
             message,
             line,
             column,
+            raw: None,
         }
     }
 
@@ -73,6 +80,7 @@ impl DecodeError {
             message: message.into(),
             line: 0,
             column: 0,
+            raw: None,
         }
     }
 
@@ -81,6 +89,34 @@ impl DecodeError {
         self.direction = Some(direction);
         self.name = Some(name.to_string());
         self
+    }
+
+    /// Keeps the message that failed.
+    pub(crate) fn with_raw(mut self, raw: RawMessage) -> Self {
+        self.raw = Some(Box::new(raw));
+        self
+    }
+
+    /// The whole message that failed, with its name and direction, exactly as received:
+    /// `Some` whenever the message's name was read (a known name with a bad payload, an
+    /// unknown name whose JSON is broken), `None` when not even the name could be read.
+    ///
+    /// ```
+    /// use trueconf_api::{Direction, ServerMessage};
+    /// // appStateChanged without the `appState` the docs state for every state of the Room:
+    /// let json = r#"{"method":"event","event":"appStateChanged","embeddedHttpPort":8766}"#;
+    /// let error = ServerMessage::from_str(json).expect_err("appState is required");
+    /// let raw = error.raw_message().expect("the name was read");
+    /// assert_eq!((raw.direction(), raw.name()), (Direction::Notification, "appStateChanged"));
+    /// assert_eq!(raw.as_bytes(), json.as_bytes());
+    /// ```
+    pub fn raw_message(&self) -> Option<&RawMessage> {
+        self.raw.as_deref()
+    }
+
+    /// The whole message that failed, taken out of the error (see [`DecodeError::raw_message`]).
+    pub fn into_raw_message(self) -> Option<RawMessage> {
+        self.raw.map(|raw| *raw)
     }
 
     /// Syntax, end of input, or data.

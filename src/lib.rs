@@ -47,13 +47,14 @@ mod object_map;
 #[cfg(feature = "proptest")]
 #[doc(hidden)]
 pub mod proptest_support;
+mod raw;
 pub mod route;
 #[cfg(feature = "schemars")]
 pub mod schema_support;
 #[doc(hidden)]
 pub mod wire;
 
-pub use dispatch::{from_slice, RawMessage, ServerMessage};
+pub use dispatch::{from_slice, ServerMessage, TypedMessage};
 pub use envelope::{
     Command, Failure, MaybeArbitrary, MaybeJsonSchema, MessageVisitor, Notification, Request,
     Response,
@@ -62,6 +63,7 @@ pub use error::{DecodeError, DecodeErrorKind};
 pub use file_transfer::{safe_file_name, TimestampUnit};
 pub use meta::{Direction, MessageInfo, MessageKind, Source, TypeInfo};
 pub use object_map::ObjectMap;
+pub use raw::RawMessage;
 
 include!(concat!(env!("OUT_DIR"), "/trueconf_api.rs"));
 

@@ -80,10 +80,10 @@ fn catalogued_names_decode_as_untyped_and_keep_their_json() {
     params.insert("deleteFilesFromDisk".into(), true.into());
     let built = RawMessage::request("clearCallHistory", Some("9"), params);
     assert_eq!(
-        built.raw().get(),
+        built.as_str().expect("JSON"),
         r#"{"method":"clearCallHistory","requestId":"9","deleteFilesFromDisk":true}"#
     );
-    assert!(ClientMessage::from_str(built.raw().get())
+    assert!(ClientMessage::from_str(built.as_str().expect("JSON"))
         .expect("decodes")
         .is_untyped());
 }

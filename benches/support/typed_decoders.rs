@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use trueconf_api::{Command, MessageVisitor, Notification, Response};
+use trueconf_api::{Command, MessageVisitor, Notification, Response, TypedMessage};
 use trueconf_api_codegen::model::{ExampleRole, Model};
 
 /// Decodes one message; `true` when it decoded.
 pub type Decode = fn(&[u8]) -> bool;
 
-fn through_crate<T: DeserializeOwned>(json: &[u8]) -> bool {
+fn through_crate<T: TypedMessage>(json: &[u8]) -> bool {
     std::hint::black_box(trueconf_api::from_slice::<T>(json)).is_ok()
 }
 
