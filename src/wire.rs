@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::envelope::Notification;
@@ -214,7 +214,10 @@ fn next_field_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<FieldKey
 }
 
 /// Skips the value of a key the type does not know. Raw keys skip the UTF-8 check; an unknown
-/// key still gets it.
+/// key still gets it, and so does its value: it is read as raw JSON text, which serde_json
+/// checks as UTF-8 while skipping it without recursion (plain `IgnoredAny` would not check it,
+/// and a message with invalid UTF-8 anywhere is not JSON). Unknown keys are rare, so the copy
+/// this makes is paid only where a newer Room sends something the definitions do not know.
 #[inline(never)]
 fn skip_unknown<'de, A: MapAccess<'de>>(key: &[u8], map: &mut A) -> Result<(), A::Error> {
     if std::str::from_utf8(key).is_err() {
@@ -223,7 +226,7 @@ fn skip_unknown<'de, A: MapAccess<'de>>(key: &[u8], map: &mut A) -> Result<(), A
             &"a UTF-8 object key",
         ));
     }
-    map.next_value::<IgnoredAny>()?;
+    map.next_value::<Box<serde_json::value::RawValue>>()?;
     Ok(())
 }
 

@@ -215,6 +215,38 @@ fn check_reports_each_line_and_exits_by_the_worst() {
     );
 }
 
+/// Invalid UTF-8 in the value of a key the definitions do not know is still an error: the line is
+/// not JSON, even though the value is skipped unread. The line after it is checked as usual.
+#[test]
+fn check_reports_invalid_utf8_in_a_skipped_value() {
+    let mut input = br#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,"newKey":""#.to_vec();
+    input.extend_from_slice(b"\xC3(\"}\n");
+    input.extend_from_slice(
+        br#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3}"#,
+    );
+    input.push(b'\n');
+    let mut child = common::spawn_check(&[]);
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(&input).expect("write");
+    }
+    let output = child.wait_with_output().expect("finishes");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("<stdin>:1: error ") && lines[0].contains("unicode"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1],
+        "<stdin>:2: ok notification fileTransferAvailabilityChanged"
+    );
+}
+
 #[test]
 fn check_exits_zero_when_everything_is_ok() {
     let dir = temp_dir("ok");

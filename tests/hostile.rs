@@ -82,6 +82,67 @@ fn invalid_utf8_is_an_error_wherever_it_is() {
     assert!(ServerMessage::from_slice(&[0xFF, 0xFE, b'{', b'}']).is_err());
 }
 
+/// The value of a key the types do not know is skipped unread, yet invalid UTF-8 in it is still
+/// an error that says so: the message as a whole is not JSON. Wherever the bad byte sits — a
+/// top-level unknown key, one inside a record, one in a request, one before the names — and
+/// through every entry point.
+#[test]
+fn invalid_utf8_in_a_skipped_unknown_value_is_an_error() {
+    let with_extra = |extra: &[u8]| {
+        let mut json = br#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,"extra":""#.to_vec();
+        json.extend_from_slice(extra);
+        json.extend_from_slice(br#""}"#);
+        json
+    };
+    let good = with_extra(b"fine");
+    assert!(
+        ServerMessage::from_slice(&good).is_ok(),
+        "valid UTF-8 stays ok"
+    );
+    let bad = with_extra(&[b'a', 0xC3, b'z']);
+    let error = ServerMessage::from_slice(&bad).expect_err("invalid UTF-8 in an unknown value");
+    assert!(
+        error.message().contains("unicode") || error.message().contains("UTF-8"),
+        "names the problem: {error}"
+    );
+    let typed = trueconf_api::from_slice::<
+        trueconf_api::notifications::FileTransferAvailabilityChanged,
+    >(&bad);
+    assert!(typed.is_err(), "from_slice checks it too");
+
+    // Nested: an unknown key inside a record of a response.
+    let nested = [
+        &br#"{"method":"getFileList","result":true,"fileList":[{"fileId":"1","fileName":"a","x":{"y":[""#[..],
+        &[0xFF],
+        br#""]}}]}"#,
+    ]
+    .concat();
+    assert!(ServerMessage::from_slice(&nested).is_err());
+    // A request, and names after the bad key (the general path).
+    let request = [
+        &br#"{"method":"getFileList","zz":""#[..],
+        &[0xE2, 0x82],
+        br#""}"#,
+    ]
+    .concat();
+    assert!(ClientMessage::from_slice(&request).is_err());
+    let names_last = [
+        &br#"{"extra":""#[..],
+        &[0xC0, 0xAF],
+        br#"","availability":3,"method":"event","event":"fileTransferAvailabilityChanged"}"#,
+    ]
+    .concat();
+    assert!(ServerMessage::from_slice(&names_last).is_err());
+    // An unknown message kept raw must be JSON too.
+    let unknown = [
+        &br#"{"method":"event","event":"somethingNew","x":""#[..],
+        &[0xFF],
+        br#""}"#,
+    ]
+    .concat();
+    assert!(ServerMessage::from_slice(&unknown).is_err());
+}
+
 /// Decision: a key that appears twice is an error (never "last wins"), for envelope keys and
 /// fields alike. JSON Schema validators see only the last value (JSON parsers keep one), so
 /// the exported schema cannot say this; the bundle's description states it.
