@@ -243,7 +243,13 @@ pub fn union_schema(info: &TypeInfo, alternatives: Vec<(Schema, &str)>) -> Schem
         .into_iter()
         .map(|(schema, doc)| {
             let mut value = schema.to_value();
-            if let Value::Object(object) = &mut value {
+            let is_reference = value
+                .as_object()
+                .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
+            if is_reference {
+                // A record alternative: keep the `$ref` alone, as fields do (see FieldSchemas::add).
+                value = json!({ "allOf": [value], "description": doc });
+            } else if let Value::Object(object) = &mut value {
                 object.insert("description".into(), json!(doc));
             }
             value

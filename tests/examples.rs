@@ -4,7 +4,7 @@
 mod common;
 
 use trueconf_api::{ClientMessage, ServerMessage};
-use trueconf_api_codegen::model::ExampleRole;
+use trueconf_api_codegen::model::{ExampleRole, ExampleSource};
 
 #[test]
 fn every_example_decodes_and_re_encodes_to_the_same_json() {
@@ -34,11 +34,7 @@ fn every_example_has_a_reviewed_snapshot() {
             _ => format!("{:#?}", ServerMessage::from_slice(&text).expect("decodes")),
         };
         let reencoded = common::decode(case.role, &case.name, &case.json).expect("decodes");
-        let source = if case.documented {
-            "documented"
-        } else {
-            "synthetic"
-        };
+        let source = case.source.as_str();
         let snapshot = format!(
             "{source} example\n\n--- decoded ---\n{decoded}\n\n--- re-encoded ---\n{}\n",
             serde_json::to_string_pretty(&reencoded).expect("encodes")
@@ -82,7 +78,7 @@ fn the_seed_page_history_decodes_with_both_timestamp_units() {
         .expect("defined")
         .examples
         .iter()
-        .find(|example| example.role == ExampleRole::Response && example.documented)
+        .find(|example| example.role == ExampleRole::Response && example.source == ExampleSource::Documented)
         .expect("documented response");
     let ServerMessage::Response(AnyResponse::GetFileTransferHistory(response)) =
         ServerMessage::from_str(&example.text).expect("decodes")
@@ -174,13 +170,12 @@ fn the_whole_file_transfer_family_is_defined() {
             "{name}: source"
         );
         assert!(!examples.is_empty(), "{name}: no examples");
-        for example in examples {
-            assert_eq!(
-                example.documented, !is_inferred,
-                "{name}: {}",
-                example.title
-            );
-        }
+        // Inferred messages have no page to copy from; documented ones show the page's.
+        let documented_examples = examples
+            .iter()
+            .filter(|example| example.source == ExampleSource::Documented)
+            .count();
+        assert_eq!(documented_examples > 0, !is_inferred, "{name}");
         if !is_inferred {
             documented += 1;
         }
@@ -214,7 +209,7 @@ fn documented_invalid_json_examples_are_reported_and_their_corrected_copies_deco
             }
             defects += 1;
             assert!(
-                example.documented,
+                example.source == ExampleSource::Documented,
                 "{}: verbatim text is only for documented examples",
                 info.wire_name
             );
@@ -244,7 +239,9 @@ fn documented_invalid_json_examples_are_reported_and_their_corrected_copies_deco
                 .iter()
                 .skip(index + 1)
                 .find(|other| {
-                    other.role == example.role && !other.documented && other.json.is_some()
+                    other.role == example.role
+                        && other.source == ExampleSource::Synthetic
+                        && other.json.is_some()
                 })
                 .unwrap_or_else(|| {
                     panic!(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use trueconf_api::{Command, MessageVisitor, Notification, Response, TypedMessage};
-use trueconf_api_codegen::model::{ExampleRole, Model};
+use trueconf_api_codegen::model::{ExampleRole, ExampleSource, Model};
 
 /// Decodes one message; `true` when it decoded.
 pub type Decode = fn(&[u8]) -> bool;
@@ -75,7 +75,7 @@ pub fn documented_server_examples(model: &Model) -> Vec<Value> {
     model
         .messages()
         .flat_map(|(_, examples)| examples.iter())
-        .filter(|example| example.documented && example.role != ExampleRole::Request)
+        .filter(|example| example.source == ExampleSource::Documented && example.role != ExampleRole::Request)
         .filter_map(|example| example.json.clone())
         .collect()
 }

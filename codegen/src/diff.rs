@@ -597,19 +597,16 @@ impl Differ<'_> {
                 // A union is told apart by JSON type: each type it gains or loses is a change.
                 let added = direction.pick(SENT_VARIANT_ADDED, RECEIVED_VARIANT_ADDED);
                 let removed = direction.pick(SENT_VARIANT_REMOVED, RECEIVED_VARIANT_REMOVED);
-                let has = |union: &crate::model::Union, scalar| {
-                    union
-                        .variants
-                        .iter()
-                        .any(|variant| variant.scalar == scalar)
+                let has = |union: &crate::model::Union, ty: &crate::model::UnionAlternative| {
+                    union.variants.iter().any(|variant| variant.ty == *ty)
                 };
                 let changes = [
                     (old_union, new_union, removed, "removed"),
                     (new_union, old_union, added, "added"),
                 ];
                 for (from, other, rule, what) in changes {
-                    for variant in from.variants.iter().filter(|v| !has(other, v.scalar)) {
-                        let word = variant.scalar.word();
+                    for variant in from.variants.iter().filter(|v| !has(other, &v.ty)) {
+                        let word = variant.ty.word();
                         let message = format!("variant {} ({word}) {what}", variant.rust_name);
                         self.push(rule, format!("{path}|{word}"), message);
                     }
@@ -669,10 +666,5 @@ fn literal(value: &EnumLiteral) -> String {
 
 /// A type expression as a definition writes it.
 pub fn describe(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::Scalar(scalar) => scalar.word().to_string(),
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Array(element) => format!("{}[]", describe(element)),
-        TypeRef::Map(value) => format!("map<{}>", describe(value)),
-    }
+    ty.to_string()
 }

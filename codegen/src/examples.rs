@@ -6,16 +6,24 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{EnumLiteral, ExampleRole, Field, Model, Scalar, TypeDef, TypeRef};
+use crate::model::{
+    EnumLiteral, ExampleRole, ExampleSource, Field, Model, Scalar, TypeDef, TypeRef,
+};
 
 /// Problems of one message against the definition of `name`, as `(json path suffix, message)`;
 /// the path suffix starts with `.` or `[` (empty for the whole message).
+///
+/// A documented or synthetic example must use only listed enum values (an unlisted one means
+/// the enum definition is missing a value); a captured one may hold any value, as real traffic
+/// does, since enums are open.
 pub fn check_example(
     model: &Model,
     name: &str,
     role: ExampleRole,
+    source: ExampleSource,
     json: &Value,
 ) -> Vec<(String, String)> {
+    let open_enums = source == ExampleSource::Captured;
     let mut problems = Vec::new();
     let Value::Object(object) = json else {
         problems.push((String::new(), "a message is a JSON object".to_string()));
@@ -46,6 +54,7 @@ pub fn check_example(
             expect_str("method", name, &mut problems);
             check_fields(
                 model,
+                open_enums,
                 object,
                 &command.request,
                 &["method", "requestId"],
@@ -79,6 +88,7 @@ pub fn check_example(
                     };
                     check_fields(
                         model,
+                        open_enums,
                         object,
                         &command.response,
                         envelope,
@@ -102,6 +112,7 @@ pub fn check_example(
             expect_str("event", name, &mut problems);
             check_fields(
                 model,
+                open_enums,
                 object,
                 &notification.fields,
                 &["method", "event"],
@@ -118,6 +129,7 @@ pub fn check_example(
 /// fields of a failed response, which may be absent.
 fn check_fields(
     model: &Model,
+    open_enums: bool,
     object: &Map<String, Value>,
     fields: &[Field],
     envelope: &[&str],
@@ -138,7 +150,7 @@ fn check_fields(
                         ));
                     }
                 } else {
-                    check_value(model, &field.ty, value, &here, problems);
+                    check_value(model, open_enums, &field.ty, value, &here, problems);
                 }
             }
             None if envelope.contains(&key.as_str()) => {}
@@ -162,6 +174,7 @@ fn check_fields(
 
 fn check_value(
     model: &Model,
+    open_enums: bool,
     ty: &TypeRef,
     value: &Value,
     at: &str,
@@ -172,7 +185,14 @@ fn check_value(
         TypeRef::Array(element) => match value {
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    check_value(model, element, item, &format!("{at}[{index}]"), problems);
+                    check_value(
+                        model,
+                        open_enums,
+                        element,
+                        item,
+                        &format!("{at}[{index}]"),
+                        problems,
+                    );
                 }
             }
             other => problems.push((at.to_string(), format!("{other} is not an array"))),
@@ -180,33 +200,71 @@ fn check_value(
         TypeRef::Map(element) => match value {
             Value::Object(entries) => {
                 for (key, item) in entries {
-                    check_value(model, element, item, &format!("{at}.{key}"), problems);
+                    check_value(
+                        model,
+                        open_enums,
+                        element,
+                        item,
+                        &format!("{at}.{key}"),
+                        problems,
+                    );
                 }
             }
             other => problems.push((at.to_string(), format!("{other} is not an object"))),
         },
         TypeRef::Named(name) => match model.types.get(name) {
             Some(TypeDef::Record(record)) => match value {
-                Value::Object(object) => {
-                    check_fields(model, object, &record.fields, &[], true, at, problems)
-                }
+                Value::Object(object) => check_fields(
+                    model,
+                    open_enums,
+                    object,
+                    &record.fields,
+                    &[],
+                    true,
+                    at,
+                    problems,
+                ),
                 other => {
                     problems.push((at.to_string(), format!("{other} is not an object ({name})")))
                 }
             },
             Some(TypeDef::Newtype(newtype)) => check_scalar(newtype.inner, value, at, problems),
             Some(TypeDef::Union(union)) => {
-                let fits = union.variants.iter().any(|variant| {
-                    let mut scratch = Vec::new();
-                    check_scalar(variant.scalar, value, at, &mut scratch);
-                    scratch.is_empty()
-                });
-                if !fits {
-                    let words: Vec<&str> = union.variants.iter().map(|v| v.scalar.word()).collect();
-                    problems.push((
-                        at.to_string(),
-                        format!("{value} is none of {} ({name})", words.join(", ")),
-                    ));
+                // The JSON type picks the alternative; the value must then fit it.
+                let json_type = match value {
+                    Value::Bool(_) => "boolean",
+                    Value::Number(number) if number.is_f64() => "number",
+                    Value::Number(_) => "integer",
+                    Value::String(_) => "string",
+                    Value::Object(_) => "object",
+                    _ => "",
+                };
+                let chosen = union
+                    .variants
+                    .iter()
+                    .find(|variant| variant.ty.json_type() == json_type)
+                    .or_else(|| {
+                        // An integer fits a number alternative when there is no integer one.
+                        (json_type == "integer")
+                            .then(|| union.variants.iter().find(|v| v.ty.json_type() == "number"))
+                            .flatten()
+                    });
+                match chosen {
+                    Some(variant) => check_value(
+                        model,
+                        open_enums,
+                        &variant.ty.type_ref(),
+                        value,
+                        at,
+                        problems,
+                    ),
+                    None => {
+                        let words: Vec<&str> = union.variants.iter().map(|v| v.ty.word()).collect();
+                        problems.push((
+                            at.to_string(),
+                            format!("{value} is none of {} ({name})", words.join(", ")),
+                        ));
+                    }
                 }
             }
             Some(TypeDef::Enum(enumeration)) => {
@@ -220,7 +278,8 @@ fn check_value(
                     _ => None,
                 };
                 match literal {
-                    Some(literal) if enumeration.values.iter().any(|v| v.value == literal) => {}
+                    Some(literal)
+                        if open_enums || enumeration.values.iter().any(|v| v.value == literal) => {}
                     Some(_) => problems.push((
                         at.to_string(),
                         format!("{value} is not a listed value of enum {name}; add it to types/{name}.json"),

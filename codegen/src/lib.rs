@@ -35,6 +35,7 @@ pub mod examples;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod presence;
 pub mod validate;
 
 use std::fs;
@@ -167,10 +168,11 @@ pub fn load_model(definitions: &Path) -> Result<model::Model, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let files = load::load_dir(definitions, &mut diagnostics);
     let known = load::load_known(definitions, &mut diagnostics);
-    if !diagnostics.is_empty() {
+    let compatibility = load::load_compatibility(definitions, &mut diagnostics);
+    let Some(compatibility) = compatibility.filter(|_| diagnostics.is_empty()) else {
         return Err(diagnostics);
-    }
-    let mut model = validate::validate(definitions, &files)?;
+    };
+    let mut model = validate::validate(definitions, &files, &compatibility)?;
     validate::add_known_names(definitions, &known, &mut model)?;
     Ok(model)
 }

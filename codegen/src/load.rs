@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::{Diagnostic, Diagnostics};
@@ -72,6 +73,11 @@ pub struct RawDefinition {
     /// The alternatives of a union, each a different JSON type.
     #[serde(default)]
     pub variants: Option<Vec<RawUnionVariant>>,
+    /// Another message that carries the same body (messages only): `commands/<method>` (its
+    /// response) or `notifications/<event>`, as getAppState and appStateChanged do. The two
+    /// field lists must agree, and the examples of both count as evidence for each.
+    #[serde(default)]
+    pub same_body_as: Option<String>,
     /// Examples of the message on the wire (messages only).
     #[serde(default)]
     pub examples: Vec<RawExample>,
@@ -163,6 +169,57 @@ pub struct RawField {
     /// Rust field name to use instead of the derived one.
     #[serde(default)]
     pub rust_name: Option<String>,
+    /// The evidence for the field's presence: what the docs say about it, and what real
+    /// traffic or TrueConf's own clients show. It decides whether the field may be required.
+    pub presence: RawPresence,
+    /// Other wire names for the same value that TrueConf's clients or older Rooms use. Decoding
+    /// accepts them; encoding writes `name`.
+    #[serde(default)]
+    pub aliases: Vec<RawAlias>,
+}
+
+/// The evidence for a field's presence (see the presence rules in `schema/README.md`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Presence")]
+pub struct RawPresence {
+    /// What the doc text says about the key.
+    pub doc: RawDocStatement,
+    /// The doc page whose text says it; one of the definition's `docUrls`. Not for
+    /// `undescribed`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Evidence, from real traffic or TrueConf's own clients, that the key is left out in
+    /// practice (a capture without it, a client that does not send it or does not require it),
+    /// naming the source and version.
+    #[serde(default)]
+    pub observed: Option<String>,
+}
+
+/// What the doc text says about a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "DocStatement")]
+pub enum RawDocStatement {
+    /// A sentence says the key must be given (sent) or is always present (received).
+    Mandatory,
+    /// The page describes the key with no condition and never calls it optional.
+    Stated,
+    /// The page says when the key is present, or calls it optional.
+    Conditional,
+    /// No page describes the key: it is seen only in examples, or its definition is inferred.
+    Undescribed,
+}
+
+/// Another wire name for a field.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Alias")]
+pub struct RawAlias {
+    /// The other wire name.
+    pub name: String,
+    /// Who uses it, with source and version.
+    pub evidence: String,
 }
 
 /// JSON type of an enum's values.
@@ -209,13 +266,14 @@ pub struct RawUnionVariant {
 #[schemars(rename = "Example")]
 pub struct RawExample {
     /// Short title ("Request", "Response: offline activation" …); synthetic ones start with
-    /// "Synthetic".
+    /// "Synthetic", captured ones with "Captured".
     pub title: String,
     /// Which message of the definition this is.
     pub role: RawRole,
     /// Copied from a doc page, or made up for an inferred definition.
     pub source: RawExampleSource,
-    /// The page the example was copied from (documented examples).
+    /// The page the example was copied from (documented examples), or the pinned file and line
+    /// that kept it (captured examples).
     #[serde(default)]
     pub url: Option<String>,
     /// The example as JSON.
@@ -246,6 +304,10 @@ pub enum RawRole {
 pub enum RawExampleSource {
     /// Copied exactly from the doc page at `url`.
     Documented,
+    /// A message a real Room sent, copied exactly from where it was kept (a code comment,
+    /// a sample file of TrueConf's clients), pinned by `url` to a commit and line. It outranks
+    /// a documented example as evidence of what a Room sends.
+    Captured,
     /// Made up by us for an inferred definition.
     Synthetic,
 }
@@ -285,21 +347,50 @@ pub struct RawKnownName {
 /// The file of known but untyped names, inside the definitions folder.
 pub const KNOWN_NAMES_FILE: &str = "known.json";
 
+/// The file of facts about the API as a whole, inside the definitions folder.
+pub const COMPATIBILITY_FILE: &str = "compatibility.json";
+
+/// `schema/compatibility.json`: the oldest Room the definitions promise to decode.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawCompatibility {
+    /// Path of the format's JSON Schema, for editors.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    /// The oldest TrueConf Room version whose traffic the definitions describe ("4.3.0"). A
+    /// field a later version added is optional; one this version already has may be required.
+    pub minimum_room_version: String,
+    /// Why this minimum, in our own words, with the evidence.
+    pub reason: String,
+}
+
+/// Reads `compatibility.json` from the definitions folder; it must exist.
+pub fn load_compatibility(root: &Path, diagnostics: &mut Diagnostics) -> Option<RawCompatibility> {
+    let path = root.join(COMPATIBILITY_FILE);
+    let parsed = fs::read_to_string(&path)
+        .map_err(|error| {
+            Diagnostic::new(
+                &path,
+                "$",
+                format!("cannot read the file ({error}); it declares `minimumRoomVersion`"),
+            )
+        })
+        .and_then(|text| parse_json(&path, &text));
+    parsed
+        .map_err(|diagnostic| diagnostics.push(diagnostic))
+        .ok()
+}
+
 /// Reads `known.json` from the definitions folder; a missing file is an empty catalog.
 pub fn load_known(root: &Path, diagnostics: &mut Diagnostics) -> RawKnownNames {
     let path = root.join(KNOWN_NAMES_FILE);
     let Ok(text) = fs::read_to_string(&path) else {
         return RawKnownNames::default();
     };
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    match serde_path_to_error::deserialize::<_, RawKnownNames>(&mut deserializer) {
-        Ok(known) => known,
-        Err(error) => {
-            let at = json_path(&error.path().to_string());
-            diagnostics.error(&path, at, error.into_inner().to_string());
-            RawKnownNames::default()
-        }
-    }
+    parse_json(&path, &text).unwrap_or_else(|diagnostic| {
+        diagnostics.push(diagnostic);
+        RawKnownNames::default()
+    })
 }
 
 /// A definition file read from disk.
@@ -361,23 +452,28 @@ pub fn load_file(path: &Path) -> Result<RawDefinition, Diagnostic> {
 
 /// Parses the text of one definition file; `path` only names it in diagnostics.
 pub fn parse_definition(path: &Path, text: &str) -> Result<RawDefinition, Diagnostic> {
+    parse_json(path, text)
+}
+
+/// Parses one JSON file of the definitions folder into `T`; a problem names the file and the
+/// JSON path (or, for a syntax error, the line and column).
+fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let definition: RawDefinition =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let json_path = json_path(&error.path().to_string());
-            let inner = error.into_inner();
-            // A syntax error has no meaningful JSON path; its line and column say where.
-            let (json_path, message) = if inner.is_syntax() || inner.is_eof() {
-                ("$".to_string(), format!("invalid JSON: {inner}"))
-            } else {
-                (json_path, inner.to_string())
-            };
-            Diagnostic::new(path, json_path, message)
-        })?;
+    let parsed: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let json_path = json_path(&error.path().to_string());
+        let inner = error.into_inner();
+        // A syntax error has no meaningful JSON path; its line and column say where.
+        let (json_path, message) = if inner.is_syntax() || inner.is_eof() {
+            ("$".to_string(), format!("invalid JSON: {inner}"))
+        } else {
+            (json_path, inner.to_string())
+        };
+        Diagnostic::new(path, json_path, message)
+    })?;
     deserializer
         .end()
         .map_err(|error| Diagnostic::new(path, "$", format!("invalid JSON: {error}")))?;
-    Ok(definition)
+    Ok(parsed)
 }
 
 /// Turns serde_path_to_error's `a.b[0]` (or `.` for the root) into `$.a.b[0]`.

@@ -22,6 +22,8 @@ pub struct Model {
     pub known_notifications: Vec<KnownName>,
     /// The API version the model was restricted to, if any.
     pub api_version: Option<u8>,
+    /// The oldest Room version the definitions promise to decode (`compatibility.json`).
+    pub minimum_room_version: String,
 }
 
 /// A name known to exist (doc mentions, TrueConf's client code) without a definition.
@@ -146,6 +148,9 @@ pub struct MessageInfo {
     pub since: Option<String>,
     /// API versions the message exists in.
     pub api: Vec<u8>,
+    /// The other message declared to carry the same body (`commands/<method>` or
+    /// `notifications/<event>`), if any.
+    pub same_body_as: Option<String>,
 }
 
 /// Which side speaks first.
@@ -210,10 +215,49 @@ pub struct Union {
 pub struct UnionVariant {
     /// Rust variant name.
     pub rust_name: String,
-    /// Its scalar type.
-    pub scalar: Scalar,
+    /// Its type: a scalar, or a shared record (the JSON object form).
+    pub ty: UnionAlternative,
     /// When the value takes this form.
     pub doc: String,
+}
+
+/// The type of a union alternative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnionAlternative {
+    /// A JSON scalar.
+    Scalar(Scalar),
+    /// A JSON object, decoded as this shared record.
+    Record(String),
+}
+
+impl UnionAlternative {
+    /// The JSON type that tells this alternative apart (`boolean`, `integer`, `number`,
+    /// `string`, `object`).
+    pub fn json_type(&self) -> &'static str {
+        match self {
+            UnionAlternative::Scalar(Scalar::Bool) => "boolean",
+            UnionAlternative::Scalar(Scalar::I64 | Scalar::U64) => "integer",
+            UnionAlternative::Scalar(Scalar::F64) => "number",
+            UnionAlternative::Scalar(_) => "string",
+            UnionAlternative::Record(_) => "object",
+        }
+    }
+
+    /// The word of its type expression (`string`, `i64`, a record name).
+    pub fn word(&self) -> &str {
+        match self {
+            UnionAlternative::Scalar(scalar) => scalar.word(),
+            UnionAlternative::Record(name) => name,
+        }
+    }
+
+    /// As a type reference.
+    pub fn type_ref(&self) -> TypeRef {
+        match self {
+            UnionAlternative::Scalar(scalar) => TypeRef::Scalar(*scalar),
+            UnionAlternative::Record(name) => TypeRef::Named(name.clone()),
+        }
+    }
 }
 
 impl TypeDef {
@@ -309,6 +353,55 @@ pub struct Field {
     pub since: Option<String>,
     /// API versions that have it, when fewer than its message.
     pub api: Option<Vec<u8>>,
+    /// The evidence for its presence.
+    pub presence: Presence,
+    /// Other wire names decoding accepts for it.
+    pub aliases: Vec<Alias>,
+}
+
+/// The evidence for a field's presence: what the docs say, and what real traffic shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// What the doc text says about the key.
+    pub doc: DocStatement,
+    /// The page that says it.
+    pub url: Option<String>,
+    /// Evidence that the key is left out in practice.
+    pub observed: Option<String>,
+}
+
+/// What the doc text says about a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DocStatement {
+    /// A sentence says it must be given or is always present.
+    Mandatory,
+    /// Described with no condition.
+    Stated,
+    /// Present only under a condition, or called optional.
+    Conditional,
+    /// Described by no page.
+    Undescribed,
+}
+
+impl DocStatement {
+    /// The word used in the definitions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocStatement::Mandatory => "mandatory",
+            DocStatement::Stated => "stated",
+            DocStatement::Conditional => "conditional",
+            DocStatement::Undescribed => "undescribed",
+        }
+    }
+}
+
+/// Another wire name for a field, accepted when decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The other wire name.
+    pub name: String,
+    /// Who uses it.
+    pub evidence: String,
 }
 
 /// A resolved type expression.
@@ -323,6 +416,18 @@ pub enum TypeRef {
     /// A JSON object whose keys are names chosen by the data, every value of one type
     /// (`map<T>` in a definition).
     Map(Box<TypeRef>),
+}
+
+/// Written as a definition writes it: `string`, `FileId[]`, `map<SettingValue>`.
+impl std::fmt::Display for TypeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeRef::Scalar(scalar) => f.write_str(scalar.word()),
+            TypeRef::Named(name) => f.write_str(name),
+            TypeRef::Array(element) => write!(f, "{element}[]"),
+            TypeRef::Map(value) => write!(f, "map<{value}>"),
+        }
+    }
 }
 
 /// Built-in scalar types.
@@ -411,14 +516,46 @@ pub struct Example {
     pub title: String,
     /// Request, response or notification.
     pub role: ExampleRole,
-    /// Documented (copied from `url`) or synthetic.
-    pub documented: bool,
+    /// Documented (copied from `url`), captured from a real Room, or synthetic.
+    pub source: ExampleSource,
     /// The page it was copied from.
     pub url: Option<String>,
     /// The example as JSON text (pretty-printed from `json`, or the verbatim `text`).
     pub text: String,
     /// The parsed example; `None` when the site prints it as invalid JSON.
     pub json: Option<serde_json::Value>,
+}
+
+/// Where an example comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleSource {
+    /// Copied from a doc page.
+    Documented,
+    /// Sent by a real Room, kept in TrueConf's client code.
+    Captured,
+    /// Made up for an inferred definition.
+    Synthetic,
+}
+
+impl From<crate::load::RawExampleSource> for ExampleSource {
+    fn from(source: crate::load::RawExampleSource) -> Self {
+        match source {
+            crate::load::RawExampleSource::Documented => ExampleSource::Documented,
+            crate::load::RawExampleSource::Captured => ExampleSource::Captured,
+            crate::load::RawExampleSource::Synthetic => ExampleSource::Synthetic,
+        }
+    }
+}
+
+impl ExampleSource {
+    /// `documented`, `captured` or `synthetic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExampleSource::Documented => "documented",
+            ExampleSource::Captured => "captured",
+            ExampleSource::Synthetic => "synthetic",
+        }
+    }
 }
 
 /// Which message an example shows.

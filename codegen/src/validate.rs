@@ -12,13 +12,13 @@ use std::path::Path;
 use crate::error::Diagnostics;
 use crate::examples::check_example;
 use crate::load::{
-    LoadedFile, RawDefinition, RawEnumValue, RawExampleSource, RawField, RawKind, RawKnownNames,
-    RawRepr, RawRole, RawSource,
+    LoadedFile, RawCompatibility, RawDefinition, RawDocStatement, RawEnumValue, RawField, RawKind,
+    RawKnownNames, RawRepr, RawRole, RawSource,
 };
 use crate::model::{
-    Command, DefinitionInfo, Enum, EnumLiteral, EnumValue, Example, Field, KnownName, MessageInfo,
-    MessageKind, Model, Newtype, Notification, Record, Scalar, Source, TypeDef, TypeRef, Union,
-    UnionVariant,
+    Alias, Command, DefinitionInfo, DocStatement, Enum, EnumLiteral, EnumValue, Example,
+    ExampleSource, Field, KnownName, MessageInfo, MessageKind, Model, Newtype, Notification,
+    Presence, Record, Scalar, Source, TypeDef, TypeRef, Union, UnionAlternative, UnionVariant,
 };
 use crate::naming::{is_pascal_identifier, pascal_case, snake_case};
 
@@ -45,9 +45,16 @@ const RESERVED_RUST_NAMES: [&str; 14] = [
 
 /// Validates the loaded files and builds the model, or returns every problem found.
 ///
-/// `root` is the definitions folder; model paths are stored relative to it.
-pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics> {
+/// `root` is the definitions folder; model paths are stored relative to it. The presence rules
+/// ([`crate::presence`]) need the declared minimum Room version of `compatibility`.
+pub fn validate(
+    root: &Path,
+    files: &[LoadedFile],
+    compatibility: &RawCompatibility,
+) -> Result<Model, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
+    let minimum_room_version =
+        crate::presence::check_compatibility(root, compatibility, &mut diagnostics);
 
     // Pass 1: the shape of each file on its own, and the table of shared types.
     let mut type_kinds: HashMap<String, (RawKind, &Path)> = HashMap::new();
@@ -79,7 +86,10 @@ pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics>
         .collect();
 
     // Pass 2: resolve each definition into the model.
-    let mut model = Model::default();
+    let mut model = Model {
+        minimum_room_version,
+        ..Model::default()
+    };
     for file in files {
         let relative = file
             .path
@@ -168,7 +178,7 @@ pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics>
                 );
             }
             RawKind::Union => {
-                let variants = union_variants(file, &mut diagnostics);
+                let variants = union_variants(file, &known_types, &mut diagnostics);
                 model.types.insert(
                     definition.name.clone(),
                     TypeDef::Union(Union {
@@ -204,6 +214,10 @@ pub fn validate(root: &Path, files: &[LoadedFile]) -> Result<Model, Diagnostics>
         for file in files {
             check_examples(file, &model, &mut diagnostics);
         }
+    }
+    // Presence rules need examples that fit the model, since they read which keys they hold.
+    if diagnostics.is_empty() {
+        crate::presence::check(root, &model, &mut diagnostics);
     }
     diagnostics.into_result(model)
 }
@@ -307,6 +321,7 @@ fn message_info(
         definition: info,
         since: definition.since.clone(),
         api: definition.api.clone().unwrap_or_default(),
+        same_body_as: definition.same_body_as.clone(),
     }
 }
 
@@ -571,12 +586,55 @@ fn resolve_fields(
     let mut rust_names = HashMap::new();
     for (index, raw) in fields.iter().enumerate() {
         let here = format!("{at}[{index}]");
-        if let Some(previous) = wire_names.insert(raw.name.as_str(), index) {
+        if let Some((previous, alias)) = wire_names.insert(raw.name.as_str(), (index, false)) {
+            let what = if alias {
+                "an alias of the field"
+            } else {
+                "listed"
+            };
             diagnostics.error(
                 path,
                 format!("{here}.name"),
-                format!("field `{}` is already listed at index {previous}", raw.name),
+                format!("field `{}` is already {what} at index {previous}", raw.name),
             );
+        }
+        for (alias_index, alias) in raw.aliases.iter().enumerate() {
+            let alias_at = format!("{here}.aliases[{alias_index}]");
+            if alias.name.is_empty() || alias.name == raw.name {
+                diagnostics.error(
+                    path,
+                    format!("{alias_at}.name"),
+                    format!(
+                        "`{}` is not another wire name of `{}`",
+                        alias.name, raw.name
+                    ),
+                );
+            } else if let Some((previous, _)) =
+                wire_names.insert(alias.name.as_str(), (index, true))
+            {
+                diagnostics.error(
+                    path,
+                    format!("{alias_at}.name"),
+                    format!(
+                        "`{}` is already a wire name of the field at index {previous}",
+                        alias.name
+                    ),
+                );
+            }
+            if envelope_keys(definition.kind, at).contains(&alias.name.as_str()) {
+                diagnostics.error(
+                    path,
+                    format!("{alias_at}.name"),
+                    format!("`{}` is an envelope key and cannot be an alias", alias.name),
+                );
+            }
+            if alias.evidence.trim().is_empty() {
+                diagnostics.error(
+                    path,
+                    format!("{alias_at}.evidence"),
+                    "say who uses this name",
+                );
+            }
         }
         if envelope_keys(definition.kind, at).contains(&raw.name.as_str()) {
             diagnostics.error(
@@ -709,6 +767,24 @@ fn resolve_fields(
             doc: raw.doc.clone(),
             since: raw.since.clone(),
             api: raw.api.clone(),
+            presence: Presence {
+                doc: match raw.presence.doc {
+                    RawDocStatement::Mandatory => DocStatement::Mandatory,
+                    RawDocStatement::Stated => DocStatement::Stated,
+                    RawDocStatement::Conditional => DocStatement::Conditional,
+                    RawDocStatement::Undescribed => DocStatement::Undescribed,
+                },
+                url: raw.presence.url.clone(),
+                observed: raw.presence.observed.clone(),
+            },
+            aliases: raw
+                .aliases
+                .iter()
+                .map(|alias| Alias {
+                    name: alias.name.clone(),
+                    evidence: alias.evidence.clone(),
+                })
+                .collect(),
         });
     }
     resolved
@@ -798,9 +874,13 @@ fn enum_values(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<EnumValu
     values
 }
 
-/// The alternatives of a union: scalars, at most one per JSON type (so the JSON type alone
-/// tells which one a value is), with distinct variant names.
-fn union_variants(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<UnionVariant> {
+/// The alternatives of a union: scalars and at most one record, at most one per JSON type (so
+/// the JSON type alone tells which one a value is), with distinct variant names.
+fn union_variants(
+    file: &LoadedFile,
+    known_types: &BTreeMap<String, RawKind>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<UnionVariant> {
     let path = &file.path;
     let Some(raw) = &file.definition.variants else {
         return Vec::new();
@@ -817,28 +897,26 @@ fn union_variants(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Union
     let mut names = HashMap::new();
     for (index, variant) in raw.iter().enumerate() {
         let here = format!("$.variants[{index}]");
-        let scalar = match parse_type_expr(&variant.type_expr) {
+        let alternative = match parse_type_expr(&variant.type_expr) {
             Ok(TypeRef::Scalar(
                 scalar @ (Scalar::Bool | Scalar::I64 | Scalar::U64 | Scalar::F64 | Scalar::String),
-            )) => scalar,
+            )) => UnionAlternative::Scalar(scalar),
+            Ok(TypeRef::Named(name)) if known_types.get(&name) == Some(&RawKind::Record) => {
+                UnionAlternative::Record(name)
+            }
             _ => {
                 diagnostics.error(
                     path,
                     format!("{here}.type"),
                     format!(
-                        "`{}` is not a union alternative: use bool, i64, u64, f64 or string",
+                        "`{}` is not a union alternative: use bool, i64, u64, f64, string or a record",
                         variant.type_expr
                     ),
                 );
                 continue;
             }
         };
-        let json_type = match scalar {
-            Scalar::Bool => "boolean",
-            Scalar::I64 | Scalar::U64 => "integer",
-            Scalar::F64 => "number",
-            _ => "string",
-        };
+        let json_type = alternative.json_type();
         if let Some(previous) = json_types.insert(json_type, index) {
             diagnostics.error(
                 path,
@@ -865,7 +943,7 @@ fn union_variants(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Union
         }
         variants.push(UnionVariant {
             rust_name: variant.name.clone(),
-            scalar,
+            ty: alternative,
             doc: variant.doc.clone(),
         });
     }
@@ -893,6 +971,14 @@ fn check_record_cycles(root: &Path, model: &Model, diagnostics: &mut Diagnostics
     fn direct_record<'a>(model: &'a Model, ty: &'a TypeRef) -> Option<&'a str> {
         match ty {
             TypeRef::Named(name) if model.record(name).is_some() => Some(name),
+            // A union holds its record alternative by value too.
+            TypeRef::Named(name) => match model.types.get(name) {
+                Some(TypeDef::Union(union)) => union.variants.iter().find_map(|v| match &v.ty {
+                    UnionAlternative::Record(record) => Some(record.as_str()),
+                    UnionAlternative::Scalar(_) => None,
+                }),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -1017,26 +1103,44 @@ fn examples(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Example> {
                 format!("a {} has no {:?} examples", kind.as_str(), raw.role).to_lowercase(),
             );
         }
-        let documented = raw.source == RawExampleSource::Documented;
-        if documented && raw.url.is_none() {
+        let source = ExampleSource::from(raw.source);
+        if source != ExampleSource::Synthetic && raw.url.is_none() {
             diagnostics.error(
                 path,
                 format!("{here}.url"),
-                "a documented example needs the URL it was copied from",
+                format!(
+                    "a {} example needs the URL it was copied from",
+                    source.as_str()
+                ),
             );
         }
-        if documented && file.definition.source == RawSource::Inferred {
+        if source == ExampleSource::Documented && file.definition.source == RawSource::Inferred {
             diagnostics.error(
                 path,
                 format!("{here}.source"),
-                "an inferred definition has no doc page, so its examples are synthetic",
+                "an inferred definition has no doc page, so its examples are synthetic or captured",
             );
         }
-        if !documented && !raw.title.starts_with("Synthetic") {
+        let prefix = match source {
+            ExampleSource::Documented => None,
+            ExampleSource::Captured => Some("Captured"),
+            ExampleSource::Synthetic => Some("Synthetic"),
+        };
+        if let Some(prefix) = prefix.filter(|prefix| !raw.title.starts_with(prefix)) {
             diagnostics.error(
                 path,
                 format!("{here}.title"),
-                "a synthetic example's title must start with \"Synthetic\"",
+                format!(
+                    "a {} example's title must start with \"{prefix}\"",
+                    source.as_str()
+                ),
+            );
+        }
+        if source == ExampleSource::Captured && raw.json.is_none() {
+            diagnostics.error(
+                path,
+                format!("{here}.json"),
+                "a captured example is the JSON a Room sent: give it as `json`",
             );
         }
         let (text, json) = match (&raw.json, &raw.text) {
@@ -1070,7 +1174,7 @@ fn examples(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Vec<Example> {
         examples.push(Example {
             title: raw.title.clone(),
             role: raw.role.into(),
-            documented,
+            source,
             url: raw.url.clone(),
             text,
             json,
@@ -1084,7 +1188,14 @@ fn check_examples(file: &LoadedFile, model: &Model, diagnostics: &mut Diagnostic
         let Some(json) = &raw.json else {
             continue;
         };
-        for (at, message) in check_example(model, &file.definition.name, raw.role.into(), json) {
+        let problems = check_example(
+            model,
+            &file.definition.name,
+            raw.role.into(),
+            raw.source.into(),
+            json,
+        );
+        for (at, message) in problems {
             diagnostics.error(
                 &file.path,
                 format!("$.examples[{index}].json{at}"),

@@ -86,6 +86,12 @@ broken! {
     reserved_name => "a name the runtime reserves",
     keyword_message => "no Rust name can be derived from `self`",
     nullable_json => "$.fields[0].nullable: field `extra` is `json`, which already holds null",
+    presence_required_without_statement => "$.fields[0].optional: `level` is required, but it must be optional: no doc page describes it",
+    presence_lazy_optional => "$.fields[0].optional: `level` is optional, but the docs state it without condition",
+    presence_twins_disagree => "is declared to carry the same body as the `statusChanged` notification, but `level` is u8 here but u8, optional",
+    presence_evidence_unsourced => "$.fields[0].presence.url: `https://elsewhere.example.invalid/page` is not one of the definition's `docUrls`",
+    captured_without_url => "$.examples[1].url: a captured example needs the URL it was copied from",
+    alias_collides => "$.fields[1].name: field `value` is already an alias of the field at index 0",
 }
 
 #[test]

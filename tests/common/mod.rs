@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{json, Map, Value};
 use trueconf_api::{ClientMessage, DecodeError, ServerMessage};
-use trueconf_api_codegen::model::{ExampleRole, Field, Model, Scalar, TypeDef, TypeRef};
+use trueconf_api_codegen::model::{ExampleRole, ExampleSource, Field, Model, Scalar, TypeDef, TypeRef};
 
 /// The `trueconf-api` binary, ready for arguments.
 pub fn tool() -> Command {
@@ -50,11 +50,11 @@ pub struct Case {
     pub name: String,
     pub role: ExampleRole,
     pub label: String,
-    pub documented: bool,
+    pub source: ExampleSource,
     pub json: Value,
 }
 
-/// Every example that is valid JSON (documented and synthetic).
+/// Every example that is valid JSON (documented, captured and synthetic).
 pub fn examples(model: &Model) -> Vec<Case> {
     let mut cases = Vec::new();
     for (info, examples) in model.messages() {
@@ -64,7 +64,7 @@ pub fn examples(model: &Model) -> Vec<Case> {
                     name: info.wire_name.clone(),
                     role: example.role,
                     label: format!("{}-{}-{}", info.wire_name, index, example.role.as_str()),
-                    documented: example.documented,
+                    source: example.source,
                     json: json.clone(),
                 });
             }

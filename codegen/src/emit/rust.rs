@@ -14,7 +14,7 @@ use quote::{format_ident, quote};
 
 use crate::model::{
     Command, DefinitionInfo, Enum, EnumLiteral, Field, MessageInfo, Model, Newtype, Notification,
-    Record, Scalar, Source, TypeDef, TypeRef, Union,
+    Record, Scalar, Source, TypeDef, TypeRef, Union, UnionAlternative, UnionVariant,
 };
 
 /// Options of the Rust emitter.
@@ -275,9 +275,10 @@ impl Emitter<'_> {
                         .all(|field| self.is_eq(&field.ty, seen)),
                     Some(TypeDef::Newtype(newtype)) => newtype.inner != Scalar::F64,
                     Some(TypeDef::Enum(_)) => true,
-                    Some(TypeDef::Union(union)) => {
-                        union.variants.iter().all(|v| v.scalar != Scalar::F64)
-                    }
+                    Some(TypeDef::Union(union)) => union
+                        .variants
+                        .iter()
+                        .all(|v| self.is_eq(&v.ty.type_ref(), seen)),
                     None => false,
                 }
             }
@@ -959,7 +960,11 @@ impl Emitter<'_> {
             &union.definition,
             "One of several JSON types, told apart by the JSON type of the value.",
         ));
-        let eq = if union.variants.iter().all(|v| v.scalar != Scalar::F64) {
+        let eq = if union
+            .variants
+            .iter()
+            .all(|v| self.is_eq(&v.ty.type_ref(), &mut BTreeSet::new()))
+        {
             quote! { Eq, }
         } else {
             quote! {}
@@ -968,14 +973,22 @@ impl Emitter<'_> {
             let doc = doc_attrs(&format!(
                 "{} (JSON {})",
                 prose(&variant.doc),
-                variant.scalar.word()
+                variant.ty.json_type()
             ));
             let rust = ident(&variant.rust_name);
-            let ty = scalar_type(variant.scalar);
+            let ty = self.base_type(&variant.ty.type_ref());
             quote! { #doc #rust(#ty), }
         });
         let idents: Vec<Ident> = union.variants.iter().map(|v| ident(&v.rust_name)).collect();
-        let find = |wanted: &[Scalar]| union.variants.iter().find(|v| wanted.contains(&v.scalar));
+        let find = |wanted: &[Scalar]| {
+            union.variants.iter().find(
+                |v| matches!(&v.ty, UnionAlternative::Scalar(scalar) if wanted.contains(scalar)),
+            )
+        };
+        let scalar_of = |variant: &UnionVariant| match &variant.ty {
+            UnionAlternative::Scalar(scalar) => *scalar,
+            UnionAlternative::Record(_) => Scalar::Json,
+        };
         let visit_bool = find(&[Scalar::Bool]).map(|v| {
             let rust = ident(&v.rust_name);
             quote! {
@@ -991,7 +1004,7 @@ impl Emitter<'_> {
         let integer_visits = match (integer, &float) {
             (Some(variant), _) => {
                 let rust = ident(&variant.rust_name);
-                let ty = scalar_type(variant.scalar);
+                let ty = scalar_type(scalar_of(variant));
                 // Out of range is an error, never a float with lost digits.
                 let overflow = quote! {
                     ::core::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Other("an integer out of range"), &self))
@@ -1040,23 +1053,36 @@ impl Emitter<'_> {
                 }
             }
         });
+        // A JSON object goes to the record alternative, read from the map it already is.
+        let visit_map = union.variants.iter().find_map(|v| match &v.ty {
+            UnionAlternative::Record(record) => {
+                let rust = ident(&v.rust_name);
+                let ty = self.base_type(&TypeRef::Named(record.clone()));
+                Some(quote! {
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> ::core::result::Result<Self::Value, A::Error> {
+                        <#ty as ::serde::Deserialize>::deserialize(::serde::de::value::MapAccessDeserializer::new(map)).map(#name_ident::#rust)
+                    }
+                })
+            }
+            UnionAlternative::Scalar(_) => None,
+        });
         let expecting = format!(
             "a {} value ({})",
             name,
             union
                 .variants
                 .iter()
-                .map(|v| v.scalar.word())
+                .map(|v| v.ty.word())
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         let strategies = union.variants.iter().map(|variant| {
             let rust = ident(&variant.rust_name);
-            let strategy = self.strategy(&TypeRef::Scalar(variant.scalar));
+            let strategy = self.strategy(&variant.ty.type_ref());
             quote! { ::proptest::strategy::Strategy::prop_map(#strategy, Self::#rust) }
         });
         let schemas = union.variants.iter().map(|variant| {
-            let ty = scalar_type(variant.scalar);
+            let ty = self.base_type(&variant.ty.type_ref());
             let doc = format!("{}: {}", variant.rust_name, variant.doc.trim());
             quote! { (generator.subschema_for::<#ty>(), #doc) }
         });
@@ -1080,6 +1106,7 @@ impl Emitter<'_> {
                     #integer_visits
                     #visit_float
                     #visit_str
+                    #visit_map
                 }
                 deserializer.deserialize_any(UnionVisitor)
             },
