@@ -21,6 +21,9 @@ pub struct FieldSchemas {
     pub properties: Map<String, Value>,
     /// Wire keys that must be present.
     pub required: Vec<&'static str>,
+    /// Other wire names decoding accepts, as `(key, alias)`: the alias has the key's schema
+    /// and the two are never both present.
+    pub aliases: Vec<(&'static str, &'static str)>,
 }
 
 impl FieldSchemas {
@@ -64,6 +67,33 @@ impl FieldSchemas {
         if required {
             self.required.push(key);
         }
+    }
+
+    /// Declares `alias` another wire name of the field `key` added before (which TrueConf's
+    /// clients send instead); encoding writes `key`.
+    ///
+    /// The schema stays the contract for writing a message: a required `key` stays in
+    /// `required` (so generated types in other languages require the documented name), and the
+    /// alias is described, deprecated and marked `x-alias-of`. A message that carries only the
+    /// alias, which the decoder accepts from older clients, does not validate.
+    pub fn alias(&mut self, key: &'static str, alias: &'static str) {
+        let mut schema = self
+            .properties
+            .get(key)
+            .cloned()
+            .unwrap_or(Value::Bool(true));
+        if let Value::Object(object) = &mut schema {
+            object.insert(
+                "description".into(),
+                json!(format!(
+                    "Another name for `{key}` that some clients send; decoding accepts it, encoding writes `{key}`."
+                )),
+                );
+            object.insert("deprecated".into(), Value::Bool(true));
+            object.insert("x-alias-of".into(), json!(key));
+        }
+        self.properties.insert(alias.to_string(), schema);
+        self.aliases.push((key, alias));
     }
 }
 
@@ -134,6 +164,17 @@ fn object_schema(
     object.insert("type".into(), json!("object"));
     object.insert("properties".into(), Value::Object(properties));
     object.insert("required".into(), json!(required));
+    // A field and its alias are never both present (the value would be given twice). Said
+    // with `dependentSchemas`, which type generators leave alone (an `allOf` with `not` makes
+    // json-schema-to-typescript give up on the whole object).
+    let exclusive: Map<String, Value> = fields
+        .aliases
+        .iter()
+        .map(|&(key, alias)| (alias.to_string(), json!({ "not": { "required": [key] } })))
+        .collect();
+    if !exclusive.is_empty() {
+        object.insert("dependentSchemas".into(), Value::Object(exclusive));
+    }
     object
 }
 

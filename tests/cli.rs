@@ -430,3 +430,24 @@ fn schemas_for_each_api_version_validate_their_examples() {
         .expect("runs");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// An alias (a name TrueConf's clients send instead of the documented one) is in the schema
+/// as a deprecated property pointing at its wire name; the documented name stays required, and
+/// the two are never valid together, as the decoder rejects a value given twice.
+#[test]
+fn an_alias_is_described_and_never_valid_together_with_its_wire_name() {
+    let dir = export("aliases");
+    let schema = read_json(&schema_file(&dir, ExampleRole::Request, "sendFile"));
+    assert_eq!(schema["properties"]["peerId"]["x-alias-of"], "callId");
+    assert_eq!(schema["properties"]["peerId"]["deprecated"], true);
+    assert!(schema["required"]
+        .as_array()
+        .expect("required")
+        .contains(&Value::from("callId")));
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    let documented = serde_json::json!({"method": "sendFile", "fileId": 1, "callId": "a@b"});
+    assert!(validator.is_valid(&documented));
+    let both =
+        serde_json::json!({"method": "sendFile", "fileId": 1, "callId": "a@b", "peerId": "a@b"});
+    assert!(!validator.is_valid(&both));
+}

@@ -23,7 +23,10 @@ pub fn check_example(
     source: ExampleSource,
     json: &Value,
 ) -> Vec<(String, String)> {
-    let open_enums = source == ExampleSource::Captured;
+    let checker = Checker {
+        model,
+        open_enums: source == ExampleSource::Captured,
+    };
     let mut problems = Vec::new();
     let Value::Object(object) = json else {
         problems.push((String::new(), "a message is a JSON object".to_string()));
@@ -52,9 +55,7 @@ pub fn check_example(
                 return vec![(String::new(), format!("no command `{name}`"))];
             };
             expect_str("method", name, &mut problems);
-            check_fields(
-                model,
-                open_enums,
+            checker.fields(
                 object,
                 &command.request,
                 &["method", "requestId"],
@@ -86,9 +87,7 @@ pub fn check_example(
                     } else {
                         &["method", "requestId", "result", "error"]
                     };
-                    check_fields(
-                        model,
-                        open_enums,
+                    checker.fields(
                         object,
                         &command.response,
                         envelope,
@@ -110,9 +109,7 @@ pub fn check_example(
             };
             expect_str("method", "event", &mut problems);
             expect_str("event", name, &mut problems);
-            check_fields(
-                model,
-                open_enums,
+            checker.fields(
                 object,
                 &notification.fields,
                 &["method", "event"],
@@ -125,161 +122,137 @@ pub fn check_example(
     problems
 }
 
-/// Checks an object's keys and values against a field list. `enforce_required` is false for the
-/// fields of a failed response, which may be absent.
-fn check_fields(
-    model: &Model,
+/// What an example is checked against: the model, and whether unlisted enum values pass.
+struct Checker<'m> {
+    model: &'m Model,
     open_enums: bool,
-    object: &Map<String, Value>,
-    fields: &[Field],
-    envelope: &[&str],
-    enforce_required: bool,
-    at: &str,
-    problems: &mut Vec<(String, String)>,
-) {
-    for (key, value) in object {
-        let here = format!("{at}.{key}");
-        match fields.iter().find(|field| field.wire_name == *key) {
-            Some(field) => {
-                if value.is_null() {
-                    // `json` holds null itself; any other type needs `nullable`.
-                    if !field.nullable && field.ty != TypeRef::Scalar(Scalar::Json) {
-                        problems.push((
-                            here,
-                            format!("`{key}` is null but the field is not nullable"),
-                        ));
-                    }
-                } else {
-                    check_value(model, open_enums, &field.ty, value, &here, problems);
-                }
-            }
-            None if envelope.contains(&key.as_str()) => {}
-            None => problems.push((
-                here,
-                format!("key `{key}` is not a field of the definition"),
-            )),
-        }
-    }
-    if enforce_required {
-        for field in fields.iter().filter(|field| !field.optional) {
-            if !object.contains_key(&field.wire_name) {
-                problems.push((
-                    at.to_string(),
-                    format!("required field `{}` is missing", field.wire_name),
-                ));
-            }
-        }
-    }
 }
 
-fn check_value(
-    model: &Model,
-    open_enums: bool,
-    ty: &TypeRef,
-    value: &Value,
-    at: &str,
-    problems: &mut Vec<(String, String)>,
-) {
-    match ty {
-        TypeRef::Scalar(scalar) => check_scalar(*scalar, value, at, problems),
-        TypeRef::Array(element) => match value {
-            Value::Array(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    check_value(
-                        model,
-                        open_enums,
-                        element,
-                        item,
-                        &format!("{at}[{index}]"),
-                        problems,
-                    );
+impl Checker<'_> {
+    /// Checks an object's keys and values against a field list. `enforce_required` is false for the
+    /// fields of a failed response, which may be absent. A field's aliases count as its key.
+    fn fields(
+        &self,
+        object: &Map<String, Value>,
+        fields: &[Field],
+        envelope: &[&str],
+        enforce_required: bool,
+        at: &str,
+        problems: &mut Vec<(String, String)>,
+    ) {
+        for (key, value) in object {
+            let here = format!("{at}.{key}");
+            match fields
+                .iter()
+                .find(|field| field.wire_names().any(|name| name == key))
+            {
+                Some(field) => {
+                    if value.is_null() {
+                        // `json` holds null itself; any other type needs `nullable`.
+                        if !field.nullable && field.ty != TypeRef::Scalar(Scalar::Json) {
+                            problems.push((
+                                here,
+                                format!("`{key}` is null but the field is not nullable"),
+                            ));
+                        }
+                    } else {
+                        self.value(&field.ty, value, &here, problems);
+                    }
+                }
+                None if envelope.contains(&key.as_str()) => {}
+                None => problems.push((
+                    here,
+                    format!("key `{key}` is not a field of the definition"),
+                )),
+            }
+        }
+        if enforce_required {
+            for field in fields.iter().filter(|field| !field.optional) {
+                if !field.wire_names().any(|name| object.contains_key(name)) {
+                    problems.push((
+                        at.to_string(),
+                        format!("required field `{}` is missing", field.wire_name),
+                    ));
                 }
             }
-            other => problems.push((at.to_string(), format!("{other} is not an array"))),
-        },
-        TypeRef::Map(element) => match value {
-            Value::Object(entries) => {
-                for (key, item) in entries {
-                    check_value(
-                        model,
-                        open_enums,
-                        element,
-                        item,
-                        &format!("{at}.{key}"),
-                        problems,
-                    );
+        }
+    }
+
+    fn value(&self, ty: &TypeRef, value: &Value, at: &str, problems: &mut Vec<(String, String)>) {
+        match ty {
+            TypeRef::Scalar(scalar) => check_scalar(*scalar, value, at, problems),
+            TypeRef::Array(element) => match value {
+                Value::Array(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        self.value(element, item, &format!("{at}[{index}]"), problems);
+                    }
                 }
-            }
-            other => problems.push((at.to_string(), format!("{other} is not an object"))),
-        },
-        TypeRef::Named(name) => match model.types.get(name) {
-            Some(TypeDef::Record(record)) => match value {
-                Value::Object(object) => check_fields(
-                    model,
-                    open_enums,
-                    object,
-                    &record.fields,
-                    &[],
-                    true,
-                    at,
-                    problems,
-                ),
-                other => {
-                    problems.push((at.to_string(), format!("{other} is not an object ({name})")))
-                }
+                other => problems.push((at.to_string(), format!("{other} is not an array"))),
             },
-            Some(TypeDef::Newtype(newtype)) => check_scalar(newtype.inner, value, at, problems),
-            Some(TypeDef::Union(union)) => {
-                // The JSON type picks the alternative; the value must then fit it.
-                let json_type = match value {
-                    Value::Bool(_) => "boolean",
-                    Value::Number(number) if number.is_f64() => "number",
-                    Value::Number(_) => "integer",
-                    Value::String(_) => "string",
-                    Value::Object(_) => "object",
-                    _ => "",
-                };
-                let chosen = union
-                    .variants
-                    .iter()
-                    .find(|variant| variant.ty.json_type() == json_type)
-                    .or_else(|| {
-                        // An integer fits a number alternative when there is no integer one.
-                        (json_type == "integer")
-                            .then(|| union.variants.iter().find(|v| v.ty.json_type() == "number"))
-                            .flatten()
-                    });
-                match chosen {
-                    Some(variant) => check_value(
-                        model,
-                        open_enums,
-                        &variant.ty.type_ref(),
-                        value,
-                        at,
-                        problems,
-                    ),
-                    None => {
-                        let words: Vec<&str> = union.variants.iter().map(|v| v.ty.word()).collect();
-                        problems.push((
-                            at.to_string(),
-                            format!("{value} is none of {} ({name})", words.join(", ")),
-                        ));
+            TypeRef::Map(element) => match value {
+                Value::Object(entries) => {
+                    for (key, item) in entries {
+                        self.value(element, item, &format!("{at}.{key}"), problems);
                     }
                 }
-            }
-            Some(TypeDef::Enum(enumeration)) => {
-                let literal = match value {
-                    Value::Number(number) if enumeration.is_integer() => {
-                        number.as_i64().map(EnumLiteral::Integer)
+                other => problems.push((at.to_string(), format!("{other} is not an object"))),
+            },
+            TypeRef::Named(name) => match self.model.types.get(name) {
+                Some(TypeDef::Record(record)) => match value {
+                    Value::Object(object) => {
+                        self.fields(object, &record.fields, &[], true, at, problems)
                     }
-                    Value::String(text) if !enumeration.is_integer() => {
-                        Some(EnumLiteral::String(text.clone()))
+                    other => problems
+                        .push((at.to_string(), format!("{other} is not an object ({name})"))),
+                },
+                Some(TypeDef::Newtype(newtype)) => check_scalar(newtype.inner, value, at, problems),
+                Some(TypeDef::Union(union)) => {
+                    // The JSON type picks the alternative; the value must then fit it.
+                    let json_type = match value {
+                        Value::Bool(_) => "boolean",
+                        Value::Number(number) if number.is_f64() => "number",
+                        Value::Number(_) => "integer",
+                        Value::String(_) => "string",
+                        Value::Object(_) => "object",
+                        _ => "",
+                    };
+                    let chosen = union
+                        .variants
+                        .iter()
+                        .find(|variant| variant.ty.json_type() == json_type)
+                        .or_else(|| {
+                            // An integer fits a number alternative when there is no integer one.
+                            (json_type == "integer")
+                                .then(|| {
+                                    union.variants.iter().find(|v| v.ty.json_type() == "number")
+                                })
+                                .flatten()
+                        });
+                    match chosen {
+                        Some(variant) => self.value(&variant.ty.type_ref(), value, at, problems),
+                        None => {
+                            let words: Vec<&str> =
+                                union.variants.iter().map(|v| v.ty.word()).collect();
+                            problems.push((
+                                at.to_string(),
+                                format!("{value} is none of {} ({name})", words.join(", ")),
+                            ));
+                        }
                     }
-                    _ => None,
-                };
-                match literal {
+                }
+                Some(TypeDef::Enum(enumeration)) => {
+                    let literal = match value {
+                        Value::Number(number) if enumeration.is_integer() => {
+                            number.as_i64().map(EnumLiteral::Integer)
+                        }
+                        Value::String(text) if !enumeration.is_integer() => {
+                            Some(EnumLiteral::String(text.clone()))
+                        }
+                        _ => None,
+                    };
+                    match literal {
                     Some(literal)
-                        if open_enums || enumeration.values.iter().any(|v| v.value == literal) => {}
+                        if self.open_enums || enumeration.values.iter().any(|v| v.value == literal) => {}
                     Some(_) => problems.push((
                         at.to_string(),
                         format!("{value} is not a listed value of enum {name}; add it to types/{name}.json"),
@@ -292,9 +265,10 @@ fn check_value(
                         ),
                     )),
                 }
-            }
-            None => problems.push((at.to_string(), format!("unknown type {name}"))),
-        },
+                }
+                None => problems.push((at.to_string(), format!("unknown type {name}"))),
+            },
+        }
     }
 }
 

@@ -359,6 +359,14 @@ pub struct Field {
     pub aliases: Vec<Alias>,
 }
 
+impl Field {
+    /// Every key the field may arrive under: its wire name, then its aliases.
+    pub fn wire_names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.wire_name.as_str())
+            .chain(self.aliases.iter().map(|alias| alias.name.as_str()))
+    }
+}
+
 /// The evidence for a field's presence: what the docs say, and what real traffic shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presence {

@@ -779,9 +779,7 @@ fn walk_object(
     lacking: &mut BTreeMap<(Body, String), Lacking>,
 ) {
     for field in fields {
-        let value = std::iter::once(&field.wire_name)
-            .chain(field.aliases.iter().map(|alias| &alias.name))
-            .find_map(|key| object.get(key));
+        let value = field.wire_names().find_map(|key| object.get(key));
         match value {
             Some(value) => walk_value(model, &field.ty, value, label, lacking),
             None => {

@@ -231,7 +231,13 @@ fn collect_unknown(original: &Value, known: &Value, path: &str, out: &mut BTreeS
                 } else {
                     format!("{path}.{key}")
                 };
-                match known.get(key) {
+                // An alias was decoded and re-encoded under its wire name.
+                let as_wire_name = || {
+                    crate_aliases(key)
+                        .filter(|name| !original.contains_key(*name))
+                        .find_map(|name| known.get(name))
+                };
+                match known.get(key).or_else(as_wire_name) {
                     Some(known_value) => collect_unknown(value, known_value, &here, out),
                     None => {
                         out.insert(here);
@@ -247,4 +253,12 @@ fn collect_unknown(original: &Value, known: &Value, path: &str, out: &mut BTreeS
         }
         _ => {}
     }
+}
+
+/// The wire names `key` is an alias of (usually none).
+fn crate_aliases(key: &str) -> impl Iterator<Item = &'static str> + '_ {
+    trueconf_api::FIELD_ALIASES
+        .iter()
+        .filter(move |(alias, _)| *alias == key)
+        .map(|(_, name)| *name)
 }

@@ -306,6 +306,13 @@ impl Emitter<'_> {
             text.push_str(&format!("\n\nOnly in API {}.", api_list(api)));
         }
         text.push_str(&format!("\n\nWire key: `{}`.", field.wire_name));
+        for alias in &field.aliases {
+            text.push_str(&format!(
+                " Also accepted as `{}` when decoding: {}",
+                alias.name,
+                prose(&alias.evidence)
+            ));
+        }
         text
     }
 
@@ -523,9 +530,12 @@ impl Emitter<'_> {
 
         let accept_arms = fields.iter().map(|field| {
             let wire = &field.wire_name;
-            let key = proc_macro2::Literal::byte_string(wire.as_bytes());
+            // The wire name and its aliases fill one slot, so sending both is a duplicate.
+            let keys = field
+                .wire_names()
+                .map(|name| proc_macro2::Literal::byte_string(name.as_bytes()));
             let rust = ident(&field.rust_name);
-            quote! { #key => crate::wire::next_once(&mut partial.#rust, #wire, map)?, }
+            quote! { #(#keys)|* => crate::wire::next_once(&mut partial.#rust, #wire, map)?, }
         });
         let accept_body = if fields.is_empty() {
             quote! {
@@ -584,8 +594,13 @@ impl Emitter<'_> {
             let description = Self::field_description(field);
             let required = !field.optional;
             let api = field.api.clone().unwrap_or_default();
+            let aliases = field.aliases.iter().map(|alias| {
+                let alias = &alias.name;
+                quote! { schemas.alias(#wire, #alias); }
+            });
             quote! {
                 schemas.add(#wire, generator.subschema_for::<#value>(), #description, #required, &[#(#api),*]);
+                #(#aliases)*
             }
         });
         let schema_body = if fields.is_empty() {
@@ -1355,6 +1370,31 @@ impl Emitter<'_> {
                 })
                 .collect::<Vec<_>>()
         };
+        let mut aliases: Vec<(&str, &str)> = self
+            .model
+            .commands
+            .iter()
+            .flat_map(|command| command.request.iter().chain(&command.response))
+            .chain(self.model.notifications.iter().flat_map(|n| &n.fields))
+            .chain(
+                self.model
+                    .types
+                    .values()
+                    .flat_map(|definition| match definition {
+                        TypeDef::Record(record) => record.fields.as_slice(),
+                        _ => &[],
+                    }),
+            )
+            .flat_map(|field| {
+                field
+                    .aliases
+                    .iter()
+                    .map(move |alias| (alias.name.as_str(), field.wire_name.as_str()))
+            })
+            .collect();
+        aliases.sort_unstable();
+        aliases.dedup();
+        let (alias_names, alias_targets): (Vec<&str>, Vec<&str>) = aliases.into_iter().unzip();
         let untyped_commands = self
             .model
             .known_commands
@@ -1455,6 +1495,11 @@ impl Emitter<'_> {
 
             /// Notification names known to exist but not typed yet, sorted.
             pub const UNTYPED_NOTIFICATION_NAMES: &[&str] = &[#(#untyped_notifications),*];
+
+            /// Every other wire name decoding accepts for a field, as `(alias, wire name)`,
+            /// sorted: names TrueConf's clients send where the docs use another (`chatClear`'s
+            /// `id` for `chatId`). Encoding always writes the wire name.
+            pub const FIELD_ALIASES: &[(&str, &str)] = &[#((#alias_names, #alias_targets)),*];
 
             #client
             #responses
