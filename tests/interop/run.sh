@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interop suites: other languages' own tools on the exported JSON Schema and AsyncAPI
 # document (TypeScript: json-schema-to-typescript + tsc --strict, ajv; Python:
-# datamodel-code-generator + pydantic v2, jsonschema; AsyncAPI: @asyncapi/parser, modelina).
+# datamodel-code-generator + pydantic v2, jsonschema; AsyncAPI: @asyncapi/parser, modelina);
+# then checks that the conformance corpus generated from TrueConf's Python client
+# (tests/conformance/python) is what the pinned client produces.
 #
 #   bash tests/interop/run.sh
 #
@@ -34,3 +36,6 @@ mkdir -p "$out/python"
     --output-model-type pydantic_v2.BaseModel --use-title-as-name \
     --target-python-version 3.11 --field-constraints --disable-timestamp 2>/dev/null
 "$out/venv/bin/python" -m pytest -q -p no:cacheprovider "$here/python"
+
+echo "== Conformance corpus from TrueConf's Python client is current"
+bash "$root/tests/conformance/python/run.sh"
