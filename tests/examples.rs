@@ -78,7 +78,9 @@ fn the_seed_page_history_decodes_with_both_timestamp_units() {
         .expect("defined")
         .examples
         .iter()
-        .find(|example| example.role == ExampleRole::Response && example.source == ExampleSource::Documented)
+        .find(|example| {
+            example.role == ExampleRole::Response && example.source == ExampleSource::Documented
+        })
         .expect("documented response");
     let ServerMessage::Response(AnyResponse::GetFileTransferHistory(response)) =
         ServerMessage::from_str(&example.text).expect("decodes")

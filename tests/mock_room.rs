@@ -184,7 +184,9 @@ async fn the_file_transfer_flow_runs_end_to_end_with_discovery() {
     assert_eq!(progress_events, report.progress);
     assert!(matches!(
         events.first(),
-        Some(FlowEvent::Authorized { privileges: 2 })
+        Some(FlowEvent::Authorized {
+            privileges: Some(2)
+        })
     ));
     assert!(matches!(events[1], FlowEvent::History(ref history) if history.len() == history_len));
     assert!(matches!(events[2], FlowEvent::Incoming(_)));

@@ -604,10 +604,14 @@ impl Client {
             }
         }
         let response = self.request(auth).await?;
-        if response.result_code != AuthResultCode::Successful {
+        // Older Rooms send no resultCode: `result: true` alone means success.
+        if let Some(code) = response
+            .result_code
+            .filter(|code| *code != AuthResultCode::Successful)
+        {
             return Err(ClientError::Failed {
                 method: Auth::METHOD,
-                error: Some(format!("resultCode {}", response.result_code.value())),
+                error: Some(format!("resultCode {}", code.value())),
             });
         }
         Ok(response)
@@ -779,8 +783,8 @@ pub struct Offer {
 pub enum FlowEvent {
     /// `auth` succeeded.
     Authorized {
-        /// The privilege level the Room granted.
-        privileges: i64,
+        /// The privilege level the Room granted (older Rooms may leave it out).
+        privileges: Option<i64>,
     },
     /// `getFileTransferHistory` answered.
     History(Vec<FileTransferHistoryEntry>),

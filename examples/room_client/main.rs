@@ -60,7 +60,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 
 fn print_event(event: &FlowEvent) {
     match event {
-        FlowEvent::Authorized { privileges } => println!("authorized (privileges {privileges})"),
+        FlowEvent::Authorized { privileges } => match privileges {
+            Some(privileges) => println!("authorized (privileges {privileges})"),
+            None => println!("authorized"),
+        },
         FlowEvent::History(history) => {
             println!("file-transfer history: {} finished", history.len());
             for entry in history {

@@ -8,7 +8,9 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{json, Map, Value};
 use trueconf_api::{ClientMessage, DecodeError, ServerMessage};
-use trueconf_api_codegen::model::{ExampleRole, ExampleSource, Field, Model, Scalar, TypeDef, TypeRef};
+use trueconf_api_codegen::model::{
+    ExampleRole, ExampleSource, Field, Model, Scalar, TypeDef, TypeRef,
+};
 
 /// The `trueconf-api` binary, ready for arguments.
 pub fn tool() -> Command {
@@ -434,7 +436,7 @@ fn sample_value(model: &Model, ty: &TypeRef) -> Option<Value> {
                 Value::Object(object)
             }
             TypeDef::Newtype(newtype) => sample_scalar(newtype.inner),
-            TypeDef::Union(union) => sample_scalar(union.variants.first()?.scalar),
+            TypeDef::Union(union) => sample_value(model, &union.variants.first()?.ty.type_ref())?,
             TypeDef::Enum(enumeration) => match &enumeration.values.first()?.value {
                 trueconf_api_codegen::model::EnumLiteral::Integer(number) => json!(number),
                 trueconf_api_codegen::model::EnumLiteral::String(text) => json!(text),

@@ -31,7 +31,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use trueconf_api::ClientMessage;
-use trueconf_api_codegen::model::ExampleRole;
+use trueconf_api_codegen::model::{ExampleRole, ExampleSource};
 
 /// How the HTTP port answers `GET /public/default/config.json`.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +106,7 @@ impl Examples {
             candidates.sort_by_key(|example| {
                 let failed = example.json.as_ref().and_then(|json| json.get("result"))
                     == Some(&Value::Bool(false));
-                (!example.documented, failed)
+                (example.source != ExampleSource::Documented, failed)
             });
             for example in candidates {
                 let map = match example.role {
