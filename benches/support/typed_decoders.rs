@@ -75,7 +75,9 @@ pub fn documented_server_examples(model: &Model) -> Vec<Value> {
     model
         .messages()
         .flat_map(|(_, examples)| examples.iter())
-        .filter(|example| example.source == ExampleSource::Documented && example.role != ExampleRole::Request)
+        .filter(|example| {
+            example.source == ExampleSource::Documented && example.role != ExampleRole::Request
+        })
         .filter_map(|example| example.json.clone())
         .collect()
 }
