@@ -2,7 +2,7 @@
 //! (or of `TRUECONF_API_VERSION`, which limits them to one API version).
 //! Problems in the definitions stop the build with `file: $.json.path: message` lines.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -13,7 +13,15 @@ fn main() -> ExitCode {
         eprintln!("error: OUT_DIR is not set; run through cargo");
         return ExitCode::FAILURE;
     };
-    let output = PathBuf::from(out_dir).join("trueconf_api.rs");
+    let out_dir = PathBuf::from(out_dir);
+    // The definitions themselves, for `trueconf-api definitions --out DIR` (only the binary
+    // includes this list; the library does not).
+    if let Err(message) = write_bundle(Path::new("schema"), &out_dir.join("bundled_definitions.rs"))
+    {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    let output = out_dir.join("trueconf_api.rs");
     let mut builder = trueconf_api_codegen::Builder::new()
         .definitions("schema")
         .output(&output);
@@ -38,4 +46,44 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes `BUNDLED_DEFINITIONS`: every file of the definitions folder (the definition files,
+/// the catalogue, the format's schema and README) as `(relative path, include_str!)`.
+fn write_bundle(root: &Path, output: &Path) -> Result<(), String> {
+    let mut files = Vec::new();
+    for folder in ["", "commands", "notifications", "types"] {
+        let dir = root.join(folder);
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|error| error.to_string())?.path();
+            let keep = path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|extension| extension == "json" || extension == "md");
+            if keep {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut code = String::from(
+        "/// The definitions this tool was built from, as (path in the folder, content).\n\
+         pub const BUNDLED_DEFINITIONS: &[(&str, &str)] = &[\n",
+    );
+    for path in &files {
+        let relative = path
+            .strip_prefix(root)
+            .map_err(|error| error.to_string())?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let absolute = std::fs::canonicalize(path).map_err(|error| error.to_string())?;
+        code.push_str(&format!(
+            "    ({relative:?}, include_str!({:?})),\n",
+            absolute.to_string_lossy()
+        ));
+    }
+    code.push_str("];\n");
+    trueconf_api_codegen::write_if_changed(output, &code).map(|_| ())
 }

@@ -280,14 +280,121 @@ fn check_and_schema_report_usage_and_io_errors_with_exit_2() {
     assert_eq!(no_args.status.code(), Some(2));
     let unknown = tool().arg("frobnicate").output().expect("runs");
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown subcommand `frobnicate`"));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("unrecognized subcommand 'frobnicate'") && stderr.contains("--help"),
+        "{stderr}"
+    );
     let bad_flag = tool().args(["schema", "--bogus"]).output().expect("runs");
     assert_eq!(bad_flag.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad_flag.stderr).contains("For more information, try '--help'.")
+    );
     let no_dir = tool().args(["schema", "--out"]).output().expect("runs");
     assert_eq!(no_dir.status.code(), Some(2));
-    let help = tool().arg("help").output().expect("runs");
-    assert_eq!(help.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&help.stdout).contains("trueconf-api check"));
+    let bad_api = tool()
+        .args(["schema", "--api", "3"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad_api.status.code(), Some(2));
+    let bad_diff = tool().args(["diff", "only-one"]).output().expect("runs");
+    assert_eq!(bad_diff.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_diff.stderr).contains("diff needs OLD and NEW"));
+}
+
+/// Every subcommand answers `--help`, `-h` and `help SUBCOMMAND` on stdout with exit 0, and
+/// the tool answers `--version`.
+#[test]
+fn every_subcommand_answers_help_and_the_tool_its_version() {
+    let subcommands = ["schema", "asyncapi", "check", "diff", "definitions"];
+    let top = tool().arg("--help").output().expect("runs");
+    assert_eq!(top.status.code(), Some(0));
+    let listing = String::from_utf8_lossy(&top.stdout).into_owned();
+    for subcommand in subcommands {
+        assert!(
+            listing.contains(subcommand),
+            "{subcommand} missing from --help"
+        );
+        for args in [
+            vec![subcommand, "--help"],
+            vec![subcommand, "-h"],
+            vec!["help", subcommand],
+        ] {
+            let output = tool().args(&args).output().expect("runs");
+            assert_eq!(output.status.code(), Some(0), "{args:?}");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                stdout.contains(&format!("Usage: trueconf-api {subcommand}")),
+                "{args:?}: {stdout}"
+            );
+        }
+    }
+    let version = tool().arg("--version").output().expect("runs");
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("trueconf-api {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// `check --format json`: one object per message with file, line, verdict, kind, name,
+/// unknown fields, error and path, and the same exit code and summary as the text form.
+#[test]
+fn check_writes_one_json_object_per_message() {
+    let capture = concat!(
+        r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,"newKey":1}"#,
+        "\n",
+        r#"{"method":"event","event":"somethingNew","x":1}"#,
+        "\n",
+        r#"{"method":"getFileTransferHistory","result":true,"filesRequests":[{"directionType":0,"fileName":"a","fileSize":"big","timestamp":1,"fileRequestId":"r","fileId":1}]}"#,
+        "\n",
+        r#"{"method":"clearCallHistory"}"#,
+        "\n",
+    );
+    let output = check(capture, &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            serde_json::json!({"file": "<stdin>", "line": 1, "verdict": "ok", "kind": "notification",
+                "name": "fileTransferAvailabilityChanged", "untyped": false, "unknownFields": ["newKey"]}),
+            serde_json::json!({"file": "<stdin>", "line": 2, "verdict": "unknown", "kind": "notification",
+                "name": "somethingNew"}),
+            serde_json::json!({"file": "<stdin>", "line": 3, "verdict": "error", "kind": "response",
+                "name": "getFileTransferHistory", "path": "filesRequests[0].fileSize",
+                "error": "response getFileTransferHistory: filesRequests[0].fileSize: invalid type: string \"big\", expected u64 (line 1, column 116)"}),
+            serde_json::json!({"file": "<stdin>", "line": 4, "verdict": "ok", "kind": "request",
+                "name": "clearCallHistory", "untyped": true, "unknownFields": []}),
+        ]
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("checked 4 messages"));
+}
+
+/// `definitions --out DIR` writes the bundled definitions, and they load as the same model.
+#[test]
+fn definitions_writes_the_bundled_folder_and_it_loads() {
+    let dir = temp_dir("definitions");
+    run_ok(&["definitions", "--out"], &dir);
+    let written = trueconf_api_codegen::load_model(&dir).expect("the written folder loads");
+    let bundled = common::model();
+    assert_eq!(written.definition_count(), bundled.definition_count());
+    for file in [
+        "README.md",
+        "known.json",
+        "compatibility.json",
+        "definition.schema.json",
+    ] {
+        assert_eq!(
+            fs::read_to_string(dir.join(file)).expect("written"),
+            fs::read_to_string(Path::new("schema").join(file)).expect("bundled"),
+            "{file}"
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! operation per command with its reply (correlated by `requestId`), a receive operation per
 //! notification, payloads as JSON Schema draft-07 (what AsyncAPI's default schema format is).
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
@@ -13,8 +13,17 @@ use trueconf_api::{
 
 use super::EXIT_USAGE;
 
-/// Writes the document to `out`; returns the exit code.
-pub fn run(out: &Path) -> u8 {
+/// `asyncapi [--out FILE]`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to write.
+    #[arg(long, short, value_name = "FILE", default_value = "asyncapi.json")]
+    out: PathBuf,
+}
+
+/// Writes the document to `--out`; returns the exit code.
+pub fn run(args: &Args) -> u8 {
+    let out = &args.out;
     let document = document();
     let text = match serde_json::to_string_pretty(&document) {
         Ok(text) => text + "\n",

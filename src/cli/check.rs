@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 
 use serde::de::IgnoredAny;
-use serde_json::Value;
+use serde_json::{json, Value};
 use trueconf_api::route;
 use trueconf_api::{
     AnyNotification, AnyResponse, ClientMessage, DecodeError, DecodeErrorKind, Direction,
@@ -25,23 +25,47 @@ struct Tally {
     io_errors: usize,
 }
 
+/// `check [--format text|json] [FILE ...]`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// JSON Lines captures, one message per line; `-` (or none) reads stdin.
+    #[arg(value_name = "FILE")]
+    files: Vec<String>,
+    /// `text`: `FILE:LINE: ok KIND NAME` and the like. `json`: one object per message with
+    /// file, line, verdict, kind, name, unknownFields, error and path, for CI pipelines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// How each verdict is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One readable line per message.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// Checks every file (stdin for `-` or when none is given); returns the exit code.
-pub fn run(files: &[String]) -> u8 {
+pub fn run(args: &Args) -> u8 {
     let stdin_only = [String::from("-")];
-    let files = if files.is_empty() {
+    let files = if args.files.is_empty() {
         &stdin_only[..]
     } else {
-        files
+        &args.files[..]
     };
+    let format = args.format;
     let mut tally = Tally::default();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     for file in files {
         let result = if file == "-" {
-            check_reader(io::stdin().lock(), "<stdin>", &mut out, &mut tally)
+            check_reader(io::stdin().lock(), "<stdin>", format, &mut out, &mut tally)
         } else {
             match File::open(file) {
-                Ok(handle) => check_reader(BufReader::new(handle), file, &mut out, &mut tally),
+                Ok(handle) => {
+                    check_reader(BufReader::new(handle), file, format, &mut out, &mut tally)
+                }
                 Err(error) => Err(error),
             }
         };
@@ -78,6 +102,7 @@ pub fn run(files: &[String]) -> u8 {
 fn check_reader(
     mut reader: impl BufRead,
     label: &str,
+    format: Format,
     out: &mut impl Write,
     tally: &mut Tally,
 ) -> io::Result<()> {
@@ -96,20 +121,22 @@ fn check_reader(
         tally.messages += 1;
         let verdict = check_message(trimmed);
         match &verdict {
-            Verdict::Ok { unknown_fields, .. } => {
+            Verdict::Ok {
+                unknown_fields,
+                untyped,
+                ..
+            } => {
                 tally.ok += 1;
-                if !unknown_fields.is_empty() {
-                    tally.with_unknown_fields += 1;
-                }
-            }
-            Verdict::Untyped { .. } => {
-                tally.ok += 1;
-                tally.untyped += 1;
+                tally.untyped += usize::from(*untyped);
+                tally.with_unknown_fields += usize::from(!unknown_fields.is_empty());
             }
             Verdict::Unknown { .. } => tally.unknown += 1,
-            Verdict::Error(_) => tally.errors += 1,
+            Verdict::Error { .. } => tally.errors += 1,
         }
-        writeln!(out, "{label}:{number}: {verdict}")?;
+        match format {
+            Format::Text => writeln!(out, "{label}:{number}: {verdict}")?,
+            Format::Json => writeln!(out, "{}", verdict.to_json(label, number))?,
+        }
     }
 }
 
@@ -119,22 +146,78 @@ fn trim_line(line: &[u8]) -> &[u8] {
 }
 
 /// What `check` says about one message.
-enum Verdict {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// It decoded: typed (with the keys the definitions do not know), or a name
+    /// `schema/known.json` lists, kept raw (`untyped`).
     Ok {
         direction: Direction,
         name: String,
+        untyped: bool,
         unknown_fields: BTreeSet<String>,
     },
-    Unknown {
-        direction: Direction,
-        name: String,
+    /// A name the definitions do not know at all.
+    Unknown { direction: Direction, name: String },
+    /// It did not decode: what was known of it, the field path and the whole message.
+    Error {
+        direction: Option<Direction>,
+        name: Option<String>,
+        path: String,
+        message: String,
     },
-    /// A name `schema/known.json` lists: recognised, kept raw.
-    Untyped {
-        direction: Direction,
-        name: String,
-    },
-    Error(String),
+}
+
+impl Verdict {
+    fn error(error: &DecodeError) -> Self {
+        let message = match error.kind() {
+            DecodeErrorKind::Syntax | DecodeErrorKind::Eof => format!("invalid JSON: {error}"),
+            _ => error.to_string(),
+        };
+        Verdict::Error {
+            direction: error.direction(),
+            name: error.message_name().map(str::to_string),
+            path: error.path().to_string(),
+            message,
+        }
+    }
+
+    /// The verdict as one JSON object (`--format json`).
+    fn to_json(&self, file: &str, line: usize) -> Value {
+        let (verdict, direction, name) = match self {
+            Verdict::Ok {
+                direction, name, ..
+            } => ("ok", Some(*direction), Some(name.as_str())),
+            Verdict::Unknown { direction, name } => {
+                ("unknown", Some(*direction), Some(name.as_str()))
+            }
+            Verdict::Error {
+                direction, name, ..
+            } => ("error", *direction, name.as_deref()),
+        };
+        let mut object = json!({
+            "file": file,
+            "line": line,
+            "verdict": verdict,
+            "kind": direction.map(Direction::as_str),
+            "name": name,
+        });
+        match self {
+            Verdict::Ok {
+                untyped,
+                unknown_fields,
+                ..
+            } => {
+                object["untyped"] = json!(untyped);
+                object["unknownFields"] = json!(unknown_fields);
+            }
+            Verdict::Unknown { .. } => {}
+            Verdict::Error { path, message, .. } => {
+                object["error"] = json!(message);
+                object["path"] = json!(path);
+            }
+        }
+        object
+    }
 }
 
 impl std::fmt::Display for Verdict {
@@ -143,7 +226,14 @@ impl std::fmt::Display for Verdict {
             Verdict::Ok {
                 direction,
                 name,
+                untyped: true,
+                ..
+            } => write!(f, "ok {direction} {name} (untyped)"),
+            Verdict::Ok {
+                direction,
+                name,
                 unknown_fields,
+                ..
             } => {
                 write!(f, "ok {direction} {name}")?;
                 if !unknown_fields.is_empty() {
@@ -153,16 +243,8 @@ impl std::fmt::Display for Verdict {
                 Ok(())
             }
             Verdict::Unknown { direction, name } => write!(f, "unknown {direction} {name}"),
-            Verdict::Untyped { direction, name } => write!(f, "ok {direction} {name} (untyped)"),
-            Verdict::Error(message) => write!(f, "error {message}"),
+            Verdict::Error { message, .. } => write!(f, "error {message}"),
         }
-    }
-}
-
-fn describe(error: &DecodeError) -> String {
-    match error.kind() {
-        DecodeErrorKind::Syntax | DecodeErrorKind::Eof => format!("invalid JSON: {error}"),
-        _ => error.to_string(),
     }
 }
 
@@ -171,12 +253,19 @@ fn describe(error: &DecodeError) -> String {
 fn check_message(json: &[u8]) -> Verdict {
     let envelope = match route::scan(json) {
         Ok(envelope) => envelope,
-        Err(error) => return Verdict::Error(describe(&error)),
+        Err(error) => return Verdict::error(&error),
     };
     let (direction, name) = if envelope.method == "event" {
         match &envelope.event {
             Some(event) => (Direction::Notification, event.to_string()),
-            None => return Verdict::Error("notification: missing field `event`".to_string()),
+            None => {
+                return Verdict::Error {
+                    direction: Some(Direction::Notification),
+                    name: None,
+                    path: "event".to_string(),
+                    message: "notification: missing field `event`".to_string(),
+                }
+            }
         }
     } else if envelope.has_result {
         (Direction::Response, envelope.method.to_string())
@@ -192,12 +281,20 @@ fn check_message(json: &[u8]) -> Verdict {
             .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
     };
     match decoded {
-        Err(error) => Verdict::Error(describe(&error)),
+        Err(error) => Verdict::error(&error),
         Ok((true, _, _)) => Verdict::Unknown { direction, name },
-        Ok((false, true, _)) => Verdict::Untyped { direction, name },
-        Ok((false, false, Err(error))) => {
-            Verdict::Error(format!("{direction} {name}: cannot re-encode: {error}"))
-        }
+        Ok((false, true, _)) => Verdict::Ok {
+            direction,
+            name,
+            untyped: true,
+            unknown_fields: BTreeSet::new(),
+        },
+        Ok((false, false, Err(error))) => Verdict::Error {
+            message: format!("{direction} {name}: cannot re-encode: {error}"),
+            direction: Some(direction),
+            name: Some(name),
+            path: String::new(),
+        },
         Ok((false, false, Ok(known))) => {
             let mut unknown_fields = BTreeSet::new();
             match serde_json::from_slice::<Value>(json) {
@@ -214,6 +311,7 @@ fn check_message(json: &[u8]) -> Verdict {
             Verdict::Ok {
                 direction,
                 name,
+                untyped: false,
                 unknown_fields,
             }
         }

@@ -7,16 +7,19 @@ use std::path::{Path, PathBuf};
 use trueconf_api_codegen::diff;
 use trueconf_api_codegen::model::Model;
 
-use super::EXIT_USAGE;
+use super::{ApiVersion, EXIT_USAGE};
 
 /// Exit code when a breaking change was found.
 const EXIT_BREAKING: u8 = 1;
 
 /// The output form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable lines, one change each.
     Text,
+    /// One JSON document, for CI.
     Json,
+    /// A changelog.
     Markdown,
 }
 
@@ -45,90 +48,65 @@ impl Side {
     }
 }
 
-/// `diff [--format text|json|markdown] [--api OLD [--api NEW]] OLD_DIR NEW_DIR` or
-/// `diff --api OLD --api NEW [DIR]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Args {
-    old: Side,
-    new: Side,
+/// `diff [--format text|json|markdown] OLD_DIR NEW_DIR` or
+/// `diff [--format …] --api OLD --api NEW [DIR]`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output form.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// An API version to compare (give it twice, old then new, to compare two versions of one
+    /// folder; once, to restrict both folders to it).
+    #[arg(long, value_name = "VERSION", action = clap::ArgAction::Append)]
+    api: Vec<ApiVersion>,
+    /// OLD_DIR NEW_DIR, or the one folder compared across `--api` versions (default: schema).
+    #[arg(value_name = "DIR")]
+    folders: Vec<PathBuf>,
 }
 
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut folders = Vec::new();
-    let mut apis = Vec::new();
-    let mut format = Format::Text;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
-            _ => (arg.as_str(), None),
+impl Args {
+    /// The two sides, or what is wrong with the combination.
+    fn sides(&self) -> Result<(Side, Side), String> {
+        let apis: Vec<u8> = self.api.iter().map(|api| api.number()).collect();
+        let (old_api, new_api) = match apis.as_slice() {
+            [] => (None, None),
+            [both] => (Some(*both), Some(*both)),
+            [old, new] => (Some(*old), Some(*new)),
+            _ => return Err("--api is given at most twice: the old side, then the new".into()),
         };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| iter.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
+        let (old_folder, new_folder) = match self.folders.as_slice() {
+            [old, new] => (old.clone(), new.clone()),
+            [one] if apis.len() == 2 => (one.clone(), one.clone()),
+            [] if apis.len() == 2 => (PathBuf::from("schema"), PathBuf::from("schema")),
+            _ => {
+                return Err(
+                    "diff needs OLD and NEW definition folders, or `--api OLD --api NEW` \
+                     and one folder (default: schema)"
+                        .into(),
+                )
+            }
         };
-        match flag {
-            "--api" => apis.push(super::parse_api(&value("--api")?)?),
-            "--format" => {
-                format = match value("--format")?.as_str() {
-                    "text" => Format::Text,
-                    "json" => Format::Json,
-                    "markdown" => Format::Markdown,
-                    other => {
-                        return Err(format!(
-                            "--format takes text, json or markdown, not `{other}`"
-                        ))
-                    }
-                }
-            }
-            other if other.starts_with('-') && other != "-" => {
-                return Err(format!("unexpected option `{other}` for `diff`"))
-            }
-            folder => folders.push(PathBuf::from(folder)),
-        }
+        Ok((
+            Side {
+                folder: old_folder,
+                api: old_api,
+            },
+            Side {
+                folder: new_folder,
+                api: new_api,
+            },
+        ))
     }
-    let (old_api, new_api) = match apis.as_slice() {
-        [] => (None, None),
-        [both] => (Some(*both), Some(*both)),
-        [old, new] => (Some(*old), Some(*new)),
-        _ => return Err("--api is given at most twice: the old side, then the new".into()),
-    };
-    let (old_folder, new_folder) = match folders.as_slice() {
-        [old, new] => (old.clone(), new.clone()),
-        [one] if apis.len() == 2 => (one.clone(), one.clone()),
-        [] if apis.len() == 2 => (PathBuf::from("schema"), PathBuf::from("schema")),
-        _ => {
-            return Err(
-                "diff needs OLD and NEW definition folders, or `--api OLD --api NEW` \
-                        and one folder (default: schema)"
-                    .into(),
-            )
-        }
-    };
-    Ok(Args {
-        old: Side {
-            folder: old_folder,
-            api: old_api,
-        },
-        new: Side {
-            folder: new_folder,
-            api: new_api,
-        },
-        format,
-    })
 }
 
 /// Runs `diff`; exit 0 when nothing breaking changed, 1 when something did, 2 on usage errors
 /// or definitions that do not load.
-pub fn run(args: &[String]) -> u8 {
-    let args = match parse(args) {
-        Ok(args) => args,
-        Err(message) => return super::usage_error(&message),
+pub fn run(args: &Args) -> u8 {
+    let (old_side, new_side) = match args.sides() {
+        Ok(sides) => sides,
+        Err(message) => return super::usage_error(message),
     };
-    let (old, new) = match (args.old.load(), args.new.load()) {
+    let (old, new) = match (old_side.load(), new_side.load()) {
         (Ok(old), Ok(new)) => (old, new),
         (Err(problem), _) | (_, Err(problem)) => {
             eprintln!("error: the definitions do not load: {problem}");
@@ -136,7 +114,7 @@ pub fn run(args: &[String]) -> u8 {
         }
     };
     let report = diff::compare(&old, &new);
-    let output = render(&report, &args);
+    let output = render(&report, args.format, &old_side, &new_side);
     print!("{output}");
     if report.has_breaking() {
         EXIT_BREAKING
@@ -146,9 +124,9 @@ pub fn run(args: &[String]) -> u8 {
 }
 
 /// The report in the chosen form.
-fn render(report: &diff::Report, args: &Args) -> String {
-    let (old, new) = (args.old.label(), args.new.label());
-    match args.format {
+fn render(report: &diff::Report, format: Format, old_side: &Side, new_side: &Side) -> String {
+    let (old, new) = (old_side.label(), new_side.label());
+    match format {
         Format::Text => format!("{old} → {new}\n{}", report.to_text()),
         Format::Json => {
             let mut value = report.to_json();
@@ -160,27 +138,23 @@ fn render(report: &diff::Report, args: &Args) -> String {
         }
         Format::Markdown => report.to_markdown(
             &format!("API changes: {old} → {new}"),
-            &changelog_preamble(args),
+            &changelog_preamble(old_side, new_side),
         ),
     }
 }
 
 /// The note at the top of a Markdown changelog: how it was made and how to remake it.
-fn changelog_preamble(args: &Args) -> String {
+fn changelog_preamble(old: &Side, new: &Side) -> String {
     let mut command = String::from("cargo run --release -- diff");
-    for side in [&args.old, &args.new] {
+    for side in [old, new] {
         if let Some(version) = side.api {
             command.push_str(&format!(" --api {version}"));
         }
     }
-    if args.old.folder == args.new.folder {
-        command.push_str(&format!(" {}", slash(&args.old.folder)));
+    if old.folder == new.folder {
+        command.push_str(&format!(" {}", slash(&old.folder)));
     } else {
-        command.push_str(&format!(
-            " {} {}",
-            slash(&args.old.folder),
-            slash(&args.new.folder)
-        ));
+        command.push_str(&format!(" {} {}", slash(&old.folder), slash(&new.folder)));
     }
     command.push_str(" --format markdown");
     format!(
@@ -198,28 +172,38 @@ fn slash(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|arg| arg.to_string()).collect()
+    #[derive(Debug, Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn parse(args: &[&str]) -> Result<(Side, Side, Format), String> {
+        let wrap = Wrap::try_parse_from(std::iter::once("diff").chain(args.iter().copied()))
+            .map_err(|error| error.to_string())?;
+        let (old, new) = wrap.args.sides()?;
+        Ok((old, new, wrap.args.format))
     }
 
     #[test]
     fn two_api_versions_of_one_folder() {
-        let args = parse(&strings(&["--api", "1", "--api=2", "defs"])).expect("parses");
-        assert_eq!(args.old.api, Some(1));
-        assert_eq!(args.new.api, Some(2));
-        assert_eq!(args.old.folder, PathBuf::from("defs"));
-        assert_eq!(args.new.folder, PathBuf::from("defs"));
-        let default = parse(&strings(&["--api", "1", "--api", "2"])).expect("parses");
-        assert_eq!(default.old.folder, PathBuf::from("schema"));
+        let (old, new, _) = parse(&["--api", "1", "--api=2", "defs"]).expect("parses");
+        assert_eq!(old.api, Some(1));
+        assert_eq!(new.api, Some(2));
+        assert_eq!(old.folder, PathBuf::from("defs"));
+        assert_eq!(new.folder, PathBuf::from("defs"));
+        let (default, _, _) = parse(&["--api", "1", "--api", "2"]).expect("parses");
+        assert_eq!(default.folder, PathBuf::from("schema"));
     }
 
     #[test]
     fn two_folders_with_a_format() {
-        let args = parse(&strings(&["old", "new", "--format", "json"])).expect("parses");
-        assert_eq!(args.format, Format::Json);
-        assert_eq!(args.old.api, None);
-        assert_eq!(args.new.folder, PathBuf::from("new"));
+        let (old, new, format) = parse(&["old", "new", "--format", "json"]).expect("parses");
+        assert_eq!(format, Format::Json);
+        assert_eq!(old.api, None);
+        assert_eq!(new.folder, PathBuf::from("new"));
     }
 
     #[test]
@@ -233,7 +217,7 @@ mod tests {
             &["--bogus", "a", "b"],
             &["a", "b", "--format"],
         ] {
-            assert!(parse(&strings(bad)).is_err(), "{bad:?} should be an error");
+            assert!(parse(bad).is_err(), "{bad:?} should be an error");
         }
     }
 }

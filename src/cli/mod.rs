@@ -1,124 +1,98 @@
-//! Argument parsing and the subcommands. Exit codes: 0 success, 1 a checked message was
-//! unknown or invalid, 2 usage or I/O error.
+//! The command line (parsed by clap) and the subcommands. Exit codes: 0 success, 1 a checked
+//! message was unknown or invalid (or `diff` found a breaking change), 2 usage or I/O error.
 
 mod asyncapi;
 mod check;
+mod definitions;
 mod diff;
 mod schema;
 
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
 /// Exit code for usage and I/O errors.
 pub const EXIT_USAGE: u8 = 2;
 
-const HELP: &str = "\
-trueconf-api — typed TrueConf Room / VideoSDK WebSocket API definitions
+/// Typed TrueConf Room / VideoSDK WebSocket API definitions.
+///
+/// JSON Schema and AsyncAPI export, checks of captured traffic, and the changes between two
+/// versions of the definitions.
+#[derive(Debug, Parser)]
+#[command(name = "trueconf-api", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-USAGE:
-    trueconf-api schema [--out DIR] [--api 1|2]
-        Export JSON Schema (draft 2020-12): DIR/requests/<method>.json,
-        DIR/responses/<method>.json, DIR/notifications/<event>.json and the bundle
-        DIR/trueconf-api.json with every type under $defs. Default DIR: jsonschema/
-        --api N leaves out the messages and fields API version N does not have.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Export JSON Schema (draft 2020-12) of every message.
+    ///
+    /// One file per request, response and notification, and a bundle with every type under
+    /// $defs.
+    Schema(schema::Args),
+    /// Write one AsyncAPI 3.0 document for the WebSocket.
+    ///
+    /// A send operation per command with its reply (correlated by requestId), a receive
+    /// operation per notification, payloads as JSON Schema draft-07.
+    Asyncapi(asyncapi::Args),
+    /// Check captured traffic (JSON Lines) against the definitions.
+    ///
+    /// One verdict per message, a summary on stderr. Exit 0 when every message is ok, 1 when
+    /// any is unknown or an error, 2 on usage or I/O errors.
+    Check(check::Args),
+    /// List what changed between two versions of the definitions.
+    ///
+    /// Two definition folders, or two API versions of one folder; each change has a stable
+    /// id, a level and the rule that classified it by what it does to clients. Exit 1 when
+    /// something breaks clients.
+    Diff(diff::Args),
+    /// Write the bundled definitions into a folder.
+    ///
+    /// The starting point for describing a Room newer than this crate: edit them, then
+    /// regenerate bindings in your build.rs, or point the other subcommands at the folder.
+    Definitions(definitions::Args),
+}
 
-    trueconf-api check [FILE ...]
-        Decode JSON Lines captures (one message per line; `-` or no FILE reads stdin).
-        Prints `FILE:LINE: ok KIND NAME`, `… unknown KIND NAME` or `… error MESSAGE` per
-        message and a summary on stderr. Exit 0 when every message is ok, 1 when any is
-        unknown or an error, 2 on usage or I/O errors.
+/// Parses the command line and runs the subcommand; returns the exit code. Usage errors
+/// (unknown options, bad values, `--help`, `--version`) are printed and exit by clap, with
+/// code 2 for errors.
+pub fn run() -> u8 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema(args) => schema::run(&args),
+        Command::Asyncapi(args) => asyncapi::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Definitions(args) => definitions::run(&args),
+    }
+}
 
-    trueconf-api asyncapi [--out FILE]
-        Write one AsyncAPI 3.0 document for the WebSocket: a send operation per command with
-        its reply (correlated by requestId), a receive operation per notification, payloads as
-        JSON Schema draft-07. Default FILE: asyncapi.json
+/// `--api`: an API version this crate knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApiVersion {
+    /// API v.1 (TrueConf Room 4.3 and later).
+    #[value(name = "1")]
+    V1,
+    /// API v.2 (TrueConf Room 5.0 and later).
+    #[value(name = "2")]
+    V2,
+}
 
-    trueconf-api diff [--format text|json|markdown] OLD_DIR NEW_DIR
-    trueconf-api diff [--format text|json|markdown] --api OLD --api NEW [DIR]
-        List every change between two definition folders, or between two API versions of
-        one folder (DIR defaults to schema/), each with a stable id (rule@path), a level
-        (breaking, warning, info) and the rule applied: request parameters are judged as
-        data the client sends, response and notification fields as data it receives.
-        Exit 0 when nothing breaking changed, 1 when something did, 2 on usage errors or
-        definitions that do not load.
-
-    trueconf-api help
-";
-
-/// Runs the command line; returns the exit code.
-pub fn run(args: &[String]) -> u8 {
-    let Some((command, rest)) = args.split_first() else {
-        eprint!("{HELP}");
-        return EXIT_USAGE;
-    };
-    match command.as_str() {
-        "schema" => match parse_out_arg(rest, "jsonschema", "schema") {
-            Ok((out, api)) => schema::run(&out, api),
-            Err(message) => usage_error(&message),
-        },
-        "asyncapi" => match parse_out_arg(rest, "asyncapi.json", "asyncapi") {
-            Ok((out, None)) => asyncapi::run(&out),
-            Ok((_, Some(_))) => usage_error("`asyncapi` has no --api option"),
-            Err(message) => usage_error(&message),
-        },
-        "check" => check::run(rest),
-        "diff" => diff::run(rest),
-        "help" | "--help" | "-h" => {
-            print!("{HELP}");
-            0
+impl ApiVersion {
+    /// The version number.
+    pub fn number(self) -> u8 {
+        match self {
+            ApiVersion::V1 => 1,
+            ApiVersion::V2 => 2,
         }
-        other => usage_error(&format!("unknown subcommand `{other}`")),
     }
 }
 
-/// The value of `--api`: an API version this crate knows.
-fn parse_api(value: &str) -> Result<u8, String> {
-    match value {
-        "1" => Ok(1),
-        "2" => Ok(2),
-        other => Err(format!("--api takes 1 or 2, not `{other}`")),
-    }
-}
-
-fn usage_error(message: &str) -> u8 {
-    eprintln!("error: {message}\n");
-    eprint!("{HELP}");
+/// A usage error found after parsing (a combination clap cannot express), printed the way
+/// clap prints its own, exit 2.
+fn usage_error(message: impl std::fmt::Display) -> u8 {
+    use clap::CommandFactory;
+    let error = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message);
+    let _ = error.print();
     EXIT_USAGE
-}
-
-/// `[--out PATH] [--api N]` (also `-o PATH`, `--out=PATH`, `--api=N`) for `subcommand`, with
-/// the default output path.
-fn parse_out_arg(
-    args: &[String],
-    default: &str,
-    subcommand: &str,
-) -> Result<(PathBuf, Option<u8>), String> {
-    let mut out = PathBuf::from(default);
-    let mut api = None;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--api" => {
-                let value = iter
-                    .next()
-                    .ok_or_else(|| "--api needs 1 or 2".to_string())?;
-                api = Some(parse_api(value)?);
-            }
-            "--out" | "-o" => {
-                out = iter
-                    .next()
-                    .map(PathBuf::from)
-                    .ok_or_else(|| "--out needs a path".to_string())?;
-            }
-            other => {
-                if let Some(value) = other.strip_prefix("--out=") {
-                    out = PathBuf::from(value);
-                } else if let Some(value) = other.strip_prefix("--api=") {
-                    api = Some(parse_api(value)?);
-                } else {
-                    return Err(format!("unexpected argument `{other}` for `{subcommand}`"));
-                }
-            }
-        }
-    }
-    Ok((out, api))
 }

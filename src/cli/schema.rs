@@ -1,23 +1,36 @@
 //! `schema`: JSON Schema export, one file per message plus a bundle of everything.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Value};
 use trueconf_api::{visit_messages, Command, MessageVisitor, Notification, Request, Response};
 
-use super::EXIT_USAGE;
+use super::{ApiVersion, EXIT_USAGE};
 
 /// The folders this command owns inside the output folder (stale files there are removed).
 const MESSAGE_FOLDERS: [&str; 3] = ["requests", "responses", "notifications"];
 
-/// Writes every schema into `out` (only API version `api`'s messages and fields, when given);
-/// returns the exit code.
-pub fn run(out: &Path, api: Option<u8>) -> u8 {
+/// `schema [--out DIR] [--api 1|2]`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to write into: DIR/requests/<method>.json, DIR/responses/<method>.json,
+    /// DIR/notifications/<event>.json and the bundle DIR/trueconf-api.json.
+    #[arg(long, short, value_name = "DIR", default_value = "jsonschema")]
+    out: PathBuf,
+    /// Only what this API version has: the messages and fields it lacks are left out.
+    #[arg(long, value_name = "VERSION")]
+    api: Option<ApiVersion>,
+}
+
+/// Writes every schema into `--out` (only API version `--api`'s messages and fields, when
+/// given); returns the exit code.
+pub fn run(args: &Args) -> u8 {
+    let out = &args.out;
     let mut export = Export {
-        api,
+        api: args.api.map(ApiVersion::number),
         out: out.to_path_buf(),
         bundle: settings().into_generator(),
         files: 0,
