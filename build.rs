@@ -22,9 +22,15 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let output = out_dir.join("trueconf_api.rs");
+    // The crate's own bindings name the runtime `crate`, and carry the schemars and proptest
+    // impls exactly when the crate's features that provide those crates are on.
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
     let mut builder = trueconf_api_codegen::Builder::new()
         .definitions("schema")
-        .output(&output);
+        .output(&output)
+        .runtime("crate")
+        .json_schema(feature("SCHEMARS"))
+        .proptest(feature("PROPTEST"));
     // TRUECONF_API_VERSION=1 (or 2) generates only what that API version has.
     match std::env::var("TRUECONF_API_VERSION").ok().as_deref() {
         None | Some("") => {}

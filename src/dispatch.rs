@@ -2,12 +2,9 @@
 //! typed message. Errors are located (field path) only when they happen, so the fast path pays
 //! nothing for it.
 
-use std::str::FromStr;
-
 use std::fmt;
 
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
-use serde::{Serialize, Serializer};
 
 use crate::envelope::{Command, Notification, Request, Response};
 use crate::error::DecodeError;
@@ -15,7 +12,6 @@ use crate::meta::Direction;
 use crate::raw::RawMessage;
 use crate::route;
 use crate::wire::{self, FieldKey, Key};
-use crate::{AnyNotification, AnyResponse, ClientMessage};
 
 /// Decodes `json` as `T`; on failure, decodes again with path tracking to name the field, and
 /// keeps the whole message in the error.
@@ -69,7 +65,7 @@ impl<N: Notification> TypedMessage for N {
 }
 
 /// Decodes one message whose type is known (a [`Request`], [`Response`] or notification), by
-/// the same fast path [`ServerMessage::from_slice`] uses; an error names the field path and
+/// the same fast path [`ServerMessage::from_slice`](crate::ServerMessage::from_slice) uses; an error names the field path and
 /// keeps the message ([`DecodeError::raw_message`]).
 ///
 /// ```
@@ -130,10 +126,33 @@ fn key_is<'de, A: MapAccess<'de>>(map: &mut A, expected: &[u8]) -> Result<bool, 
         .is_some_and(|key| key.as_bytes() == expected))
 }
 
-/// The one-pass visitor for server messages; the message goes into the slot.
-struct ServerFastPath<'s>(&'s mut Option<ServerMessage>);
+/// A generated dispatch enum (`AnyResponse`, `AnyNotification`, `ClientMessage`): decodes the
+/// message of one direction by its name.
+pub trait NamedMessages: Sized {
+    /// Decodes the message named `name` from `json` (the routing is done by the caller); an
+    /// unknown name is kept raw.
+    fn decode_named(name: &[u8], json: &[u8]) -> Result<Self, DecodeError>;
 
-impl<'de> Visitor<'de> for ServerFastPath<'_> {
+    /// Reads the rest of the message named `name` from a map whose names were already read
+    /// (the one-pass dispatch) and stores it, wrapped by `wrap`, in `slot`; `false` for a name
+    /// the definitions do not type. Writing into the caller's slot builds the (large) message
+    /// once instead of moving it out through every layer.
+    fn continue_named<'de, A: MapAccess<'de>, T>(
+        name: &[u8],
+        map: A,
+        slot: &mut Option<T>,
+        wrap: impl FnOnce(Self) -> T,
+    ) -> Result<bool, A::Error>;
+}
+
+/// The one-pass visitor for server messages; the message goes into the slot.
+struct ServerFastPath<'s, S, R, N> {
+    slot: &'s mut Option<S>,
+    response: fn(R) -> S,
+    notification: fn(N) -> S,
+}
+
+impl<'de, S, R: NamedMessages, N: NamedMessages> Visitor<'de> for ServerFastPath<'_, S, R, N> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -151,10 +170,10 @@ impl<'de> Visitor<'de> for ServerFastPath<'_> {
             }
             let event: Key<'de> = map.next_value()?;
             let name = event.as_str().as_bytes();
-            AnyNotification::continue_named(name, map, self.0, ServerMessage::Notification)?
+            N::continue_named(name, map, self.slot, self.notification)?
         } else {
             let name = method.as_str().as_bytes();
-            AnyResponse::continue_named(name, map, self.0, ServerMessage::Response)?
+            R::continue_named(name, map, self.slot, self.response)?
         };
         if typed {
             Ok(())
@@ -165,9 +184,9 @@ impl<'de> Visitor<'de> for ServerFastPath<'_> {
 }
 
 /// The one-pass visitor for requests; the request goes into the slot.
-struct ClientFastPath<'s>(&'s mut Option<ClientMessage>);
+struct ClientFastPath<'s, C>(&'s mut Option<C>);
 
-impl<'de> Visitor<'de> for ClientFastPath<'_> {
+impl<'de, C: NamedMessages> Visitor<'de> for ClientFastPath<'_, C> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -180,7 +199,7 @@ impl<'de> Visitor<'de> for ClientFastPath<'_> {
         }
         let method: Key<'de> = map.next_value()?;
         let name = method.as_str().as_bytes();
-        if ClientMessage::continue_named(name, map, self.0, |request| request)? {
+        if C::continue_named(name, map, self.0, |request| request)? {
             Ok(())
         } else {
             Err(not_fast())
@@ -188,154 +207,89 @@ impl<'de> Visitor<'de> for ClientFastPath<'_> {
     }
 }
 
-/// Any server→client message: a response to a command, or a notification.
-///
-/// ```
-/// use trueconf_api::{AnyNotification, ServerMessage};
-/// let message = ServerMessage::from_str(
-///     r#"{"method": "event", "event": "fileTransferAvailabilityChanged", "availability": 3}"#,
-/// )?;
-/// assert!(matches!(
-///     message,
-///     ServerMessage::Notification(AnyNotification::FileTransferAvailabilityChanged(_))
-/// ));
-/// # Ok::<(), trueconf_api::DecodeError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub enum ServerMessage {
-    /// A response: `method` names the command it answers.
-    Response(AnyResponse),
-    /// A notification: `"method": "event"`, `event` names it.
-    Notification(AnyNotification),
+/// Decodes any server→client message, whatever the order of its keys: `"method": "event"`
+/// makes it a notification of `N` named by `event`, any other `method` a response of `R`. The
+/// generated `ServerMessage::from_slice` calls this with its two variants.
+pub fn server_from_slice<S, R: NamedMessages, N: NamedMessages>(
+    json: &[u8],
+    response: fn(R) -> S,
+    notification: fn(N) -> S,
+) -> Result<S, DecodeError> {
+    let mut slot = None;
+    let visitor = ServerFastPath {
+        slot: &mut slot,
+        response,
+        notification,
+    };
+    if fast_path(json, visitor) {
+        if let Some(message) = slot {
+            return Ok(message);
+        }
+    }
+    server_from_slice_routed(json, response, notification)
 }
 
-impl ServerMessage {
-    /// Decodes any server→client message from JSON bytes, whatever the order of its keys.
-    ///
-    /// `"method": "event"` makes it a notification named by `event`; any other `method` a
-    /// response. An unknown name gives the `Unknown` variant with the raw JSON; a known name
-    /// with a bad payload is an error naming the field.
-    pub fn from_slice(json: &[u8]) -> Result<Self, DecodeError> {
-        let mut slot = None;
-        if fast_path(json, ServerFastPath(&mut slot)) {
-            if let Some(message) = slot {
-                return Ok(message);
-            }
-        }
-        Self::from_slice_routed(json)
-    }
-
-    /// The general path: find the names in any key order, decode, and on failure locate the
-    /// error. The fast path hands every message it cannot take here.
-    fn from_slice_routed(json: &[u8]) -> Result<Self, DecodeError> {
-        let (method, event) = route::server_route(json)?;
-        match event {
-            Some(event) if *method == *b"event" => {
-                AnyNotification::decode_named(&event, json).map(ServerMessage::Notification)
-            }
-            _ => AnyResponse::decode_named(&method, json).map(ServerMessage::Response),
-        }
-    }
-
-    /// Decodes any server→client message from a JSON string (see [`ServerMessage::from_slice`]).
-    #[allow(clippy::should_implement_trait)]
-    pub fn from_str(json: &str) -> Result<Self, DecodeError> {
-        Self::from_slice(json.as_bytes())
-    }
-
-    /// Response or notification.
-    pub fn direction(&self) -> Direction {
-        match self {
-            ServerMessage::Response(_) => Direction::Response,
-            ServerMessage::Notification(_) => Direction::Notification,
-        }
-    }
-
-    /// The `method` of a response or the `event` of a notification.
-    pub fn name(&self) -> &str {
-        match self {
-            ServerMessage::Response(response) => response.method(),
-            ServerMessage::Notification(notification) => notification.event(),
-        }
-    }
-
-    /// True when the name was not known to the definitions at all (the message is kept raw).
-    pub fn is_unknown(&self) -> bool {
-        match self {
-            ServerMessage::Response(response) => response.is_unknown(),
-            ServerMessage::Notification(notification) => notification.is_unknown(),
-        }
-    }
-
-    /// True for a name the definitions know of but do not type yet (the message is kept raw).
-    pub fn is_untyped(&self) -> bool {
-        match self {
-            ServerMessage::Response(response) => response.is_untyped(),
-            ServerMessage::Notification(notification) => notification.is_untyped(),
-        }
+/// The general path: find the names in any key order, decode, and on failure locate the
+/// error. The fast path hands every message it cannot take here.
+fn server_from_slice_routed<S, R: NamedMessages, N: NamedMessages>(
+    json: &[u8],
+    response: fn(R) -> S,
+    notification: fn(N) -> S,
+) -> Result<S, DecodeError> {
+    let (method, event) = route::server_route(json)?;
+    match event {
+        Some(event) if *method == *b"event" => N::decode_named(&event, json).map(notification),
+        _ => R::decode_named(&method, json).map(response),
     }
 }
 
-impl FromStr for ServerMessage {
-    type Err = DecodeError;
-    fn from_str(json: &str) -> Result<Self, DecodeError> {
-        Self::from_slice(json.as_bytes())
-    }
-}
-
-impl Serialize for ServerMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ServerMessage::Response(response) => response.serialize(serializer),
-            ServerMessage::Notification(notification) => notification.serialize(serializer),
+/// Decodes any client→server request, whatever the order of its keys (the generated
+/// `ClientMessage::from_slice`).
+pub fn client_from_slice<C: NamedMessages>(json: &[u8]) -> Result<C, DecodeError> {
+    let mut slot = None;
+    if fast_path(json, ClientFastPath(&mut slot)) {
+        if let Some(request) = slot {
+            return Ok(request);
         }
     }
-}
-
-impl ClientMessage {
-    /// Decodes any client→server request from JSON bytes, whatever the order of its keys.
-    pub fn from_slice(json: &[u8]) -> Result<Self, DecodeError> {
-        let mut slot = None;
-        if fast_path(json, ClientFastPath(&mut slot)) {
-            if let Some(request) = slot {
-                return Ok(request);
-            }
-        }
-        let method = route::request_method(json)?;
-        Self::decode_named(&method, json)
-    }
-
-    /// Decodes any client→server request from a JSON string.
-    #[allow(clippy::should_implement_trait)]
-    pub fn from_str(json: &str) -> Result<Self, DecodeError> {
-        Self::from_slice(json.as_bytes())
-    }
-}
-
-impl FromStr for ClientMessage {
-    type Err = DecodeError;
-    fn from_str(json: &str) -> Result<Self, DecodeError> {
-        Self::from_slice(json.as_bytes())
-    }
+    let method = route::request_method(json)?;
+    C::decode_named(&method, json)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{AnyNotification, AnyResponse, ClientMessage, ServerMessage};
+
+    fn server_fast(json: &[u8], slot: &mut Option<ServerMessage>) -> bool {
+        fast_path(
+            json,
+            ServerFastPath {
+                slot,
+                response: ServerMessage::Response,
+                notification: ServerMessage::Notification,
+            },
+        )
+    }
 
     const PROGRESS: &str = r#"{"method":"event","event":"outgoingFileRequestUploadingProgress","fileSize":80488954,"processedPercents":100,"fileRequestId":"f0b","fileName":"777.zip","timestamp":1659289349,"fileId":526755919}"#;
 
     #[test]
     fn the_one_pass_path_takes_messages_in_documented_order() {
         let mut fast = None;
-        assert!(fast_path(PROGRESS.as_bytes(), ServerFastPath(&mut fast)));
+        assert!(server_fast(PROGRESS.as_bytes(), &mut fast));
         assert!(fast.is_some());
         assert_eq!(
             fast,
-            ServerMessage::from_slice_routed(PROGRESS.as_bytes()).ok()
+            server_from_slice_routed::<_, AnyResponse, AnyNotification>(
+                PROGRESS.as_bytes(),
+                ServerMessage::Response,
+                ServerMessage::Notification
+            )
+            .ok()
         );
         let request = br#"{"method":"sendFile","requestId":"1","fileId":1,"callId":"a@b"}"#;
-        let mut slot = None;
+        let mut slot: Option<ClientMessage> = None;
         assert!(fast_path(request, ClientFastPath(&mut slot)) && slot.is_some());
     }
 
@@ -349,10 +303,7 @@ mod tests {
             r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3} x"#;
         for json in [reordered, unknown, broken, trailing] {
             let mut slot = None;
-            assert!(
-                !fast_path(json.as_bytes(), ServerFastPath(&mut slot)),
-                "{json}"
-            );
+            assert!(!server_fast(json.as_bytes(), &mut slot), "{json}");
         }
         assert!(ServerMessage::from_str(reordered).is_ok());
         assert!(ServerMessage::from_str(unknown)

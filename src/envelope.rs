@@ -11,32 +11,6 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::meta::MessageInfo;
 use crate::wire::{self, expect_name, next_once, Fields, PartialFields};
 
-/// `schemars::JsonSchema` when the `schemars` feature is on, nothing otherwise; lets the message
-/// traits require a schema exactly when schemas exist.
-#[cfg(feature = "schemars")]
-pub trait MaybeJsonSchema: schemars::JsonSchema {}
-#[cfg(feature = "schemars")]
-impl<T: schemars::JsonSchema> MaybeJsonSchema for T {}
-/// `schemars::JsonSchema` when the `schemars` feature is on, nothing otherwise; lets the message
-/// traits require a schema exactly when schemas exist.
-#[cfg(not(feature = "schemars"))]
-pub trait MaybeJsonSchema {}
-#[cfg(not(feature = "schemars"))]
-impl<T> MaybeJsonSchema for T {}
-
-/// `proptest::arbitrary::Arbitrary` when the `proptest` feature is on, nothing otherwise; lets
-/// the message traits require strategies exactly when they exist.
-#[cfg(feature = "proptest")]
-pub trait MaybeArbitrary: proptest::arbitrary::Arbitrary + 'static {}
-#[cfg(feature = "proptest")]
-impl<T: proptest::arbitrary::Arbitrary + 'static> MaybeArbitrary for T {}
-/// `proptest::arbitrary::Arbitrary` when the `proptest` feature is on, nothing otherwise; lets
-/// the message traits require strategies exactly when they exist.
-#[cfg(not(feature = "proptest"))]
-pub trait MaybeArbitrary {}
-#[cfg(not(feature = "proptest"))]
-impl<T> MaybeArbitrary for T {}
-
 /// A command: the parameters of one request type, tied to its wire name and response type.
 ///
 /// ```
@@ -45,22 +19,13 @@ impl<T> MaybeArbitrary for T {}
 /// // The response type is fixed by the request type:
 /// fn files(response: <GetFileList as Command>::Response) -> usize { response.file_list.len() }
 /// ```
-pub trait Command:
-    Fields + MaybeArbitrary + fmt::Debug + Clone + PartialEq + Send + Sync + 'static
-{
+pub trait Command: Fields + fmt::Debug + Clone + PartialEq + Send + Sync + 'static {
     /// The `method` on the wire.
     const METHOD: &'static str;
     /// Facts about the command from its definition.
     const INFO: &'static MessageInfo;
     /// The fields of a successful response.
-    type Response: Fields<Partial: MaybeArbitrary>
-        + MaybeArbitrary
-        + fmt::Debug
-        + Clone
-        + PartialEq
-        + Send
-        + Sync
-        + 'static;
+    type Response: Fields + fmt::Debug + Clone + PartialEq + Send + Sync + 'static;
 
     /// Wraps the parameters in a request without a `requestId`.
     fn into_request(self) -> Request<Self> {
@@ -73,8 +38,6 @@ pub trait Notification:
     Fields
     + Serialize
     + for<'de> Deserialize<'de>
-    + MaybeJsonSchema
-    + MaybeArbitrary
     + fmt::Debug
     + Clone
     + PartialEq
@@ -88,7 +51,8 @@ pub trait Notification:
     const INFO: &'static MessageInfo;
 }
 
-/// Called once per typed message by [`crate::visit_messages`].
+/// Called once per typed message by the generated `visit_messages` (for this crate's own
+/// definitions, [`crate::visit_messages`]).
 pub trait MessageVisitor {
     /// Visits one command.
     fn command<C: Command>(&mut self);
@@ -291,7 +255,7 @@ impl<'de, C: Command> Deserialize<'de> for Response<C> {
 /// Reads the rest of a request object; `method_seen` when the caller already read (and
 /// matched) `method`, as the one-pass dispatch does.
 #[inline(never)]
-pub(crate) fn finish_request<'de, C: Command, A: MapAccess<'de>>(
+pub fn finish_request<'de, C: Command, A: MapAccess<'de>>(
     mut map: A,
     method_seen: bool,
 ) -> Result<Request<C>, A::Error> {
@@ -317,7 +281,7 @@ pub(crate) fn finish_request<'de, C: Command, A: MapAccess<'de>>(
 
 /// Reads the rest of a response object; `method_seen` as for [`finish_request`].
 #[inline(never)]
-pub(crate) fn finish_response<'de, C: Command, A: MapAccess<'de>>(
+pub fn finish_response<'de, C: Command, A: MapAccess<'de>>(
     mut map: A,
     method_seen: bool,
 ) -> Result<Response<C>, A::Error> {

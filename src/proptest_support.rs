@@ -1,5 +1,7 @@
-//! Strategies the generated `Arbitrary` impls use where `any::<T>()` will not do, and the
-//! generic ones for the envelopes. Behind the `proptest` feature.
+//! Strategies the generated `Arbitrary` impls use where `any::<T>()` will not do, the generic
+//! ones for the envelopes, and the visitor over every message that has them. Behind the
+//! `proptest` feature; the bindings have `Arbitrary` impls when generated with
+//! `Builder::proptest(true)`.
 
 use proptest::arbitrary::{any, Arbitrary};
 use proptest::prelude::{prop_oneof, Just};
@@ -8,9 +10,21 @@ use serde_json::Value;
 
 use std::fmt;
 
-use crate::envelope::{Command, Failure, Request, Response};
+use crate::envelope::{Command, Failure, Notification, Request, Response};
 use crate::wire::Fields;
 use crate::ObjectMap;
+
+/// Called once per typed message by the generated `visit_arbitrary_messages`: the way to run a
+/// property test over every message type.
+pub trait ArbitraryVisitor {
+    /// Visits one command.
+    fn command<C: Command + Arbitrary + 'static>(&mut self)
+    where
+        C::Response: Arbitrary + 'static,
+        <C::Response as Fields>::Partial: Arbitrary + 'static;
+    /// Visits one notification.
+    fn notification<N: Notification + Arbitrary + 'static>(&mut self);
+}
 
 /// Finite numbers only: JSON has no NaN or infinity (serde_json writes them as `null`).
 pub fn finite_f64() -> BoxedStrategy<f64> {

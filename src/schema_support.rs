@@ -1,6 +1,6 @@
 //! JSON Schema for the generated types, assembled from the same facts their serde code uses.
 //!
-//! Field-level schemas come from the generated [`Fields::field_schemas`]; this module adds the
+//! Field-level schemas come from the generated [`FieldsSchema::field_schemas`]; this module adds the
 //! envelopes (`method`, `requestId`, `result`, `error`, `event`) and the metadata (`title`,
 //! `description`, `x-` keys) once for every message. Objects never forbid extra keys, because
 //! the decoder accepts them.
@@ -13,6 +13,25 @@ use serde_json::{json, Map, Value};
 use crate::envelope::{Command, Notification, Request, Response};
 use crate::meta::{MessageInfo, Source, TypeInfo};
 use crate::wire::Fields;
+
+/// The JSON Schema of a struct's fields: generated for every record, request, payload and
+/// notification when the bindings are generated with JSON Schema (the default).
+pub trait FieldsSchema: Fields {
+    /// JSON Schema of each field, and which are required.
+    fn field_schemas(generator: &mut SchemaGenerator) -> FieldSchemas;
+}
+
+/// Called once per typed message by the generated `visit_schema_messages`: the way to do
+/// something for every message that needs its JSON Schema (the `schema` and `asyncapi`
+/// subcommands).
+pub trait SchemaVisitor {
+    /// Visits one command.
+    fn command<C: Command + FieldsSchema>(&mut self)
+    where
+        C::Response: FieldsSchema;
+    /// Visits one notification.
+    fn notification<N: Notification + FieldsSchema + JsonSchema>(&mut self);
+}
 
 /// The schemas of one struct's fields and which of them are required.
 #[derive(Debug, Clone, Default)]
@@ -186,7 +205,7 @@ fn request_id_schema(direction: &str) -> Value {
 }
 
 /// The schema of a record type.
-pub fn record_schema<T: Fields>(generator: &mut SchemaGenerator, info: &TypeInfo) -> Schema {
+pub fn record_schema<T: FieldsSchema>(generator: &mut SchemaGenerator, info: &TypeInfo) -> Schema {
     let fields = T::field_schemas(generator);
     let mut object = object_schema(Vec::new(), &[], &fields, true);
     type_metadata(&mut object, info);
@@ -194,7 +213,9 @@ pub fn record_schema<T: Fields>(generator: &mut SchemaGenerator, info: &TypeInfo
 }
 
 /// The schema of a whole notification message.
-pub fn notification_schema<N: Notification>(generator: &mut SchemaGenerator) -> Schema {
+pub fn notification_schema<N: Notification + FieldsSchema>(
+    generator: &mut SchemaGenerator,
+) -> Schema {
     let fields = N::field_schemas(generator);
     let mut object = object_schema(
         vec![
@@ -312,7 +333,7 @@ pub fn newtype_schema(info: &TypeInfo, inner: Schema) -> Schema {
     Schema::from(object)
 }
 
-impl<C: Command> JsonSchema for Request<C> {
+impl<C: Command + FieldsSchema> JsonSchema for Request<C> {
     fn schema_name() -> Cow<'static, str> {
         Cow::Owned(format!("{}Request", C::INFO.rust_name))
     }
@@ -345,7 +366,10 @@ impl<C: Command> JsonSchema for Request<C> {
     }
 }
 
-impl<C: Command> JsonSchema for Response<C> {
+impl<C: Command> JsonSchema for Response<C>
+where
+    C::Response: FieldsSchema,
+{
     fn schema_name() -> Cow<'static, str> {
         Cow::Owned(format!("{}Response", C::INFO.rust_name))
     }

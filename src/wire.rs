@@ -43,12 +43,6 @@ pub trait Fields: Sized {
 
     /// Writes the fields (absent optional ones are left out).
     fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
-
-    /// JSON Schema of each field, and which are required.
-    #[cfg(feature = "schemars")]
-    fn field_schemas(
-        generator: &mut schemars::SchemaGenerator,
-    ) -> crate::schema_support::FieldSchemas;
 }
 
 /// The all-optional form of a [`Fields`] type.
@@ -311,7 +305,7 @@ pub fn deserialize_notification<'de, N: Notification, D: Deserializer<'de>>(
 /// Reads the rest of a notification object; `names_seen` when the caller already read (and
 /// matched) `method` and `event`, as the one-pass dispatch does.
 #[inline(never)]
-pub(crate) fn finish_notification<'de, N: Notification, A: MapAccess<'de>>(
+pub fn finish_notification<'de, N: Notification, A: MapAccess<'de>>(
     mut map: A,
     names_seen: bool,
 ) -> Result<N, A::Error> {

@@ -4,6 +4,7 @@
 //! validates against the exported JSON Schema of its message. Records, enums and newtypes are
 //! exercised inside the messages that hold them.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 
 use proptest::arbitrary::{any, Arbitrary};
@@ -11,9 +12,10 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use serde::Serialize;
+use trueconf_api::proptest_support::ArbitraryVisitor;
+use trueconf_api::schema_support::{FieldsSchema, SchemaVisitor};
 use trueconf_api::{
-    AnyNotification, ClientMessage, Command, MessageVisitor, Notification, Request, Response,
-    ServerMessage,
+    AnyNotification, ClientMessage, Command, Fields, Notification, Request, Response, ServerMessage,
 };
 
 /// Cases per message type and direction (override with PROPTEST_CASES).
@@ -37,13 +39,37 @@ fn validator<T: JsonSchema>() -> jsonschema::Validator {
     jsonschema::validator_for(&schema.to_value()).expect("schema compiles")
 }
 
+/// The schema validator of every message, by (role, name): the strategies come from one
+/// visitor (`Arbitrary`) and the schemas from another (`JsonSchema`), so they meet by name.
+#[derive(Default)]
+struct Validators(HashMap<(&'static str, &'static str), jsonschema::Validator>);
+
+impl SchemaVisitor for Validators {
+    fn command<C: Command + FieldsSchema>(&mut self)
+    where
+        C::Response: FieldsSchema,
+    {
+        self.0
+            .insert(("request", C::METHOD), validator::<Request<C>>());
+        self.0
+            .insert(("response", C::METHOD), validator::<Response<C>>());
+    }
+
+    fn notification<N: Notification + FieldsSchema + JsonSchema>(&mut self) {
+        self.0.insert(("notification", N::EVENT), validator::<N>());
+    }
+}
+
 /// Encodes `value`, checks the schema accepts it, decodes it back with `decode`, and compares.
-fn round_trip<T, M>(name: &str, decode: impl Fn(&[u8]) -> Option<M>, wrap: impl Fn(T) -> M)
-where
-    T: Arbitrary + Serialize + JsonSchema + Clone + Debug,
+fn round_trip<T, M>(
+    name: &str,
+    validator: &jsonschema::Validator,
+    decode: impl Fn(&[u8]) -> Option<M>,
+    wrap: impl Fn(T) -> M,
+) where
+    T: Arbitrary + Serialize + Clone + Debug,
     M: PartialEq + Debug,
 {
-    let validator = validator::<T>();
     let mut runner = TestRunner::new(config());
     let outcome = runner.run(&any::<T>(), |value| {
         let bytes =
@@ -70,13 +96,28 @@ where
 }
 
 struct Properties {
+    validators: Validators,
     checked: usize,
 }
 
-impl MessageVisitor for Properties {
-    fn command<C: Command>(&mut self) {
+impl Properties {
+    fn validator(&self, role: &'static str, name: &'static str) -> &jsonschema::Validator {
+        self.validators
+            .0
+            .get(&(role, name))
+            .unwrap_or_else(|| panic!("no schema for {role} {name}"))
+    }
+}
+
+impl ArbitraryVisitor for Properties {
+    fn command<C: Command + Arbitrary + 'static>(&mut self)
+    where
+        C::Response: Arbitrary + 'static,
+        <C::Response as Fields>::Partial: Arbitrary + 'static,
+    {
         round_trip::<Request<C>, ClientMessage>(
             &format!("{} request", C::METHOD),
+            self.validator("request", C::METHOD),
             |bytes| ClientMessage::from_slice(bytes).ok(),
             |request| {
                 ClientMessage::from_slice(&serde_json::to_vec(&request).expect("encodes"))
@@ -85,6 +126,7 @@ impl MessageVisitor for Properties {
         );
         round_trip::<Response<C>, ServerMessage>(
             &format!("{} response", C::METHOD),
+            self.validator("response", C::METHOD),
             |bytes| ServerMessage::from_slice(bytes).ok(),
             |response| {
                 let typed = trueconf_api::from_slice::<Response<C>>(
@@ -104,9 +146,10 @@ impl MessageVisitor for Properties {
         self.checked += 2;
     }
 
-    fn notification<N: Notification>(&mut self) {
+    fn notification<N: Notification + Arbitrary + 'static>(&mut self) {
         round_trip::<N, ServerMessage>(
             N::EVENT,
+            self.validator("notification", N::EVENT),
             |bytes| ServerMessage::from_slice(bytes).ok(),
             |notification| {
                 let typed = trueconf_api::from_slice::<N>(
@@ -129,8 +172,13 @@ impl MessageVisitor for Properties {
 
 #[test]
 fn every_message_round_trips_and_matches_its_schema() {
-    let mut properties = Properties { checked: 0 };
-    trueconf_api::visit_messages(&mut properties);
+    let mut validators = Validators::default();
+    trueconf_api::visit_schema_messages(&mut validators);
+    let mut properties = Properties {
+        validators,
+        checked: 0,
+    };
+    trueconf_api::visit_arbitrary_messages(&mut properties);
     let expected = 2 * trueconf_api::COMMAND_NAMES.len() + trueconf_api::NOTIFICATION_NAMES.len();
     assert_eq!(properties.checked, expected);
 }

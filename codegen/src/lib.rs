@@ -50,6 +50,9 @@ pub struct Builder {
     output: Option<PathBuf>,
     definitions_label: Option<String>,
     api_version: Option<u8>,
+    runtime: String,
+    json_schema: bool,
+    proptest: bool,
 }
 
 impl Default for Builder {
@@ -75,7 +78,33 @@ impl Builder {
             output: None,
             definitions_label: None,
             api_version: None,
+            runtime: "::trueconf_api".to_string(),
+            json_schema: true,
+            proptest: false,
         }
+    }
+
+    /// The path by which the generated code names the `trueconf-api` runtime. Default
+    /// `::trueconf_api`, right for any crate that depends on `trueconf-api` (renamed, it is the
+    /// name in your Cargo.toml); `trueconf-api` itself uses `crate`.
+    pub fn runtime(mut self, path: impl Into<String>) -> Self {
+        self.runtime = path.into();
+        self
+    }
+
+    /// Whether to emit `schemars::JsonSchema` impls, JSON Schema of every type (default: yes).
+    /// They need trueconf-api's `schemars` feature; without it the generated code fails to
+    /// compile with a message that says so.
+    pub fn json_schema(mut self, emit: bool) -> Self {
+        self.json_schema = emit;
+        self
+    }
+
+    /// Whether to emit `proptest::arbitrary::Arbitrary` impls, property-test strategies from the
+    /// definitions (default: no). They need trueconf-api's `proptest` feature.
+    pub fn proptest(mut self, emit: bool) -> Self {
+        self.proptest = emit;
+        self
     }
 
     /// Generates only what API version `version` (1 or 2) has: messages and fields that only
@@ -137,6 +166,9 @@ impl Builder {
             model,
             &emit::rust::RustOptions {
                 definitions_label: label,
+                runtime: self.runtime.clone(),
+                json_schema: self.json_schema,
+                proptest: self.proptest,
             },
         )
         .map_err(|message| Diagnostics(vec![Diagnostic::new(&self.definitions, "$", message)]))

@@ -31,7 +31,7 @@ fn generate_writes_only_when_the_code_changed() {
         .output(&out);
     let first = builder.generate().expect("generates");
     assert!(first.written);
-    assert_eq!(first.definitions, 6);
+    assert_eq!(first.definitions, 8);
     let second = builder.generate().expect("generates");
     assert!(
         !second.written,
@@ -119,9 +119,10 @@ fn one_api_version_leaves_out_what_only_later_versions_have() {
             && v1.contains("pub struct ItemAdded")
             && !v2.contains("pub struct ItemAdded")
     );
-    assert!(
-        v1.contains("API_VERSION: ::core::option::Option<u8> = ::core::option::Option::Some(1u8)")
-    );
+    // Whatever the line breaks and trailing commas prettyplease chooses.
+    let squeezed: String = v1.split_whitespace().collect::<String>().replace(",)", ")");
+    assert!(squeezed
+        .contains("API_VERSION:::core::option::Option<u8>=::core::option::Option::Some(1u8)"));
     let error = Builder::new()
         .definitions("tests/fixtures/small")
         .api_version(3)

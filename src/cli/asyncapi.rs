@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
-use trueconf_api::{
-    visit_messages, Command, MessageInfo, MessageVisitor, Notification, Request, Response,
-};
+use trueconf_api::schema_support::{FieldsSchema, SchemaVisitor};
+use trueconf_api::{visit_schema_messages, Command, MessageInfo, Notification, Request, Response};
 
 use super::EXIT_USAGE;
 
@@ -59,7 +58,7 @@ pub fn document() -> Value {
         messages: Map::new(),
         operations: Map::new(),
     };
-    visit_messages(&mut collector);
+    visit_schema_messages(&mut collector);
     let schemas = collector.generator.take_definitions(true);
     let channel_messages: Map<String, Value> = collector
         .messages
@@ -139,8 +138,11 @@ fn channel_message(name: &str) -> Value {
     json!({ "$ref": format!("#/channels/room/messages/{name}") })
 }
 
-impl MessageVisitor for Collector {
-    fn command<C: Command>(&mut self) {
+impl SchemaVisitor for Collector {
+    fn command<C: Command + FieldsSchema>(&mut self)
+    where
+        C::Response: FieldsSchema,
+    {
         let request = self.message::<Request<C>>(C::INFO, true);
         let response = self.message::<Response<C>>(C::INFO, true);
         self.operations.insert(
@@ -159,7 +161,7 @@ impl MessageVisitor for Collector {
         );
     }
 
-    fn notification<N: Notification>(&mut self) {
+    fn notification<N: Notification + FieldsSchema + JsonSchema>(&mut self) {
         let message = self.message::<N>(N::INFO, false);
         self.operations.insert(
             format!("receive{}", N::INFO.rust_name),

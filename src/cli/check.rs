@@ -7,6 +7,7 @@ use std::io::{self, BufRead, BufReader, Write};
 
 use serde::de::IgnoredAny;
 use serde_json::{json, Value};
+use trueconf_api::__private::NamedMessages;
 use trueconf_api::route;
 use trueconf_api::{
     AnyNotification, AnyResponse, ClientMessage, DecodeError, DecodeErrorKind, Direction,

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Value};
-use trueconf_api::{visit_messages, Command, MessageVisitor, Notification, Request, Response};
+use trueconf_api::schema_support::{FieldsSchema, SchemaVisitor};
+use trueconf_api::{
+    visit_messages, visit_schema_messages, Command, MessageVisitor, Notification, Request, Response,
+};
 
 use super::{ApiVersion, EXIT_USAGE};
 
@@ -40,7 +43,7 @@ pub fn run(args: &Args) -> u8 {
         eprintln!("error: {message}");
         return EXIT_USAGE;
     }
-    visit_messages(&mut export);
+    visit_schema_messages(&mut export);
     let bundle = export.bundle_document();
     export.write(PathBuf::from("trueconf-api.json"), &bundle);
     if let Some(message) = export.error {
@@ -209,8 +212,11 @@ impl MessageVisitor for Names<'_> {
     }
 }
 
-impl MessageVisitor for Export {
-    fn command<C: Command>(&mut self) {
+impl SchemaVisitor for Export {
+    fn command<C: Command + FieldsSchema>(&mut self)
+    where
+        C::Response: FieldsSchema,
+    {
         if !self.includes(C::INFO) {
             return;
         }
@@ -226,7 +232,7 @@ impl MessageVisitor for Export {
         self.bundle.subschema_for::<Response<C>>();
     }
 
-    fn notification<N: Notification>(&mut self) {
+    fn notification<N: Notification + FieldsSchema + JsonSchema>(&mut self) {
         if !self.includes(N::INFO) {
             return;
         }

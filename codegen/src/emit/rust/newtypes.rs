@@ -1,0 +1,96 @@
+//! Newtypes: one scalar under its own name.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::doc_attrs;
+use super::{ident, Emitter};
+use crate::model::{Newtype, Scalar, TypeRef};
+
+impl Emitter<'_> {
+    pub(super) fn newtype(&self, newtype: &Newtype) -> TokenStream {
+        let rt = &self.rt;
+        let name = &newtype.definition.rust_name;
+        let name_ident = ident(name);
+        let info = self.type_info(&newtype.definition);
+        let inner = self.scalar_type(newtype.inner);
+        let doc = doc_attrs(&self.type_doc(
+            &newtype.definition,
+            &format!("On the wire: the bare `{}`.", newtype.inner.word()),
+        ));
+        let inner_strategy = self.strategy(&TypeRef::Scalar(newtype.inner));
+        let arbitrary = self.options.proptest.then(|| quote! {
+            impl #rt::__private::proptest::arbitrary::Arbitrary for #name_ident {
+                type Parameters = ();
+                type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
+                fn arbitrary_with(_: ()) -> Self::Strategy {
+                    #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(#inner_strategy, Self))
+                }
+            }
+        });
+        let derives = match newtype.inner {
+            Scalar::String => quote! { Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord },
+            Scalar::F64 => quote! { Debug, Clone, Copy, PartialEq, PartialOrd },
+            _ => quote! { Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord },
+        };
+        let string_extras = if newtype.inner == Scalar::String {
+            quote! {
+                impl #name_ident {
+                    /// The wrapped string.
+                    pub fn as_str(&self) -> &str {
+                        &self.0
+                    }
+                }
+
+                impl ::core::convert::From<&str> for #name_ident {
+                    fn from(value: &str) -> Self {
+                        Self(::std::string::ToString::to_string(value))
+                    }
+                }
+            }
+        } else {
+            quote! {}
+        };
+        let serde_and_schema = self.serde_and_schema_impls(
+            &name_ident,
+            name,
+            quote! { #rt::__private::serde::Serialize::serialize(&self.0, serializer) },
+            quote! { <#inner as #rt::__private::serde::Deserialize>::deserialize(deserializer).map(Self) },
+            quote! { #rt::__private::newtype_schema(&Self::INFO, generator.subschema_for::<#inner>()) },
+        );
+        quote! {
+            #doc
+            #[derive(#derives)]
+            pub struct #name_ident(pub #inner);
+
+            impl #name_ident {
+                /// Facts about this type from its definition.
+                pub const INFO: #rt::TypeInfo = #info;
+            }
+
+            #string_extras
+
+            impl ::core::convert::From<#inner> for #name_ident {
+                fn from(value: #inner) -> Self {
+                    Self(value)
+                }
+            }
+
+            impl ::core::convert::From<#name_ident> for #inner {
+                fn from(value: #name_ident) -> Self {
+                    value.0
+                }
+            }
+
+            impl ::core::fmt::Display for #name_ident {
+                fn fmt(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Display::fmt(&self.0, formatter)
+                }
+            }
+
+            #serde_and_schema
+
+            #arbitrary
+        }
+    }
+}
