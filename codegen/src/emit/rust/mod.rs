@@ -205,25 +205,32 @@ impl<'a> Emitter<'a> {
              ([`Failure<C>::fields`]({}::Failure::fields)).",
             self.rt_doc
         ));
+        // Bindings included in a binary or a private module use only part of the API; that is
+        // no reason to warn about the rest.
         quote! {
             #(#requires)*
             #doc_commands
+            #[allow(dead_code)]
             pub mod commands {
                 #(#commands)*
             }
             /// Notifications: one struct per server→client event, each the whole message.
+            #[allow(dead_code)]
             pub mod notifications {
                 #(#notifications)*
             }
             /// Records, enums, newtypes and unions shared by several messages.
+            #[allow(dead_code)]
             pub mod types {
                 #(#types)*
             }
             #doc_partial
+            #[allow(dead_code)]
             pub mod partial {
                 #partials
             }
             /// Decoding any message by its name, and the lists of names.
+            #[allow(dead_code)]
             mod messages {
                 #dispatch
             }

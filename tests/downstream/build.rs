@@ -1,0 +1,25 @@
+//! Regenerates the bindings from this crate's own copy of the definitions (`definitions/`,
+//! written by `trueconf-api definitions --out definitions` and then edited for a newer Room),
+//! exactly as the README tells a user to.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    println!("cargo:rerun-if-changed=definitions");
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        eprintln!("error: OUT_DIR is not set; run through cargo");
+        return ExitCode::FAILURE;
+    };
+    let generated = trueconf_api_codegen::Builder::new()
+        .definitions("definitions")
+        .output(PathBuf::from(out_dir).join("trueconf_bindings.rs"))
+        .generate();
+    match generated {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(problems) => {
+            eprintln!("error: the definitions have problems:\n{problems}");
+            ExitCode::FAILURE
+        }
+    }
+}
