@@ -39,6 +39,16 @@ fn failed<T: DeserializeOwned>(
         .with_raw(RawMessage::kept(direction, name, json))
 }
 
+/// Keeps `json` (which must be valid JSON) as the message named `name` that the definitions
+/// do not type (the `Untyped` and `Unknown` variants); a name that is not UTF-8, or bytes that
+/// are not JSON, are an error (which still keeps the bytes once the name was read).
+pub fn keep_raw(name: &[u8], json: &[u8], direction: Direction) -> Result<RawMessage, DecodeError> {
+    let name = std::str::from_utf8(name)
+        .map_err(|_| DecodeError::data(direction.name_key(), "the name is not valid UTF-8"))?;
+    let raw: Box<serde_json::value::RawValue> = decode(json, direction, name)?;
+    Ok(RawMessage::json_message(direction, name, raw))
+}
+
 /// A type that is one whole message on the wire: a [`Request`], a [`Response`] or a
 /// notification. It knows its direction and name, so a failure to decode it still hands the
 /// message over ([`DecodeError::raw_message`]).

@@ -9,7 +9,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::meta::MessageInfo;
-use crate::wire::{self, expect_name, next_once, Fields, PartialFields};
+use crate::wire::{self, collect_fields, expect_name, next_once, Fields, PartialFields};
 
 /// A command: the parameters of one request type, tied to its wire name and response type.
 ///
@@ -311,4 +311,60 @@ pub fn finish_response<'de, C: Command, A: MapAccess<'de>>(
         None => return Err(de::Error::missing_field("result")),
     };
     Ok(Response { request_id, result })
+}
+
+/// Deserializes a whole notification message: `method` must be `"event"`, `event` the
+/// notification's name; everything else is a field.
+pub fn deserialize_notification<'de, N: Notification, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<N, D::Error> {
+    struct NotificationVisitor<N>(PhantomData<N>);
+    impl<'de, N: Notification> Visitor<'de> for NotificationVisitor<N> {
+        type Value = N;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a `{}` notification object", N::EVENT)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<N, A::Error> {
+            finish_notification(map, false)
+        }
+    }
+    deserializer.deserialize_map(NotificationVisitor(PhantomData))
+}
+
+/// Reads the rest of a notification object; `names_seen` when the caller already read (and
+/// matched) `method` and `event`, as the one-pass dispatch does.
+#[inline(never)]
+pub fn finish_notification<'de, N: Notification, A: MapAccess<'de>>(
+    mut map: A,
+    names_seen: bool,
+) -> Result<N, A::Error> {
+    let mut partial = N::Partial::default();
+    let (mut method, mut event) = (names_seen, names_seen);
+    collect_fields::<N, A>(&mut map, &mut partial, |key, map| {
+        match key {
+            b"method" => expect_name(&mut method, "method", "event", map)?,
+            b"event" => expect_name(&mut event, "event", N::EVENT, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    if !method {
+        return Err(de::Error::missing_field("method"));
+    }
+    if !event {
+        return Err(de::Error::missing_field("event"));
+    }
+    N::from_partial(partial)
+}
+
+/// Serializes a whole notification message: `method`, `event`, then the fields.
+pub fn serialize_notification<N: Notification, S: Serializer>(
+    value: &N,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("method", "event")?;
+    map.serialize_entry("event", N::EVENT)?;
+    value.write_fields(&mut map)?;
+    map.end()
 }

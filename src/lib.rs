@@ -79,8 +79,12 @@ pub mod __private {
     #[cfg(feature = "schemars")]
     pub use schemars;
 
+    pub use crate::dispatch::keep_raw;
     pub use crate::dispatch::{client_from_slice, decode, server_from_slice, NamedMessages};
-    pub use crate::envelope::{finish_request, finish_response};
+    pub use crate::envelope::{
+        deserialize_notification, finish_notification, finish_request, finish_response,
+        serialize_notification,
+    };
     #[cfg(feature = "proptest")]
     pub use crate::proptest_support::{finite_f64, json_value, object_map};
     #[cfg(feature = "schemars")]
@@ -89,8 +93,8 @@ pub mod __private {
         string_enum_schema, union_schema, FieldSchemas, FieldsSchema,
     };
     pub use crate::wire::{
-        deserialize_notification, deserialize_record, deserialize_str_with, finish_notification,
-        next_once, required, serialize_notification, serialize_record, Fields, PartialFields,
+        deserialize_record, deserialize_str_with, next_once, required, serialize_record, Fields,
+        PartialFields,
     };
 }
 

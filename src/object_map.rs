@@ -128,12 +128,3 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for ObjectMap<T> {
         })
     }
 }
-
-#[cfg(feature = "proptest")]
-impl<T: proptest::arbitrary::Arbitrary + 'static> proptest::arbitrary::Arbitrary for ObjectMap<T> {
-    type Parameters = ();
-    type Strategy = proptest::strategy::BoxedStrategy<Self>;
-    fn arbitrary_with(_: ()) -> Self::Strategy {
-        crate::proptest_support::object_map(proptest::arbitrary::any::<T>())
-    }
-}

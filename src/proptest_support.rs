@@ -105,3 +105,11 @@ where
         prop_oneof![success, failure].boxed()
     }
 }
+
+impl<T: Arbitrary + fmt::Debug + 'static> Arbitrary for ObjectMap<T> {
+    type Parameters = ();
+    type Strategy = BoxedStrategy<Self>;
+    fn arbitrary_with(_: ()) -> Self::Strategy {
+        object_map(any::<T>())
+    }
+}

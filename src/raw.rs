@@ -1,17 +1,15 @@
 //! A message kept exactly as it arrived: what the decoder hands over for a name it does not
-//! type, and what a [`DecodeError`] carries for a known name whose payload failed, so that no
-//! message is ever lost.
+//! type, and what a [`DecodeError`](crate::DecodeError) carries for a known name whose payload
+//! failed, so that no message is ever lost.
 
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::dispatch::decode;
-use crate::error::DecodeError;
 use crate::meta::Direction;
 
 /// A message kept as the bytes it arrived as, with its name and direction: an untyped name
 /// (`Untyped` variants), an unknown one (`Unknown`), or a known one that failed to decode
-/// ([`DecodeError::raw_message`]).
+/// ([`DecodeError::raw_message`](crate::DecodeError::raw_message)).
 #[derive(Debug, Clone)]
 pub struct RawMessage {
     direction: Direction,
@@ -28,17 +26,13 @@ enum Payload {
 }
 
 impl RawMessage {
-    /// Keeps `json` (which must be valid JSON) as an unknown message called `name`.
-    pub fn decode(name: &[u8], json: &[u8], direction: Direction) -> Result<Self, DecodeError> {
-        let name = std::str::from_utf8(name)
-            .map_err(|_| DecodeError::data(direction.name_key(), "the name is not valid UTF-8"))?;
-        let raw: Box<RawValue> = decode(json, direction, name)
-            .map_err(|error| error.with_raw(Self::kept(direction, name, json)))?;
-        Ok(Self {
+    /// A message the decoder typed no further, kept as the valid JSON it is.
+    pub(crate) fn json_message(direction: Direction, name: &str, raw: Box<RawValue>) -> Self {
+        Self {
             direction,
             name: name.to_string(),
             payload: Payload::Json(raw),
-        })
+        }
     }
 
     /// Keeps whatever arrived for a message whose name was read: as JSON when it is valid JSON,

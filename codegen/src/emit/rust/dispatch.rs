@@ -312,7 +312,7 @@ impl Emitter<'_> {
                     match name {
                         #(#wire_bytes => #rt::__private::decode::<#payloads>(json, #direction, #wires).map(Self::#idents),)*
                         _ => {
-                            let raw = #rt::RawMessage::decode(name, json, #direction)?;
+                            let raw = #rt::__private::keep_raw(name, json, #direction)?;
                             ::core::result::Result::Ok(if #untyped_names.binary_search(&raw.name()).is_ok() {
                                 Self::Untyped(raw)
                             } else {
