@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod diff;
+#[cfg(feature = "rust")]
 pub mod emit;
 mod error;
 pub mod examples;
@@ -150,11 +151,13 @@ impl Builder {
     }
 
     /// Generates the Rust source as a string.
+    #[cfg(feature = "rust")]
     pub fn generate_string(&self) -> Result<String, Diagnostics> {
         let model = self.load_model()?;
         self.emit(&model)
     }
 
+    #[cfg(feature = "rust")]
     fn emit(&self, model: &model::Model) -> Result<String, Diagnostics> {
         let label = self.definitions_label.clone().unwrap_or_else(|| {
             self.definitions
@@ -174,6 +177,7 @@ impl Builder {
         .map_err(|message| Diagnostics(vec![Diagnostic::new(&self.definitions, "$", message)]))
     }
 
+    #[cfg(feature = "rust")]
     /// Loads, validates, emits and writes the output file — only when its content changed, so
     /// that an unchanged schema rebuilds nothing downstream.
     pub fn generate(&self) -> Result<Report, Diagnostics> {
@@ -226,7 +230,8 @@ pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, String> {
 }
 
 /// The JSON Schema of the definition format (pretty-printed, with a trailing newline), as kept
-/// in `schema/definition.schema.json`.
+/// in `schema/definition.schema.json` (feature `format-schema`).
+#[cfg(feature = "format-schema")]
 pub fn definition_format_schema_text() -> String {
     let value = load::definition_format_schema();
     serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"

@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "format-schema")]
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -18,9 +19,10 @@ use crate::error::{Diagnostic, Diagnostics};
 pub const FOLDERS: [&str; 3] = ["commands", "notifications", "types"];
 
 /// One definition file as written: a command, a notification or a shared type.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(title = "trueconf-api definition")]
+#[cfg_attr(feature = "format-schema", schemars(title = "trueconf-api definition"))]
 pub struct RawDefinition {
     /// Path of this format's JSON Schema, for editors.
     #[serde(rename = "$schema", default)]
@@ -84,9 +86,10 @@ pub struct RawDefinition {
 }
 
 /// What a definition file defines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "Kind")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Kind"))]
 pub enum RawKind {
     /// A client→server request and its response.
     Command,
@@ -118,9 +121,10 @@ impl RawKind {
 }
 
 /// Where a definition's facts come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "Source")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Source"))]
 pub enum RawSource {
     /// A doc page states them; its examples are copied exactly.
     Documented,
@@ -129,18 +133,20 @@ pub enum RawSource {
 }
 
 /// A list of fields (`request` / `response` of a command).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "FieldList")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "FieldList"))]
 pub struct RawFieldList {
     /// The fields, in the order the docs show them.
     pub fields: Vec<RawField>,
 }
 
 /// One field of a message or record.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(rename = "Field")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Field"))]
 pub struct RawField {
     /// Wire key, exactly as sent.
     pub name: String,
@@ -179,9 +185,10 @@ pub struct RawField {
 }
 
 /// The evidence for a field's presence (see the presence rules in `schema/README.md`).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(rename = "Presence")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Presence"))]
 pub struct RawPresence {
     /// What the doc text says about the key.
     pub doc: RawDocStatement,
@@ -197,9 +204,10 @@ pub struct RawPresence {
 }
 
 /// What the doc text says about a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "DocStatement")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "DocStatement"))]
 pub enum RawDocStatement {
     /// A sentence says the key must be given (sent) or is always present (received).
     Mandatory,
@@ -212,9 +220,10 @@ pub enum RawDocStatement {
 }
 
 /// Another wire name for a field.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "Alias")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Alias"))]
 pub struct RawAlias {
     /// The other wire name.
     pub name: String,
@@ -223,9 +232,10 @@ pub struct RawAlias {
 }
 
 /// JSON type of an enum's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "Repr")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Repr"))]
 pub enum RawRepr {
     /// JSON integers.
     Integer,
@@ -234,9 +244,10 @@ pub enum RawRepr {
 }
 
 /// One listed value of an enum.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "EnumValue")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "EnumValue"))]
 pub struct RawEnumValue {
     /// The value on the wire (an integer or a string, as `repr` says).
     pub value: serde_json::Value,
@@ -247,9 +258,10 @@ pub struct RawEnumValue {
 }
 
 /// One alternative of a union.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "UnionVariant")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "UnionVariant"))]
 pub struct RawUnionVariant {
     /// PascalCase name of the Rust variant.
     pub name: String,
@@ -261,9 +273,10 @@ pub struct RawUnionVariant {
 }
 
 /// One example of a message on the wire.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "Example")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Example"))]
 pub struct RawExample {
     /// Short title ("Request", "Response: offline activation" …); synthetic ones start with
     /// "Synthetic", captured ones with "Captured".
@@ -285,9 +298,10 @@ pub struct RawExample {
 }
 
 /// Which message an example shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "Role")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Role"))]
 pub enum RawRole {
     /// A command's request.
     Request,
@@ -298,9 +312,10 @@ pub enum RawRole {
 }
 
 /// Where an example comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[schemars(rename = "ExampleSource")]
+#[cfg_attr(feature = "format-schema", schemars(rename = "ExampleSource"))]
 pub enum RawExampleSource {
     /// Copied exactly from the doc page at `url`.
     Documented,
@@ -314,7 +329,8 @@ pub enum RawExampleSource {
 
 /// `schema/known.json`: names known to exist (doc mentions, TrueConf's client code) that have
 /// no definition yet. The decoder recognises them and keeps their payload as raw JSON.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawKnownNames {
     /// Path of the format's JSON Schema, for editors.
@@ -332,7 +348,8 @@ pub struct RawKnownNames {
 }
 
 /// One known but untyped name.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawKnownName {
     /// The wire name.
@@ -351,7 +368,8 @@ pub const KNOWN_NAMES_FILE: &str = "known.json";
 pub const COMPATIBILITY_FILE: &str = "compatibility.json";
 
 /// `schema/compatibility.json`: the oldest Room the definitions promise to decode.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawCompatibility {
     /// Path of the format's JSON Schema, for editors.
@@ -485,7 +503,9 @@ fn json_path(path: &str) -> String {
     }
 }
 
-/// The JSON Schema of the definition format, as written to `schema/definition.schema.json`.
+/// The JSON Schema of the definition format, as written to `schema/definition.schema.json`
+/// (feature `format-schema`).
+#[cfg(feature = "format-schema")]
 ///
 /// On top of what the structs say, it states which keys each `kind` needs, so that an editor
 /// flags a command without `request` while it is being typed.

@@ -145,7 +145,7 @@ fn render(report: &diff::Report, format: Format, old_side: &Side, new_side: &Sid
 
 /// The note at the top of a Markdown changelog: how it was made and how to remake it.
 fn changelog_preamble(old: &Side, new: &Side) -> String {
-    let mut command = String::from("cargo run --release -- diff");
+    let mut command = String::from("cargo run --release --features cli -- diff");
     for side in [old, new] {
         if let Some(version) = side.api {
             command.push_str(&format!(" --api {version}"));

@@ -6,7 +6,7 @@
 //     file and must reject vectors derived from them (required key removed, wrong type).
 //  3. @asyncapi/parser validates the AsyncAPI document with no errors, and @asyncapi/modelina
 //     generates TypeScript models from it.
-// Usage: node run.mjs  (after `cargo run --release -- schema --out ../../target/interop/jsonschema`
+// Usage: node run.mjs  (after `cargo run --release --features cli -- schema --out ../../target/interop/jsonschema`
 // and `... asyncapi --out ../../target/interop/asyncapi.json`; run.sh does all of it).
 import fs from 'node:fs';
 import path from 'node:path';

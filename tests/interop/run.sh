@@ -16,8 +16,8 @@ out="$root/target/interop"
 mkdir -p "$out"
 
 cd "$root"
-cargo run --release --quiet -- schema --out "$out/jsonschema"
-cargo run --release --quiet -- asyncapi --out "$out/asyncapi.json"
+cargo run --release --quiet --features cli -- schema --out "$out/jsonschema"
+cargo run --release --quiet --features cli -- asyncapi --out "$out/asyncapi.json"
 
 echo "== TypeScript, ajv and AsyncAPI"
 cd "$here"
