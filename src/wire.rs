@@ -258,7 +258,7 @@ pub fn serialize_record<T: Fields, S: Serializer>(
 pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
     seen: &mut bool,
     key: &'static str,
-    expected: &'static str,
+    expected: &str,
     map: &mut A,
 ) -> Result<(), A::Error> {
     if *seen {
@@ -276,9 +276,9 @@ pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
 }
 
 /// "`method` \"sendFile\"": the expectation in an envelope mismatch error.
-struct NamedValue(&'static str, &'static str);
+struct NamedValue<'a>(&'static str, &'a str);
 
-impl de::Expected for NamedValue {
+impl de::Expected for NamedValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` \"{}\"", self.0, self.1)
     }
