@@ -79,8 +79,17 @@ impl<N: Notification> TypedMessage for N {
 /// # Ok::<(), trueconf_api::DecodeError>(())
 /// ```
 pub fn from_slice<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
-    wire::with_raw_keys(|| serde_json::from_slice(json))
-        .map_err(|error| failed::<T>(json, &error, T::DIRECTION, T::NAME))
+    // Raw keys are checked only where they matter (see `wire::skip_unknown`), so a failure is
+    // decoded again with string keys: the error is serde_json's own, as on the general path.
+    wire::with_raw_keys(|| serde_json::from_slice(json)).or_else(|_| decode_again::<T>(json))
+}
+
+/// The string-key decode of a message the raw-key pass rejected. Kept out of line: only
+/// failures pay for it.
+#[cold]
+#[inline(never)]
+fn decode_again<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
+    decode::<T>(json, T::DIRECTION, T::NAME)
 }
 
 /// Finds the path of the error `T` hits in `json` (a second, slower pass).

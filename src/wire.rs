@@ -114,11 +114,29 @@ pub(crate) fn with_raw_keys<T>(decode: impl FnOnce() -> T) -> T {
 }
 
 /// An object key as bytes, borrowed from the input when it has no escapes.
-pub(crate) struct FieldKey<'de>(Cow<'de, [u8]>);
+pub(crate) struct FieldKey<'de> {
+    bytes: Cow<'de, [u8]>,
+    /// Read as a string, so serde_json has checked it is one (UTF-8, no control characters);
+    /// raw bytes are not checked.
+    checked: bool,
+}
 
 impl FieldKey<'_> {
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    /// Whether the key is known to be a valid JSON string: checked by serde_json, or raw
+    /// bytes exactly as in the input (no escapes) that are UTF-8 without control characters.
+    /// An escaped raw key cannot be told from its unescaped bytes, so it is not known valid.
+    fn is_json_string(&self) -> bool {
+        self.checked
+            || match &self.bytes {
+                Cow::Borrowed(bytes) => {
+                    !bytes.iter().any(|&byte| byte < 0x20) && std::str::from_utf8(bytes).is_ok()
+                }
+                Cow::Owned(_) => false,
+            }
     }
 }
 
@@ -131,22 +149,37 @@ impl<'de> Deserialize<'de> for FieldKey<'de> {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey(Cow::Borrowed(value.as_bytes())))
+                Ok(FieldKey {
+                    bytes: Cow::Borrowed(value.as_bytes()),
+                    checked: true,
+                })
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey(Cow::Owned(value.as_bytes().to_vec())))
+                Ok(FieldKey {
+                    bytes: Cow::Owned(value.as_bytes().to_vec()),
+                    checked: true,
+                })
             }
             fn visit_string<E: de::Error>(self, value: String) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey(Cow::Owned(value.into_bytes())))
+                Ok(FieldKey {
+                    bytes: Cow::Owned(value.into_bytes()),
+                    checked: true,
+                })
             }
             fn visit_borrowed_bytes<E: de::Error>(
                 self,
                 value: &'de [u8],
             ) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey(Cow::Borrowed(value)))
+                Ok(FieldKey {
+                    bytes: Cow::Borrowed(value),
+                    checked: false,
+                })
             }
             fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey(Cow::Owned(value.to_vec())))
+                Ok(FieldKey {
+                    bytes: Cow::Owned(value.to_vec()),
+                    checked: false,
+                })
             }
         }
         if RAW_KEYS.with(Cell::get) {
@@ -190,12 +223,12 @@ pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
     mut envelope: impl FnMut(&[u8], &mut A) -> Result<bool, A::Error>,
 ) -> Result<(), A::Error> {
     while let Some(key) = next_field_key(map)? {
-        let key = key.as_bytes();
-        if envelope(key, map)? {
+        let bytes = key.as_bytes();
+        if envelope(bytes, map)? {
             continue;
         }
-        if !T::accept_field(partial, key, map)? {
-            skip_unknown(key, map)?;
+        if !T::accept_field(partial, bytes, map)? {
+            skip_unknown(&key, map)?;
         }
     }
     Ok(())
@@ -207,17 +240,21 @@ fn next_field_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<FieldKey
     map.next_key::<FieldKey<'de>>()
 }
 
-/// Skips the value of a key the type does not know. Raw keys skip the UTF-8 check; an unknown
-/// key still gets it, and so does its value: it is read as raw JSON text, which serde_json
-/// checks as UTF-8 while skipping it without recursion (plain `IgnoredAny` would not check it,
-/// and a message with invalid UTF-8 anywhere is not JSON). Unknown keys are rare, so the copy
-/// this makes is paid only where a newer Room sends something the definitions do not know.
+/// Skips the value of a key the type does not know. Raw keys skip serde_json's checks of a
+/// string (UTF-8, no control characters); an unknown key still gets them (a key that names a
+/// field is ASCII by construction), and so does its value: it is read as raw JSON text, which
+/// serde_json checks as UTF-8 while skipping it without recursion (plain `IgnoredAny` would
+/// not check it, and a message with invalid UTF-8 anywhere is not JSON). Unknown keys are rare,
+/// so the copy this makes is paid only where a newer Room sends something the definitions do
+/// not know. A raw key that cannot be shown valid here (a bad byte, or escapes) fails this
+/// pass; the entry points that read raw keys then decode again with string keys, which gives
+/// serde_json's own verdict and error.
 #[inline(never)]
-fn skip_unknown<'de, A: MapAccess<'de>>(key: &[u8], map: &mut A) -> Result<(), A::Error> {
-    if std::str::from_utf8(key).is_err() {
+fn skip_unknown<'de, A: MapAccess<'de>>(key: &FieldKey<'de>, map: &mut A) -> Result<(), A::Error> {
+    if !key.is_json_string() {
         return Err(de::Error::invalid_value(
-            de::Unexpected::Bytes(key),
-            &"a UTF-8 object key",
+            de::Unexpected::Bytes(key.as_bytes()),
+            &"a JSON object key (UTF-8, no control characters)",
         ));
     }
     map.next_value::<Box<serde_json::value::RawValue>>()?;
