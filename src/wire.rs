@@ -114,29 +114,27 @@ pub(crate) fn with_raw_keys<T>(decode: impl FnOnce() -> T) -> T {
 }
 
 /// An object key as bytes, borrowed from the input when it has no escapes.
-pub(crate) struct FieldKey<'de> {
-    bytes: Cow<'de, [u8]>,
-    /// Read as a string, so serde_json has checked it is one (UTF-8, no control characters);
-    /// raw bytes are not checked.
-    checked: bool,
-}
+pub(crate) struct FieldKey<'de>(Cow<'de, [u8]>);
 
 impl FieldKey<'_> {
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.0
     }
 
-    /// Whether the key is known to be a valid JSON string: checked by serde_json, or raw
-    /// bytes exactly as in the input (no escapes) that are UTF-8 without control characters.
-    /// An escaped raw key cannot be told from its unescaped bytes, so it is not known valid.
+    /// Whether the key is known to be a valid JSON string: read as a string (serde_json
+    /// checked it: UTF-8, no control characters), or raw bytes exactly as in the input (no
+    /// escapes) that are UTF-8 without control characters. An escaped raw key cannot be told
+    /// from its unescaped bytes, so it is not known valid.
     fn is_json_string(&self) -> bool {
-        self.checked
-            || match &self.bytes {
-                Cow::Borrowed(bytes) => {
-                    !bytes.iter().any(|&byte| byte < 0x20) && std::str::from_utf8(bytes).is_ok()
-                }
-                Cow::Owned(_) => false,
+        if !RAW_KEYS.with(Cell::get) {
+            return true;
+        }
+        match &self.0 {
+            Cow::Borrowed(bytes) => {
+                !bytes.iter().any(|&byte| byte < 0x20) && std::str::from_utf8(bytes).is_ok()
             }
+            Cow::Owned(_) => false,
+        }
     }
 }
 
@@ -149,37 +147,22 @@ impl<'de> Deserialize<'de> for FieldKey<'de> {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey {
-                    bytes: Cow::Borrowed(value.as_bytes()),
-                    checked: true,
-                })
+                Ok(FieldKey(Cow::Borrowed(value.as_bytes())))
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey {
-                    bytes: Cow::Owned(value.as_bytes().to_vec()),
-                    checked: true,
-                })
+                Ok(FieldKey(Cow::Owned(value.as_bytes().to_vec())))
             }
             fn visit_string<E: de::Error>(self, value: String) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey {
-                    bytes: Cow::Owned(value.into_bytes()),
-                    checked: true,
-                })
+                Ok(FieldKey(Cow::Owned(value.into_bytes())))
             }
             fn visit_borrowed_bytes<E: de::Error>(
                 self,
                 value: &'de [u8],
             ) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey {
-                    bytes: Cow::Borrowed(value),
-                    checked: false,
-                })
+                Ok(FieldKey(Cow::Borrowed(value)))
             }
             fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<FieldKey<'de>, E> {
-                Ok(FieldKey {
-                    bytes: Cow::Owned(value.to_vec()),
-                    checked: false,
-                })
+                Ok(FieldKey(Cow::Owned(value.to_vec())))
             }
         }
         if RAW_KEYS.with(Cell::get) {
