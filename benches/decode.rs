@@ -8,10 +8,12 @@
 //! - (c) a stream of 100,000 progress and status notifications.
 //!
 //! For each: `ServerMessage::from_slice` (dispatch), straight into the known type (no dispatch),
-//! `Value`, and `IgnoredAny`, first as criterion benchmarks (throughput, regressions), then
-//! measured interleaved — every round runs all four in rotating order — so the ratio table
-//! printed at the end (and written to `target/criterion/report.md`) compares medians taken
-//! under the same conditions, even on a shared, noisy machine.
+//! the folder-driven checker (`FolderDecoder::decode_server` on `schema/` loaded at run time:
+//! what `check --definitions` does per message, validating without building values), `Value`,
+//! and `IgnoredAny`, first as criterion benchmarks (throughput, regressions), then measured
+//! interleaved — every round runs all five in rotating order — so the ratio table printed at
+//! the end (and written to `target/criterion/report.md`) compares medians taken under the same
+//! conditions, even on a shared, noisy machine.
 //!
 //! Run: `cargo bench --bench decode`
 
@@ -25,6 +27,7 @@ use criterion::{BenchmarkGroup, Criterion, Throughput};
 use serde::de::IgnoredAny;
 use serde_json::{json, Value};
 use trueconf_api::commands::SendFile;
+use trueconf_api::folder::FolderDecoder;
 use trueconf_api::{Command, ServerMessage};
 
 #[path = "support/typed_decoders.rs"]
@@ -82,6 +85,11 @@ fn wire_bytes(json: &Value) -> Vec<u8> {
     }
     out.push(b'}');
     out
+}
+
+/// The definitions folder, loaded at run time for the folder-driven checker.
+fn folder_decoder() -> FolderDecoder {
+    FolderDecoder::load(Path::new("schema")).expect("definitions load")
 }
 
 fn corpora() -> Vec<Corpus> {
@@ -151,9 +159,9 @@ fn corpora() -> Vec<Corpus> {
     vec![mixed, history, stream]
 }
 
-const VARIANTS: [&str; 4] = ["dispatch", "typed", "value", "ignored_any"];
+const VARIANTS: [&str; 5] = ["dispatch", "typed", "folder", "value", "ignored_any"];
 
-fn bench_corpus(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus) {
+fn bench_corpus(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus, folder: &FolderDecoder) {
     group.throughput(Throughput::Bytes(corpus.bytes()));
     group.bench_function("dispatch", |b| {
         b.iter(|| {
@@ -167,6 +175,13 @@ fn bench_corpus(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus) {
         b.iter(|| {
             for (message, decode) in corpus.messages.iter().zip(&corpus.decoders) {
                 assert!(decode(message));
+            }
+        })
+    });
+    group.bench_function("folder", |b| {
+        b.iter(|| {
+            for message in &corpus.messages {
+                assert!(std::hint::black_box(folder.decode_server(message)).is_ok());
             }
         })
     });
@@ -217,7 +232,7 @@ fn criterion_dir() -> PathBuf {
 }
 
 /// One pass of `variant` over the whole corpus.
-fn run_pass(corpus: &Corpus, variant: &str) {
+fn run_pass(corpus: &Corpus, variant: &str, folder: &FolderDecoder) {
     match variant {
         "dispatch" => {
             for message in &corpus.messages {
@@ -227,6 +242,11 @@ fn run_pass(corpus: &Corpus, variant: &str) {
         "typed" => {
             for (message, decode) in corpus.messages.iter().zip(&corpus.decoders) {
                 assert!(decode(message));
+            }
+        }
+        "folder" => {
+            for message in &corpus.messages {
+                assert!(std::hint::black_box(folder.decode_server(message)).is_ok());
             }
         }
         "value" => {
@@ -244,10 +264,14 @@ fn run_pass(corpus: &Corpus, variant: &str) {
     }
 }
 
-/// Medians (ns per pass) of the four variants measured interleaved: each round runs every
+/// Medians (ns per pass) of the five variants measured interleaved: each round runs every
 /// variant once, in rotating order, so drift and neighbours on a shared machine hit all of
 /// them alike and the ratios stay stable.
-fn paired_medians(corpus: &Corpus, budget: Duration) -> HashMap<&'static str, f64> {
+fn paired_medians(
+    corpus: &Corpus,
+    folder: &FolderDecoder,
+    budget: Duration,
+) -> HashMap<&'static str, f64> {
     let passes_per_sample = (2_000_000 / corpus.bytes().max(1)).clamp(1, 2000) as usize;
     let mut samples: HashMap<&'static str, Vec<f64>> = HashMap::new();
     let started = std::time::Instant::now();
@@ -257,7 +281,7 @@ fn paired_medians(corpus: &Corpus, budget: Duration) -> HashMap<&'static str, f6
             let variant = VARIANTS[(round + offset) % VARIANTS.len()];
             let start = std::time::Instant::now();
             for _ in 0..passes_per_sample {
-                run_pass(corpus, variant);
+                run_pass(corpus, variant, folder);
             }
             let ns = start.elapsed().as_nanos() as f64 / passes_per_sample as f64;
             samples.entry(variant).or_default().push(ns);
@@ -273,24 +297,30 @@ fn paired_medians(corpus: &Corpus, budget: Duration) -> HashMap<&'static str, f6
         .collect()
 }
 
-fn report(corpora: &[Corpus]) -> String {
+fn report(corpora: &[Corpus], folder: &FolderDecoder) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| corpus | decoder | median per pass | throughput | × IgnoredAny floor | × Value | ÷ typed |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "| corpus | decoder | median per pass | throughput | × IgnoredAny floor | × Value | ÷ typed | ÷ dispatch |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for corpus in corpora {
-        let times = paired_medians(corpus, Duration::from_secs(8));
-        let (floor, value, typed) = (times["ignored_any"], times["value"], times["typed"]);
+        let times = paired_medians(corpus, folder, Duration::from_secs(8));
+        let (floor, value, typed, dispatch) = (
+            times["ignored_any"],
+            times["value"],
+            times["typed"],
+            times["dispatch"],
+        );
         for variant in VARIANTS {
             let ns = times[variant];
             let mib_s = corpus.bytes() as f64 / (ns / 1e9) / (1024.0 * 1024.0);
             let _ = writeln!(
                 out,
-                "| {} | {variant} | {} | {mib_s:.0} MiB/s | {:.2} | {:.2} | {:.3} |",
+                "| {} | {variant} | {} | {mib_s:.0} MiB/s | {:.2} | {:.2} | {:.3} | {:.3} |",
                 corpus.title,
                 human(ns),
                 ns / floor,
                 ns / value,
-                ns / typed
+                ns / typed,
+                ns / dispatch
             );
         }
     }
@@ -325,6 +355,7 @@ fn human(ns: f64) -> String {
 
 fn main() {
     let corpora = corpora();
+    let folder = folder_decoder();
     let mut criterion = Criterion::default()
         .configure_from_args()
         .sample_size(20)
@@ -332,7 +363,7 @@ fn main() {
         .measurement_time(Duration::from_secs(4));
     for corpus in &corpora {
         let mut group = criterion.benchmark_group(corpus.id);
-        bench_corpus(&mut group, corpus);
+        bench_corpus(&mut group, corpus, &folder);
         group.finish();
     }
     bench_encode(&mut criterion);
@@ -343,7 +374,7 @@ fn main() {
         return;
     }
 
-    let table = report(&corpora);
+    let table = report(&corpora, &folder);
     println!("\n{table}");
     let path = criterion_dir().join("report.md");
     if std::fs::create_dir_all(criterion_dir()).is_ok() && std::fs::write(&path, &table).is_ok() {

@@ -3,8 +3,9 @@
 //! nothing for it.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use crate::envelope::{Command, Notification, Request, Response};
 use crate::error::DecodeError;
@@ -88,16 +89,37 @@ impl<N: Notification> TypedMessage for N {
 /// # Ok::<(), trueconf_api::DecodeError>(())
 /// ```
 pub fn from_slice<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
-    wire::with_raw_keys(|| serde_json::from_slice(json))
-        .map_err(|error| failed::<T>(json, &error, T::DIRECTION, T::NAME))
+    // Raw keys are checked only where they matter (see `wire::skip_unknown`), so a failure is
+    // decoded again with string keys: the error is serde_json's own, as on the general path.
+    wire::with_raw_keys(|| serde_json::from_slice(json)).or_else(|_| decode_again::<T>(json))
+}
+
+/// The string-key decode of a message the raw-key pass rejected. Kept out of line: only
+/// failures pay for it.
+#[cold]
+#[inline(never)]
+fn decode_again<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
+    decode::<T>(json, T::DIRECTION, T::NAME)
 }
 
 /// Finds the path of the error `T` hits in `json` (a second, slower pass).
 pub(crate) fn locate<T: DeserializeOwned>(json: &[u8], error: &serde_json::Error) -> DecodeError {
+    locate_seed(json, PhantomData::<T>, error)
+}
+
+/// Finds the path of the error `seed` hits in `json` (a second, slower pass): the message of
+/// `error`, the first pass's, with the field path the second pass tracks.
+pub(crate) fn locate_seed<'de, S: DeserializeSeed<'de>>(
+    json: &'de [u8],
+    seed: S,
+    error: &serde_json::Error,
+) -> DecodeError {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(tracked) => {
-            let path = tracked.path().to_string();
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
+    let path = match seed.deserialize(tracked) {
+        Err(_) => {
+            let path = track.path().to_string();
             if path == "." {
                 String::new()
             } else {

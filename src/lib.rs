@@ -41,6 +41,8 @@ mod dispatch;
 mod envelope;
 mod error;
 mod file_transfer;
+#[cfg(feature = "folder")]
+pub mod folder;
 mod meta;
 mod object_map;
 #[cfg(feature = "proptest")]

@@ -39,10 +39,10 @@ pub struct FieldSchemas {
     /// Property schemas by wire key, in definition order.
     pub properties: Map<String, Value>,
     /// Wire keys that must be present.
-    pub required: Vec<&'static str>,
+    pub required: Vec<String>,
     /// Other wire names decoding accepts, as `(key, alias)`: the alias has the key's schema
     /// and the two are never both present.
-    pub aliases: Vec<(&'static str, &'static str)>,
+    pub aliases: Vec<(String, String)>,
 }
 
 impl FieldSchemas {
@@ -51,7 +51,7 @@ impl FieldSchemas {
     /// (empty: all); it becomes `x-api-versions`, which `schema --api N` filters on.
     pub fn add(
         &mut self,
-        key: &'static str,
+        key: &str,
         schema: Schema,
         description: &str,
         required: bool,
@@ -84,7 +84,7 @@ impl FieldSchemas {
         }
         self.properties.insert(key.to_string(), value);
         if required {
-            self.required.push(key);
+            self.required.push(key.to_string());
         }
     }
 
@@ -95,7 +95,7 @@ impl FieldSchemas {
     /// `required` (so generated types in other languages require the documented name), and the
     /// alias is described, deprecated and marked `x-alias-of`. A message that carries only the
     /// alias, which the decoder accepts from older clients, does not validate.
-    pub fn alias(&mut self, key: &'static str, alias: &'static str) {
+    pub fn alias(&mut self, key: &str, alias: &str) {
         let mut schema = self
             .properties
             .get(key)
@@ -112,7 +112,91 @@ impl FieldSchemas {
             object.insert("x-alias-of".into(), json!(key));
         }
         self.properties.insert(alias.to_string(), schema);
-        self.aliases.push((key, alias));
+        self.aliases.push((key.to_string(), alias.to_string()));
+    }
+}
+
+/// The facts of a message that its JSON Schema states (`title`, `description`, the `x-` keys),
+/// borrowed: from a compiled [`MessageInfo`] (`MessageFacts::from(C::INFO)`), or from a
+/// definitions folder read at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFacts<'a> {
+    /// Wire name: the `method` of a command or the `event` of a notification.
+    pub wire_name: &'a str,
+    /// Name of the Rust type (the request struct or the notification struct).
+    pub rust_name: &'a str,
+    /// One line on what it does.
+    pub summary: &'a str,
+    /// Longer description, if the definition has one.
+    pub description: Option<&'a str>,
+    /// TrueConf Room version that introduced it.
+    pub since: Option<&'a str>,
+    /// API versions (1, 2) the message exists in.
+    pub api: &'a [u8],
+    /// Documented or inferred.
+    pub source: Source,
+    /// Doc pages, primary first.
+    pub doc_urls: Vec<&'a str>,
+    /// The definition file, as the generated code names it (`schema/commands/sendFile.json`).
+    pub definition_file: &'a str,
+}
+
+impl<'a> From<&'a MessageInfo> for MessageFacts<'a> {
+    fn from(info: &'a MessageInfo) -> Self {
+        Self {
+            wire_name: info.wire_name,
+            rust_name: info.rust_name,
+            summary: info.summary,
+            description: info.description,
+            since: info.since,
+            api: info.api,
+            source: info.source,
+            doc_urls: info.doc_urls.to_vec(),
+            definition_file: info.definition_file,
+        }
+    }
+}
+
+impl MessageFacts<'_> {
+    /// The schema name (and title) of the command's request: `<RustName>Request`.
+    pub fn request_name(&self) -> String {
+        format!("{}Request", self.rust_name)
+    }
+
+    /// The schema name (and title) of the command's response: `<RustName>Response`.
+    pub fn response_name(&self) -> String {
+        format!("{}Response", self.rust_name)
+    }
+}
+
+/// The facts of a shared type that its JSON Schema states, borrowed: from a compiled
+/// [`TypeInfo`], or from a definitions folder read at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeFacts<'a> {
+    /// Rust (and JSON Schema) name.
+    pub name: &'a str,
+    /// One line on what it holds.
+    pub summary: &'a str,
+    /// Longer description, if the definition has one.
+    pub description: Option<&'a str>,
+    /// Documented or inferred.
+    pub source: Source,
+    /// Doc pages that show it.
+    pub doc_urls: Vec<&'a str>,
+    /// The definition file, as the generated code names it.
+    pub definition_file: &'a str,
+}
+
+impl<'a> From<&'a TypeInfo> for TypeFacts<'a> {
+    fn from(info: &'a TypeInfo) -> Self {
+        Self {
+            name: info.name,
+            summary: info.summary,
+            description: info.description,
+            source: info.source,
+            doc_urls: info.doc_urls.to_vec(),
+            definition_file: info.definition_file,
+        }
     }
 }
 
@@ -127,38 +211,38 @@ fn source_word(source: Source) -> &'static str {
 fn message_metadata(
     object: &mut Map<String, Value>,
     title: &str,
-    info: &MessageInfo,
+    facts: &MessageFacts<'_>,
     direction: &str,
 ) {
     object.insert("title".into(), json!(title));
-    let mut description = info.summary.to_string();
-    if let Some(more) = info.description {
+    let mut description = facts.summary.to_string();
+    if let Some(more) = facts.description {
         description.push_str("\n\n");
         description.push_str(more);
     }
     object.insert("description".into(), json!(description));
-    object.insert("x-wire-name".into(), json!(info.wire_name));
+    object.insert("x-wire-name".into(), json!(facts.wire_name));
     object.insert("x-direction".into(), json!(direction));
-    if let Some(since) = info.since {
+    if let Some(since) = facts.since {
         object.insert("x-since".into(), json!(since));
     }
-    object.insert("x-api-versions".into(), json!(info.api));
-    object.insert("x-source".into(), json!(source_word(info.source)));
-    object.insert("x-doc-urls".into(), json!(info.doc_urls));
-    object.insert("x-definition".into(), json!(info.definition_file));
+    object.insert("x-api-versions".into(), json!(facts.api));
+    object.insert("x-source".into(), json!(source_word(facts.source)));
+    object.insert("x-doc-urls".into(), json!(facts.doc_urls));
+    object.insert("x-definition".into(), json!(facts.definition_file));
 }
 
-fn type_metadata(object: &mut Map<String, Value>, info: &TypeInfo) {
-    object.insert("title".into(), json!(info.name));
-    let mut description = info.summary.to_string();
-    if let Some(more) = info.description {
+fn type_metadata(object: &mut Map<String, Value>, facts: &TypeFacts<'_>) {
+    object.insert("title".into(), json!(facts.name));
+    let mut description = facts.summary.to_string();
+    if let Some(more) = facts.description {
         description.push_str("\n\n");
         description.push_str(more);
     }
     object.insert("description".into(), json!(description));
-    object.insert("x-source".into(), json!(source_word(info.source)));
-    object.insert("x-doc-urls".into(), json!(info.doc_urls));
-    object.insert("x-definition".into(), json!(info.definition_file));
+    object.insert("x-source".into(), json!(source_word(facts.source)));
+    object.insert("x-doc-urls".into(), json!(facts.doc_urls));
+    object.insert("x-definition".into(), json!(facts.definition_file));
 }
 
 /// An object schema from envelope properties followed by field schemas.
@@ -177,7 +261,7 @@ fn object_schema(
     }
     let mut required: Vec<&str> = envelope_required.to_vec();
     if fields_required {
-        required.extend(fields.required.iter().copied());
+        required.extend(fields.required.iter().map(String::as_str));
     }
     let mut object = Map::new();
     object.insert("type".into(), json!("object"));
@@ -189,7 +273,7 @@ fn object_schema(
     let exclusive: Map<String, Value> = fields
         .aliases
         .iter()
-        .map(|&(key, alias)| (alias.to_string(), json!({ "not": { "required": [key] } })))
+        .map(|(key, alias)| (alias.clone(), json!({ "not": { "required": [key] } })))
         .collect();
     if !exclusive.is_empty() {
         object.insert("dependentSchemas".into(), Value::Object(exclusive));
@@ -204,133 +288,249 @@ fn request_id_schema(direction: &str) -> Value {
     })
 }
 
-/// The schema of a record type.
+/// The schema of a record type (used by the generated `JsonSchema` impls).
 pub fn record_schema<T: FieldsSchema>(generator: &mut SchemaGenerator, info: &TypeInfo) -> Schema {
     let fields = T::field_schemas(generator);
-    let mut object = object_schema(Vec::new(), &[], &fields, true);
-    type_metadata(&mut object, info);
-    Schema::from(object)
+    assemble::record(&TypeFacts::from(info), &fields)
 }
 
-/// The schema of a whole notification message.
+/// The schema of a whole notification message (used by the generated `JsonSchema` impls).
 pub fn notification_schema<N: Notification + FieldsSchema>(
     generator: &mut SchemaGenerator,
 ) -> Schema {
     let fields = N::field_schemas(generator);
-    let mut object = object_schema(
-        vec![
-            (
-                "method",
-                json!({ "const": "event", "description": "Always \"event\" for a notification." }),
-            ),
-            (
-                "event",
-                json!({ "const": N::EVENT, "description": "The notification's name." }),
-            ),
-        ],
-        &["method", "event"],
-        &fields,
-        true,
-    );
-    message_metadata(&mut object, N::INFO.rust_name, N::INFO, "server-to-client");
-    Schema::from(object)
+    assemble::notification(&MessageFacts::from(N::INFO), &fields)
 }
 
 /// An open integer enum: the listed values with their names, and any other 64-bit integer.
 pub fn integer_enum_schema(info: &TypeInfo, values: &[(i64, &str, &str)]) -> Schema {
-    let listed = values
-        .iter()
-        .map(|(value, name, doc)| (json!(value), *name, *doc));
-    let unknown = json!({
-        "type": "integer",
-        "minimum": i64::MIN,
-        "maximum": i64::MAX,
-        "title": format!("{}Unknown", info.name)
-    });
-    open_enum_schema(info, "integer", listed, unknown)
+    assemble::integer_enum(&TypeFacts::from(info), values)
 }
 
 /// An open string enum: the listed values with their names, and any other string.
 pub fn string_enum_schema(info: &TypeInfo, values: &[(&str, &str, &str)]) -> Schema {
-    let listed = values
-        .iter()
-        .map(|(value, name, doc)| (json!(value), *name, *doc));
-    open_enum_schema(
-        info,
-        "string",
-        listed,
-        json!({ "type": "string", "title": format!("{}Unknown", info.name) }),
-    )
-}
-
-/// `anyOf` the listed values and `unknown`, the schema of any other value the decoder keeps
-/// (titled `<Enum>Unknown`, so generated code names it rather than numbering it).
-/// Variant names go in `x-enum-names`, not in per-value titles (code generators would turn each
-/// title into a global type name), and there is no top-level `type` next to the `anyOf` (they
-/// would intersect the two).
-fn open_enum_schema<'a>(
-    info: &TypeInfo,
-    json_type: &str,
-    listed: impl Iterator<Item = (Value, &'a str, &'a str)>,
-    unknown: Value,
-) -> Schema {
-    let mut choices = Vec::new();
-    let mut values = Vec::new();
-    let mut names = Vec::new();
-    for (value, name, doc) in listed {
-        choices.push(json!({ "const": value, "description": format!("{name}: {doc}") }));
-        values.push(value);
-        names.push(name);
-    }
-    let mut unknown = unknown;
-    if let Value::Object(object) = &mut unknown {
-        object.insert(
-            "description".into(),
-            json!("Unknown: a value these definitions do not list; clients must accept it."),
-        );
-    }
-    choices.push(unknown);
-    let mut object = Map::new();
-    object.insert("x-enum-type".into(), json!(json_type));
-    object.insert("anyOf".into(), Value::Array(choices));
-    object.insert("x-enum-values".into(), Value::Array(values));
-    object.insert("x-enum-names".into(), json!(names));
-    type_metadata(&mut object, info);
-    Schema::from(object)
+    assemble::string_enum(&TypeFacts::from(info), values)
 }
 
 /// A union: `anyOf` the alternatives' schemas, each described.
 pub fn union_schema(info: &TypeInfo, alternatives: Vec<(Schema, &str)>) -> Schema {
-    let choices: Vec<Value> = alternatives
-        .into_iter()
-        .map(|(schema, doc)| {
-            let mut value = schema.to_value();
-            let is_reference = value
-                .as_object()
-                .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
-            if is_reference {
-                // A record alternative: keep the `$ref` alone, as fields do (see FieldSchemas::add).
-                value = json!({ "allOf": [value], "description": doc });
-            } else if let Value::Object(object) = &mut value {
-                object.insert("description".into(), json!(doc));
-            }
-            value
-        })
-        .collect();
-    let mut object = Map::new();
-    object.insert("anyOf".into(), Value::Array(choices));
-    type_metadata(&mut object, info);
-    Schema::from(object)
+    assemble::union(&TypeFacts::from(info), alternatives)
 }
 
 /// A newtype: the wrapped scalar's schema with the type's own title and description.
 pub fn newtype_schema(info: &TypeInfo, inner: Schema) -> Schema {
-    let mut object = match inner.to_value() {
-        Value::Object(object) => object,
-        _ => Map::new(),
+    assemble::newtype(&TypeFacts::from(info), inner)
+}
+
+/// The schemas of messages and shared types from plain data: their facts and their fields'
+/// schemas. The generated `JsonSchema` impls (through the functions above and the impls for
+/// [`Request`] and [`Response`]) and the `--definitions` exporter, which reads a definitions
+/// folder at run time, both assemble their documents here, so the two cannot drift apart.
+pub mod assemble {
+    use schemars::Schema;
+    use serde_json::{json, Map, Value};
+
+    use super::{
+        message_metadata, object_schema, request_id_schema, type_metadata, FieldSchemas,
+        MessageFacts, TypeFacts,
     };
-    type_metadata(&mut object, info);
-    Schema::from(object)
+
+    /// A record: an object of its fields.
+    pub fn record(facts: &TypeFacts<'_>, fields: &FieldSchemas) -> Schema {
+        let mut object = object_schema(Vec::new(), &[], fields, true);
+        type_metadata(&mut object, facts);
+        Schema::from(object)
+    }
+
+    /// A whole notification message: `"method": "event"`, its `event`, then its fields.
+    pub fn notification(facts: &MessageFacts<'_>, fields: &FieldSchemas) -> Schema {
+        let mut object = object_schema(
+            vec![
+                (
+                    "method",
+                    json!({ "const": "event", "description": "Always \"event\" for a notification." }),
+                ),
+                (
+                    "event",
+                    json!({ "const": facts.wire_name, "description": "The notification's name." }),
+                ),
+            ],
+            &["method", "event"],
+            fields,
+            true,
+        );
+        message_metadata(&mut object, facts.rust_name, facts, "server-to-client");
+        Schema::from(object)
+    }
+
+    /// A whole request: `method`, the optional `requestId`, then the command's parameters.
+    pub fn request(facts: &MessageFacts<'_>, fields: &FieldSchemas) -> Schema {
+        let mut object = object_schema(
+            vec![
+                (
+                    "method",
+                    json!({ "const": facts.wire_name, "description": "The command's name." }),
+                ),
+                ("requestId", request_id_schema("the response echoes it.")),
+            ],
+            &["method"],
+            fields,
+            true,
+        );
+        message_metadata(
+            &mut object,
+            &facts.request_name(),
+            facts,
+            "client-to-server",
+        );
+        Schema::from(object)
+    }
+
+    /// A whole response: `oneOf` the success form (`"result": true`, the payload's required
+    /// fields required) and the failure form (`"result": false`, `error`, any of the fields).
+    pub fn response(facts: &MessageFacts<'_>, fields: &FieldSchemas) -> Schema {
+        let name = facts.response_name();
+        let method =
+            json!({ "const": facts.wire_name, "description": "The command this answers." });
+        let request_id = request_id_schema("absent, empty, or the request's value.");
+        let mut success = object_schema(
+            vec![
+                ("method", method.clone()),
+                ("requestId", request_id.clone()),
+                (
+                    "result",
+                    json!({ "const": true, "description": "The command succeeded (or was accepted)." }),
+                ),
+            ],
+            &["method", "result"],
+            fields,
+            true,
+        );
+        success.insert("title".into(), json!(format!("{name}Success")));
+        let mut failure = object_schema(
+            vec![
+                ("method", method),
+                ("requestId", request_id),
+                (
+                    "result",
+                    json!({ "const": false, "description": "The command failed." }),
+                ),
+                (
+                    "error",
+                    json!({ "type": "string", "description": "Why the command failed." }),
+                ),
+            ],
+            &["method", "result"],
+            fields,
+            false,
+        );
+        failure.insert("title".into(), json!(format!("{name}Failure")));
+        let mut object = Map::new();
+        object.insert(
+            "oneOf".into(),
+            json!([Value::Object(success), Value::Object(failure)]),
+        );
+        message_metadata(&mut object, &name, facts, "server-to-client");
+        Schema::from(object)
+    }
+
+    /// An open integer enum: the listed `(value, name, doc)`s, and any other 64-bit integer.
+    pub fn integer_enum(facts: &TypeFacts<'_>, values: &[(i64, &str, &str)]) -> Schema {
+        let listed = values
+            .iter()
+            .map(|(value, name, doc)| (json!(value), *name, *doc));
+        let unknown = json!({
+            "type": "integer",
+            "minimum": i64::MIN,
+            "maximum": i64::MAX,
+            "title": format!("{}Unknown", facts.name)
+        });
+        open_enum(facts, "integer", listed, unknown)
+    }
+
+    /// An open string enum: the listed `(value, name, doc)`s, and any other string.
+    pub fn string_enum(facts: &TypeFacts<'_>, values: &[(&str, &str, &str)]) -> Schema {
+        let listed = values
+            .iter()
+            .map(|(value, name, doc)| (json!(value), *name, *doc));
+        open_enum(
+            facts,
+            "string",
+            listed,
+            json!({ "type": "string", "title": format!("{}Unknown", facts.name) }),
+        )
+    }
+
+    /// `anyOf` the listed values and `unknown`, the schema of any other value the decoder
+    /// keeps (titled `<Enum>Unknown`, so generated code names it rather than numbering it).
+    /// Variant names go in `x-enum-names`, not in per-value titles (code generators would turn
+    /// each title into a global type name), and there is no top-level `type` next to the
+    /// `anyOf` (they would intersect the two).
+    fn open_enum<'v>(
+        facts: &TypeFacts<'_>,
+        json_type: &str,
+        listed: impl Iterator<Item = (Value, &'v str, &'v str)>,
+        unknown: Value,
+    ) -> Schema {
+        let mut choices = Vec::new();
+        let mut values = Vec::new();
+        let mut names = Vec::new();
+        for (value, name, doc) in listed {
+            choices.push(json!({ "const": value, "description": format!("{name}: {doc}") }));
+            values.push(value);
+            names.push(name);
+        }
+        let mut unknown = unknown;
+        if let Value::Object(object) = &mut unknown {
+            object.insert(
+                "description".into(),
+                json!("Unknown: a value these definitions do not list; clients must accept it."),
+            );
+        }
+        choices.push(unknown);
+        let mut object = Map::new();
+        object.insert("x-enum-type".into(), json!(json_type));
+        object.insert("anyOf".into(), Value::Array(choices));
+        object.insert("x-enum-values".into(), Value::Array(values));
+        object.insert("x-enum-names".into(), json!(names));
+        type_metadata(&mut object, facts);
+        Schema::from(object)
+    }
+
+    /// A union: `anyOf` the alternatives' `(schema, doc)`s, each described.
+    pub fn union(facts: &TypeFacts<'_>, alternatives: Vec<(Schema, &str)>) -> Schema {
+        let choices: Vec<Value> = alternatives
+            .into_iter()
+            .map(|(schema, doc)| {
+                let mut value = schema.to_value();
+                let is_reference = value
+                    .as_object()
+                    .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
+                if is_reference {
+                    // A record alternative: keep the `$ref` alone, as fields do (see
+                    // FieldSchemas::add).
+                    value = json!({ "allOf": [value], "description": doc });
+                } else if let Value::Object(object) = &mut value {
+                    object.insert("description".into(), json!(doc));
+                }
+                value
+            })
+            .collect();
+        let mut object = Map::new();
+        object.insert("anyOf".into(), Value::Array(choices));
+        type_metadata(&mut object, facts);
+        Schema::from(object)
+    }
+
+    /// A newtype: the wrapped scalar's schema with the type's own title and description.
+    pub fn newtype(facts: &TypeFacts<'_>, inner: Schema) -> Schema {
+        let mut object = match inner.to_value() {
+            Value::Object(object) => object,
+            _ => Map::new(),
+        };
+        type_metadata(&mut object, facts);
+        Schema::from(object)
+    }
 }
 
 impl<C: Command + FieldsSchema> JsonSchema for Request<C> {
@@ -344,25 +544,7 @@ impl<C: Command + FieldsSchema> JsonSchema for Request<C> {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let fields = C::field_schemas(generator);
-        let mut object = object_schema(
-            vec![
-                (
-                    "method",
-                    json!({ "const": C::METHOD, "description": "The command's name." }),
-                ),
-                ("requestId", request_id_schema("the response echoes it.")),
-            ],
-            &["method"],
-            &fields,
-            true,
-        );
-        message_metadata(
-            &mut object,
-            &Self::schema_name(),
-            C::INFO,
-            "client-to-server",
-        );
-        Schema::from(object)
+        assemble::request(&MessageFacts::from(C::INFO), &fields)
     }
 }
 
@@ -380,57 +562,6 @@ where
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let fields = C::Response::field_schemas(generator);
-        let method = json!({ "const": C::METHOD, "description": "The command this answers." });
-        let request_id = request_id_schema("absent, empty, or the request's value.");
-        let mut success = object_schema(
-            vec![
-                ("method", method.clone()),
-                ("requestId", request_id.clone()),
-                (
-                    "result",
-                    json!({ "const": true, "description": "The command succeeded (or was accepted)." }),
-                ),
-            ],
-            &["method", "result"],
-            &fields,
-            true,
-        );
-        success.insert(
-            "title".into(),
-            json!(format!("{}Success", Self::schema_name())),
-        );
-        let mut failure = object_schema(
-            vec![
-                ("method", method),
-                ("requestId", request_id),
-                (
-                    "result",
-                    json!({ "const": false, "description": "The command failed." }),
-                ),
-                (
-                    "error",
-                    json!({ "type": "string", "description": "Why the command failed." }),
-                ),
-            ],
-            &["method", "result"],
-            &fields,
-            false,
-        );
-        failure.insert(
-            "title".into(),
-            json!(format!("{}Failure", Self::schema_name())),
-        );
-        let mut object = Map::new();
-        object.insert(
-            "oneOf".into(),
-            json!([Value::Object(success), Value::Object(failure)]),
-        );
-        message_metadata(
-            &mut object,
-            &Self::schema_name(),
-            C::INFO,
-            "server-to-client",
-        );
-        Schema::from(object)
+        assemble::response(&MessageFacts::from(C::INFO), &fields)
     }
 }

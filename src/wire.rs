@@ -118,6 +118,22 @@ impl FieldKey<'_> {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// Whether the key is known to be a valid JSON string: read as a string (serde_json
+    /// checked it: UTF-8, no control characters), or raw bytes exactly as in the input (no
+    /// escapes) that are UTF-8 without control characters. An escaped raw key cannot be told
+    /// from its unescaped bytes, so it is not known valid.
+    fn is_json_string(&self) -> bool {
+        if !RAW_KEYS.with(Cell::get) {
+            return true;
+        }
+        match &self.0 {
+            Cow::Borrowed(bytes) => {
+                !bytes.iter().any(|&byte| byte < 0x20) && std::str::from_utf8(bytes).is_ok()
+            }
+            Cow::Owned(_) => false,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for FieldKey<'de> {
@@ -188,12 +204,12 @@ pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
     mut envelope: impl FnMut(&[u8], &mut A) -> Result<bool, A::Error>,
 ) -> Result<(), A::Error> {
     while let Some(key) = next_field_key(map)? {
-        let key = key.as_bytes();
-        if envelope(key, map)? {
+        let bytes = key.as_bytes();
+        if envelope(bytes, map)? {
             continue;
         }
-        if !T::accept_field(partial, key, map)? {
-            skip_unknown(key, map)?;
+        if !T::accept_field(partial, bytes, map)? {
+            skip_unknown(&key, map)?;
         }
     }
     Ok(())
@@ -205,17 +221,21 @@ fn next_field_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<FieldKey
     map.next_key::<FieldKey<'de>>()
 }
 
-/// Skips the value of a key the type does not know. Raw keys skip the UTF-8 check; an unknown
-/// key still gets it, and so does its value: it is read as raw JSON text, which serde_json
-/// checks as UTF-8 while skipping it without recursion (plain `IgnoredAny` would not check it,
-/// and a message with invalid UTF-8 anywhere is not JSON). Unknown keys are rare, so the copy
-/// this makes is paid only where a newer Room sends something the definitions do not know.
+/// Skips the value of a key the type does not know. Raw keys skip serde_json's checks of a
+/// string (UTF-8, no control characters); an unknown key still gets them (a key that names a
+/// field is ASCII by construction), and so does its value: it is read as raw JSON text, which
+/// serde_json checks as UTF-8 while skipping it without recursion (plain `IgnoredAny` would
+/// not check it, and a message with invalid UTF-8 anywhere is not JSON). Unknown keys are rare,
+/// so the copy this makes is paid only where a newer Room sends something the definitions do
+/// not know. A raw key that cannot be shown valid here (a bad byte, or escapes) fails this
+/// pass; the entry points that read raw keys then decode again with string keys, which gives
+/// serde_json's own verdict and error.
 #[inline(never)]
-fn skip_unknown<'de, A: MapAccess<'de>>(key: &[u8], map: &mut A) -> Result<(), A::Error> {
-    if std::str::from_utf8(key).is_err() {
+fn skip_unknown<'de, A: MapAccess<'de>>(key: &FieldKey<'de>, map: &mut A) -> Result<(), A::Error> {
+    if !key.is_json_string() {
         return Err(de::Error::invalid_value(
-            de::Unexpected::Bytes(key),
-            &"a UTF-8 object key",
+            de::Unexpected::Bytes(key.as_bytes()),
+            &"a JSON object key (UTF-8, no control characters)",
         ));
     }
     map.next_value::<Box<serde_json::value::RawValue>>()?;
@@ -256,7 +276,7 @@ pub fn serialize_record<T: Fields, S: Serializer>(
 pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
     seen: &mut bool,
     key: &'static str,
-    expected: &'static str,
+    expected: &str,
     map: &mut A,
 ) -> Result<(), A::Error> {
     if *seen {
@@ -274,9 +294,9 @@ pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
 }
 
 /// "`method` \"sendFile\"": the expectation in an envelope mismatch error.
-struct NamedValue(&'static str, &'static str);
+struct NamedValue<'a>(&'static str, &'a str);
 
-impl de::Expected for NamedValue {
+impl de::Expected for NamedValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` \"{}\"", self.0, self.1)
     }

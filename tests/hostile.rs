@@ -288,3 +288,31 @@ fn truncated_and_garbage_input_is_an_error() {
         .expect("a request")
         .is_unknown());
 }
+
+/// A control character inside an object key is not JSON, even in a key the types do not know
+/// and skip: the one-pass dispatch reads keys as raw bytes (without serde_json's string
+/// checks), so the skipped key is checked, and the error is serde_json's own, as on the
+/// general path and in `check`. (Found by comparing the decoders with `check --definitions`.)
+#[test]
+fn a_control_character_in_a_skipped_key_is_an_error() {
+    let json = b"{\"method\":\"event\",\"event\":\"fileTransferAvailabilityChanged\",\"availability\":3,\"a\x00b\":1}";
+    let error = ServerMessage::from_slice(json).expect_err("not JSON");
+    assert!(error.message().contains("control character"), "{error}");
+    assert_eq!(error.kind(), trueconf_api::DecodeErrorKind::Syntax);
+    let typed = trueconf_api::from_slice::<
+        trueconf_api::notifications::FileTransferAvailabilityChanged,
+    >(json)
+    .expect_err("not JSON");
+    assert_eq!(typed, error, "the same error through both entry points");
+    let request = b"{\"method\":\"getFileList\",\"request\x1fId\":\"1\"}";
+    assert!(ClientMessage::from_slice(request).is_err());
+    // Written as an escape, the same character is JSON, and the key is skipped as unknown.
+    let escaped = br#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,"a\u0000b\tc":1}"#;
+    assert!(ServerMessage::from_slice(escaped).is_ok());
+    assert!(
+        trueconf_api::from_slice::<trueconf_api::notifications::FileTransferAvailabilityChanged>(
+            escaped
+        )
+        .is_ok()
+    );
+}

@@ -5,25 +5,34 @@
 use std::path::PathBuf;
 
 use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, SchemaGenerator};
+use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
-use trueconf_api::schema_support::{FieldsSchema, SchemaVisitor};
-use trueconf_api::{visit_schema_messages, Command, MessageInfo, Notification, Request, Response};
+use trueconf_api::schema_support::MessageFacts;
 
+use super::schemas::{Message, MessageSchema, Source};
 use super::EXIT_USAGE;
 
-/// `asyncapi [--out FILE]`.
+/// `asyncapi [--out FILE] [--definitions DIR]`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The file to write.
     #[arg(long, short, value_name = "FILE", default_value = "asyncapi.json")]
     out: PathBuf,
+    /// Describe the definitions in this folder (as `definitions --out` writes them, then
+    /// edited) instead of the ones the tool was built from. A folder that does not validate
+    /// is a usage error.
+    #[arg(long, value_name = "DIR")]
+    definitions: Option<PathBuf>,
 }
 
 /// Writes the document to `--out`; returns the exit code.
 pub fn run(args: &Args) -> u8 {
+    let source = match Source::from_args(args.definitions.as_deref()) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
     let out = &args.out;
-    let document = document();
+    let document = document(&source);
     let text = match serde_json::to_string_pretty(&document) {
         Ok(text) => text + "\n",
         Err(error) => {
@@ -49,8 +58,8 @@ pub fn run(args: &Args) -> u8 {
     }
 }
 
-/// The whole AsyncAPI document.
-pub fn document() -> Value {
+/// The whole AsyncAPI document of `source`'s messages.
+pub fn document(source: &Source) -> Value {
     let mut collector = Collector {
         generator: SchemaSettings::draft07()
             .with(|settings| settings.definitions_path = "/components/schemas".into())
@@ -58,7 +67,7 @@ pub fn document() -> Value {
         messages: Map::new(),
         operations: Map::new(),
     };
-    visit_schema_messages(&mut collector);
+    source.visit(&mut |message| collector.add(message));
     let schemas = collector.generator.take_definitions(true);
     let channel_messages: Map<String, Value> = collector
         .messages
@@ -114,17 +123,22 @@ struct Collector {
 }
 
 impl Collector {
-    /// Registers the payload schema of `T` and its message; returns the message name.
-    fn message<T: JsonSchema>(&mut self, info: &MessageInfo, correlated: bool) -> String {
-        self.generator.subschema_for::<T>();
-        let name = T::schema_name().into_owned();
+    /// Registers the payload schema and the message; returns the message name.
+    fn message(
+        &mut self,
+        schema: &dyn MessageSchema,
+        facts: &MessageFacts<'_>,
+        correlated: bool,
+    ) -> String {
+        schema.subschema(&mut self.generator);
+        let name = schema.name();
         let mut message = json!({
             "name": name,
             "title": name,
-            "summary": info.summary,
+            "summary": facts.summary,
             "payload": { "$ref": format!("#/components/schemas/{name}") },
-            "x-wire-name": info.wire_name,
-            "x-api-versions": info.api,
+            "x-wire-name": facts.wire_name,
+            "x-api-versions": facts.api,
         });
         if correlated {
             message["correlationId"] = json!({ "$ref": "#/components/correlationIds/requestId" });
@@ -132,46 +146,49 @@ impl Collector {
         self.messages.insert(name.clone(), message);
         name
     }
+
+    /// A send operation with its reply per command, a receive operation per notification.
+    fn add(&mut self, message: Message<'_>) {
+        match message {
+            Message::Command {
+                facts,
+                request,
+                response,
+            } => {
+                let request = self.message(request, &facts, true);
+                let response = self.message(response, &facts, true);
+                self.operations.insert(
+                    format!("send{}", facts.rust_name),
+                    json!({
+                        "action": "send",
+                        "title": facts.wire_name,
+                        "summary": facts.summary,
+                        "channel": { "$ref": "#/channels/room" },
+                        "messages": [channel_message(&request)],
+                        "reply": {
+                            "channel": { "$ref": "#/channels/room" },
+                            "messages": [channel_message(&response)]
+                        }
+                    }),
+                );
+            }
+            Message::Notification { facts, schema } => {
+                let message = self.message(schema, &facts, false);
+                self.operations.insert(
+                    format!("receive{}", facts.rust_name),
+                    json!({
+                        "action": "receive",
+                        "title": facts.wire_name,
+                        "summary": facts.summary,
+                        "channel": { "$ref": "#/channels/room" },
+                        "messages": [channel_message(&message)]
+                    }),
+                );
+            }
+        }
+    }
 }
 
 fn channel_message(name: &str) -> Value {
     json!({ "$ref": format!("#/channels/room/messages/{name}") })
-}
-
-impl SchemaVisitor for Collector {
-    fn command<C: Command + FieldsSchema>(&mut self)
-    where
-        C::Response: FieldsSchema,
-    {
-        let request = self.message::<Request<C>>(C::INFO, true);
-        let response = self.message::<Response<C>>(C::INFO, true);
-        self.operations.insert(
-            format!("send{}", C::INFO.rust_name),
-            json!({
-                "action": "send",
-                "title": C::METHOD,
-                "summary": C::INFO.summary,
-                "channel": { "$ref": "#/channels/room" },
-                "messages": [channel_message(&request)],
-                "reply": {
-                    "channel": { "$ref": "#/channels/room" },
-                    "messages": [channel_message(&response)]
-                }
-            }),
-        );
-    }
-
-    fn notification<N: Notification + FieldsSchema + JsonSchema>(&mut self) {
-        let message = self.message::<N>(N::INFO, false);
-        self.operations.insert(
-            format!("receive{}", N::INFO.rust_name),
-            json!({
-                "action": "receive",
-                "title": N::EVENT,
-                "summary": N::INFO.summary,
-                "channel": { "$ref": "#/channels/room" },
-                "messages": [channel_message(&message)]
-            }),
-        );
-    }
 }

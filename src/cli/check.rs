@@ -1,13 +1,20 @@
 //! `check`: decode captured traffic (JSON Lines) against the definitions, line by line, in
 //! bounded memory. A bad line is reported and the next one is checked.
+//!
+//! Two checkers give the verdicts: the types this tool was compiled with, or (with
+//! `--definitions DIR`) a definitions folder interpreted at run time by
+//! [`trueconf_api::folder::FolderDecoder`]. Both route a message the same way and on the
+//! crate's own definitions give the same verdicts (tests/folder_tools.rs).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
+use std::path::PathBuf;
 
 use serde::de::IgnoredAny;
 use serde_json::{json, Value};
 use trueconf_api::__private::NamedMessages;
+use trueconf_api::folder::{Checked, FolderDecoder};
 use trueconf_api::route;
 use trueconf_api::{
     AnyNotification, AnyResponse, ClientMessage, DecodeError, DecodeErrorKind, Direction,
@@ -26,7 +33,7 @@ struct Tally {
     io_errors: usize,
 }
 
-/// `check [--format text|json] [FILE ...]`.
+/// `check [--format text|json] [--definitions DIR] [FILE ...]`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// JSON Lines captures, one message per line; `-` (or none) reads stdin.
@@ -36,6 +43,11 @@ pub struct Args {
     /// file, line, verdict, kind, name, unknownFields, error and path, for CI pipelines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Check against the definitions in this folder (as `definitions --out` writes them, then
+    /// edited) instead of the ones the tool was built from; no Rust is compiled. A folder
+    /// that does not validate is a usage error.
+    #[arg(long, value_name = "DIR")]
+    definitions: Option<PathBuf>,
 }
 
 /// How each verdict is written.
@@ -49,6 +61,13 @@ pub enum Format {
 
 /// Checks every file (stdin for `-` or when none is given); returns the exit code.
 pub fn run(args: &Args) -> u8 {
+    let checker = match &args.definitions {
+        None => Checker::Compiled,
+        Some(folder) => match super::load_definitions(folder) {
+            Ok(model) => Checker::Folder(Box::new(FolderDecoder::new(&model))),
+            Err(code) => return code,
+        },
+    };
     let stdin_only = [String::from("-")];
     let files = if args.files.is_empty() {
         &stdin_only[..]
@@ -61,11 +80,21 @@ pub fn run(args: &Args) -> u8 {
     let mut out = io::BufWriter::new(stdout.lock());
     for file in files {
         let result = if file == "-" {
-            check_reader(io::stdin().lock(), "<stdin>", format, &mut out, &mut tally)
+            let input = Input {
+                label: "<stdin>",
+                format,
+                checker: &checker,
+            };
+            input.check(io::stdin().lock(), &mut out, &mut tally)
         } else {
             match File::open(file) {
                 Ok(handle) => {
-                    check_reader(BufReader::new(handle), file, format, &mut out, &mut tally)
+                    let input = Input {
+                        label: file,
+                        format,
+                        checker: &checker,
+                    };
+                    input.check(BufReader::new(handle), &mut out, &mut tally)
                 }
                 Err(error) => Err(error),
             }
@@ -100,43 +129,51 @@ pub fn run(args: &Args) -> u8 {
     }
 }
 
-fn check_reader(
-    mut reader: impl BufRead,
-    label: &str,
+/// One input (a file or stdin) and how to check and report it.
+struct Input<'a> {
+    label: &'a str,
     format: Format,
-    out: &mut impl Write,
-    tally: &mut Tally,
-) -> io::Result<()> {
-    let mut line = Vec::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
-        }
-        number += 1;
-        let trimmed = trim_line(&line);
-        if trimmed.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        tally.messages += 1;
-        let verdict = check_message(trimmed);
-        match &verdict {
-            Verdict::Ok {
-                unknown_fields,
-                untyped,
-                ..
-            } => {
-                tally.ok += 1;
-                tally.untyped += usize::from(*untyped);
-                tally.with_unknown_fields += usize::from(!unknown_fields.is_empty());
+    checker: &'a Checker,
+}
+
+impl Input<'_> {
+    fn check(
+        &self,
+        mut reader: impl BufRead,
+        out: &mut impl Write,
+        tally: &mut Tally,
+    ) -> io::Result<()> {
+        let mut line = Vec::new();
+        let mut number = 0usize;
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                return Ok(());
             }
-            Verdict::Unknown { .. } => tally.unknown += 1,
-            Verdict::Error { .. } => tally.errors += 1,
-        }
-        match format {
-            Format::Text => writeln!(out, "{label}:{number}: {verdict}")?,
-            Format::Json => writeln!(out, "{}", verdict.to_json(label, number))?,
+            number += 1;
+            let trimmed = trim_line(&line);
+            if trimmed.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            tally.messages += 1;
+            let verdict = self.checker.check(trimmed);
+            match &verdict {
+                Verdict::Ok {
+                    unknown_fields,
+                    untyped,
+                    ..
+                } => {
+                    tally.ok += 1;
+                    tally.untyped += usize::from(*untyped);
+                    tally.with_unknown_fields += usize::from(!unknown_fields.is_empty());
+                }
+                Verdict::Unknown { .. } => tally.unknown += 1,
+                Verdict::Error { .. } => tally.errors += 1,
+            }
+            match self.format {
+                Format::Text => writeln!(out, "{}:{number}: {verdict}", self.label)?,
+                Format::Json => writeln!(out, "{}", verdict.to_json(self.label, number))?,
+            }
         }
     }
 }
@@ -249,30 +286,75 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Routes one message by the rule of the design (`"method": "event"` → notification; else a
-/// `result` key → response; else request), decodes it, and lists keys the types do not know.
-fn check_message(json: &[u8]) -> Verdict {
-    let envelope = match route::scan(json) {
-        Ok(envelope) => envelope,
-        Err(error) => return Verdict::error(&error),
-    };
-    let (direction, name) = if envelope.method == "event" {
-        match &envelope.event {
-            Some(event) => (Direction::Notification, event.to_string()),
-            None => {
-                return Verdict::Error {
-                    direction: Some(Direction::Notification),
-                    name: None,
-                    path: "event".to_string(),
-                    message: "notification: missing field `event`".to_string(),
+/// The definitions messages are checked against.
+enum Checker {
+    /// The types this tool was compiled with.
+    Compiled,
+    /// A definitions folder, interpreted at run time.
+    Folder(Box<FolderDecoder>),
+}
+
+impl Checker {
+    /// Routes one message by the rule of the design (`"method": "event"` → notification; else
+    /// a `result` key → response; else request), decodes it, and lists keys the definitions do
+    /// not know.
+    fn check(&self, json: &[u8]) -> Verdict {
+        let envelope = match route::scan(json) {
+            Ok(envelope) => envelope,
+            Err(error) => return Verdict::error(&error),
+        };
+        let (direction, name) = if envelope.method == "event" {
+            match &envelope.event {
+                Some(event) => (Direction::Notification, event.to_string()),
+                None => {
+                    return Verdict::Error {
+                        direction: Some(Direction::Notification),
+                        name: None,
+                        path: "event".to_string(),
+                        message: "notification: missing field `event`".to_string(),
+                    }
                 }
             }
+        } else if envelope.has_result {
+            (Direction::Response, envelope.method.to_string())
+        } else {
+            (Direction::Request, envelope.method.to_string())
+        };
+        match self {
+            Checker::Compiled => check_compiled(direction, name, json),
+            Checker::Folder(decoder) => check_folder(decoder, direction, name, json),
         }
-    } else if envelope.has_result {
-        (Direction::Response, envelope.method.to_string())
-    } else {
-        (Direction::Request, envelope.method.to_string())
-    };
+    }
+}
+
+/// The verdict of the folder's decoder, which finds unknown keys while it decodes.
+fn check_folder(
+    decoder: &FolderDecoder,
+    direction: Direction,
+    name: String,
+    json: &[u8],
+) -> Verdict {
+    match decoder.decode_named(direction, name.as_bytes(), json) {
+        Err(error) => Verdict::error(&error),
+        Ok(Checked::Unknown) => Verdict::Unknown { direction, name },
+        Ok(Checked::Untyped) => Verdict::Ok {
+            direction,
+            name,
+            untyped: true,
+            unknown_fields: BTreeSet::new(),
+        },
+        Ok(Checked::Typed { unknown_fields }) => Verdict::Ok {
+            direction,
+            name,
+            untyped: false,
+            unknown_fields,
+        },
+    }
+}
+
+/// The verdict of the compiled types: the typed decode, then the keys of the message its
+/// re-encoding lacks.
+fn check_compiled(direction: Direction, name: String, json: &[u8]) -> Verdict {
     let decoded = match direction {
         Direction::Notification => AnyNotification::decode_named(name.as_bytes(), json)
             .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),

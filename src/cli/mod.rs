@@ -6,6 +6,7 @@ mod check;
 mod definitions;
 mod diff;
 mod schema;
+mod schemas;
 
 use clap::{Parser, Subcommand};
 
@@ -86,6 +87,22 @@ impl ApiVersion {
             ApiVersion::V2 => 2,
         }
     }
+}
+
+/// Loads and validates the definitions folder `--definitions` names, with the same loader and
+/// validator the build script uses. A folder that does not load is a usage error: its problems
+/// are printed (`file: $.json.path: problem`) and the exit code is returned.
+fn load_definitions(folder: &std::path::Path) -> Result<trueconf_api_codegen::model::Model, u8> {
+    trueconf_api_codegen::load_model(folder).map_err(|problems| {
+        eprintln!(
+            "error: the definitions in {} have problems:",
+            folder.display()
+        );
+        for problem in problems.iter() {
+            eprintln!("  {problem}");
+        }
+        EXIT_USAGE
+    })
 }
 
 /// A usage error found after parsing (a combination clap cannot express), printed the way

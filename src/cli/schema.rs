@@ -4,19 +4,16 @@ use std::fs;
 use std::path::PathBuf;
 
 use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, SchemaGenerator};
+use schemars::SchemaGenerator;
 use serde_json::{json, Value};
-use trueconf_api::schema_support::{FieldsSchema, SchemaVisitor};
-use trueconf_api::{
-    visit_messages, visit_schema_messages, Command, MessageVisitor, Notification, Request, Response,
-};
 
+use super::schemas::{Message, MessageSchema, Source};
 use super::{ApiVersion, EXIT_USAGE};
 
 /// The folders this command owns inside the output folder (stale files there are removed).
 const MESSAGE_FOLDERS: [&str; 3] = ["requests", "responses", "notifications"];
 
-/// `schema [--out DIR] [--api 1|2]`.
+/// `schema [--out DIR] [--api 1|2] [--definitions DIR]`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The folder to write into: DIR/requests/<method>.json, DIR/responses/<method>.json,
@@ -26,16 +23,27 @@ pub struct Args {
     /// Only what this API version has: the messages and fields it lacks are left out.
     #[arg(long, value_name = "VERSION")]
     api: Option<ApiVersion>,
+    /// Export the definitions in this folder (as `definitions --out` writes them, then edited)
+    /// instead of the ones the tool was built from. A folder that does not validate is a
+    /// usage error.
+    #[arg(long, value_name = "DIR")]
+    definitions: Option<PathBuf>,
 }
 
 /// Writes every schema into `--out` (only API version `--api`'s messages and fields, when
 /// given); returns the exit code.
 pub fn run(args: &Args) -> u8 {
+    let source = match Source::from_args(args.definitions.as_deref()) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
     let out = &args.out;
     let mut export = Export {
         api: args.api.map(ApiVersion::number),
         out: out.to_path_buf(),
         bundle: settings().into_generator(),
+        commands: Vec::new(),
+        notifications: Vec::new(),
         files: 0,
         error: None,
     };
@@ -43,7 +51,7 @@ pub fn run(args: &Args) -> u8 {
         eprintln!("error: {message}");
         return EXIT_USAGE;
     }
-    visit_schema_messages(&mut export);
+    source.visit(&mut |message| export.message(message));
     let bundle = export.bundle_document();
     export.write(PathBuf::from("trueconf-api.json"), &bundle);
     if let Some(message) = export.error {
@@ -62,16 +70,17 @@ fn settings() -> SchemaSettings {
     SchemaSettings::draft2020_12()
 }
 
-fn root_schema<T: JsonSchema>() -> Value {
-    SchemaGenerator::new(settings())
-        .into_root_schema_for::<T>()
-        .to_value()
+fn root_schema(schema: &dyn MessageSchema) -> Value {
+    schema.root(SchemaGenerator::new(settings())).to_value()
 }
 
 struct Export {
     api: Option<u8>,
     out: PathBuf,
     bundle: SchemaGenerator,
+    /// Wire names of the exported commands and notifications, for the bundle.
+    commands: Vec<String>,
+    notifications: Vec<String>,
     files: usize,
     error: Option<String>,
 }
@@ -97,8 +106,47 @@ impl Export {
         Ok(())
     }
 
-    fn includes(&self, info: &trueconf_api::MessageInfo) -> bool {
-        self.api.is_none_or(|version| info.api.contains(&version))
+    fn includes(&self, api: &[u8]) -> bool {
+        self.api.is_none_or(|version| api.contains(&version))
+    }
+
+    /// Writes one message's files and adds its schemas to the bundle.
+    fn message(&mut self, message: Message<'_>) {
+        match message {
+            Message::Command {
+                facts,
+                request,
+                response,
+            } => {
+                if !self.includes(facts.api) {
+                    return;
+                }
+                let method = facts.wire_name;
+                self.write(
+                    PathBuf::from("requests").join(format!("{method}.json")),
+                    &root_schema(request),
+                );
+                self.write(
+                    PathBuf::from("responses").join(format!("{method}.json")),
+                    &root_schema(response),
+                );
+                request.subschema(&mut self.bundle);
+                response.subschema(&mut self.bundle);
+                self.commands.push(method.to_string());
+            }
+            Message::Notification { facts, schema } => {
+                if !self.includes(facts.api) {
+                    return;
+                }
+                let event = facts.wire_name;
+                self.write(
+                    PathBuf::from("notifications").join(format!("{event}.json")),
+                    &root_schema(schema),
+                );
+                schema.subschema(&mut self.bundle);
+                self.notifications.push(event.to_string());
+            }
+        }
     }
 
     fn write(&mut self, relative: PathBuf, schema: &Value) {
@@ -129,21 +177,14 @@ impl Export {
         if let Some(version) = self.api {
             restrict_to_api(&mut definitions, version);
         }
-        let mut commands = Vec::new();
-        let mut notifications = Vec::new();
-        visit_messages(&mut Names {
-            api: self.api,
-            commands: &mut commands,
-            notifications: &mut notifications,
-        });
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "TrueConf Room API",
             "description": "Every typed message and type of the TrueConf Room / VideoSDK WebSocket API, under $defs. Requests are <Name>Request, responses <Name>Response (success and failure forms), notifications <Name>. Objects allow keys they do not list. A key that appears twice in one object is rejected by the trueconf-api decoder; JSON Schema cannot express that (a parser keeps one of the values), so validate duplicate keys separately if it matters.",
             "x-duplicate-keys": "rejected",
             "x-api-version": self.api,
-            "x-commands": commands,
-            "x-notifications": notifications,
+            "x-commands": self.commands,
+            "x-notifications": self.notifications,
             "$defs": definitions,
         })
     }
@@ -182,64 +223,5 @@ fn restrict_to_api(schema: &mut Value, version: u8) {
             }
         }
         _ => {}
-    }
-}
-
-/// The wire names of the exported messages.
-struct Names<'a> {
-    api: Option<u8>,
-    commands: &'a mut Vec<&'static str>,
-    notifications: &'a mut Vec<&'static str>,
-}
-
-impl MessageVisitor for Names<'_> {
-    fn command<C: Command>(&mut self) {
-        if self
-            .api
-            .is_none_or(|version| C::INFO.api.contains(&version))
-        {
-            self.commands.push(C::METHOD);
-        }
-    }
-
-    fn notification<N: Notification>(&mut self) {
-        if self
-            .api
-            .is_none_or(|version| N::INFO.api.contains(&version))
-        {
-            self.notifications.push(N::EVENT);
-        }
-    }
-}
-
-impl SchemaVisitor for Export {
-    fn command<C: Command + FieldsSchema>(&mut self)
-    where
-        C::Response: FieldsSchema,
-    {
-        if !self.includes(C::INFO) {
-            return;
-        }
-        self.write(
-            PathBuf::from("requests").join(format!("{}.json", C::METHOD)),
-            &root_schema::<Request<C>>(),
-        );
-        self.write(
-            PathBuf::from("responses").join(format!("{}.json", C::METHOD)),
-            &root_schema::<Response<C>>(),
-        );
-        self.bundle.subschema_for::<Request<C>>();
-        self.bundle.subschema_for::<Response<C>>();
-    }
-
-    fn notification<N: Notification + FieldsSchema + JsonSchema>(&mut self) {
-        if !self.includes(N::INFO) {
-            return;
-        }
-        self.write(
-            PathBuf::from("notifications").join(format!("{}.json", N::EVENT)),
-            &root_schema::<N>(),
-        );
-        self.bundle.subschema_for::<N>();
     }
 }
