@@ -43,6 +43,8 @@ pub mod envelope;
 mod error;
 mod file_transfer;
 mod meta;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod object_map;
 #[cfg(feature = "proptest")]
 #[doc(hidden)]
