@@ -275,7 +275,10 @@ impl Session {
                     })
                     .unwrap_or_default();
                 match accept_offer(&room, &id) {
-                    Ok(offer) => transfer = Some(offer),
+                    Ok(Some(offer)) => transfer = Some(offer),
+                    // An id the Room never offered gets the documented answer, and nothing
+                    // follows it.
+                    Ok(None) => {}
                     Err(error) => return Answer::now(failure(method, request_id, error)),
                 }
             }
@@ -353,18 +356,21 @@ impl Answer {
     }
 }
 
-/// Marks the offer `id` accepted (status 2) and returns it, or says why it cannot be.
-fn accept_offer(room: &RoomState, id: &str) -> Result<Value, &'static str> {
+/// Marks the offer `id` accepted (status 2) and returns it; `None` for an id never offered;
+/// an error for an offer that no longer awaits a reply.
+fn accept_offer(room: &RoomState, id: &str) -> Result<Option<Value>, &'static str> {
     let mut offers = lock(&room.offers);
-    let offer = offers
+    let Some(offer) = offers
         .iter_mut()
         .find(|offer| offer.get("fileRequestId").and_then(Value::as_str) == Some(id))
-        .ok_or("No such file request")?;
+    else {
+        return Ok(None);
+    };
     if offer.get("status") != Some(&Value::from(1)) {
         return Err("The file request does not await a reply");
     }
     offer["status"] = Value::from(2);
-    Ok(offer.clone())
+    Ok(Some(offer.clone()))
 }
 
 /// The documented notifications of an accepted download, sent to every connection:
