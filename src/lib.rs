@@ -37,6 +37,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 mod dispatch;
 #[doc(hidden)]
 pub mod envelope;
