@@ -126,6 +126,10 @@ async fn every_typed_command_gets_a_response_its_type_decodes() {
                     .map(|object| object.remove(dynamic));
                 answer.as_object_mut().map(|object| object.remove(dynamic));
             }
+            for echoed in room.examples().echoed_fields(method) {
+                assert_eq!(answer[echoed], request[echoed], "{method}: {echoed} echoed");
+                answer.as_object_mut().map(|object| object.remove(echoed));
+            }
             assert_eq!(answer, expected, "{method}");
         }
     }

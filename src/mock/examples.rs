@@ -3,9 +3,10 @@
 //!
 //! For each command the response is its first successful documented example; a command whose
 //! definition has none falls back to its first successful example of another source (synthetic
-//! or captured), and a command with no response example at all gets the smallest response its
-//! definition allows (every required field with an empty or zero value), so every typed command
-//! is answered with something its `Response<C>` decodes.
+//! or captured), and a command with no response example at all gets every field of its
+//! definition with an empty value (`""`, `0`, `false`, `[]`, an enum's first value), so every
+//! typed command is answered with something its `Response<C>` decodes and that carries every
+//! key a client may look for.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -25,7 +26,7 @@ pub enum ExampleOrigin {
     /// No documented success: the first successful example of another source (synthetic or
     /// captured from a real Room).
     Other,
-    /// No response example at all: built from the definition's required fields.
+    /// No response example at all: every field of the definition with an empty value.
     Generated,
 }
 
@@ -169,6 +170,7 @@ pub fn wire_text(message: &Value) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Examples {
     responses: HashMap<String, (OrderedObject, ExampleOrigin)>,
+    echoed: HashMap<String, Vec<String>>,
     requests: HashMap<String, Value>,
     notifications: HashMap<String, OrderedObject>,
 }
@@ -239,7 +241,7 @@ impl Examples {
                 object.set("method", &Value::from(name.as_str()));
                 object.set("requestId", &Value::from("1"));
                 let fields = definition.pointer("/response/fields");
-                if let Value::Object(payload) = required_fields(fields, &types, 0) {
+                if let Value::Object(payload) = empty_fields(fields, &types, 0) {
                     for (key, value) in &payload {
                         object.set(key, value);
                     }
@@ -247,6 +249,25 @@ impl Examples {
                 object.set("result", &Value::Bool(true));
                 (object, ExampleOrigin::Generated)
             });
+            // Response fields the example lacks, named like a request parameter: the mock fills
+            // them from the request.
+            let names = |pointer: &str| -> Vec<String> {
+                definition
+                    .pointer(pointer)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|field| Some(field.get("name")?.as_str()?.to_string()))
+                    .collect()
+            };
+            let parameters = names("/request/fields");
+            let echoed: Vec<String> = names("/response/fields")
+                .into_iter()
+                .filter(|field| response.0.get(field).is_none() && parameters.contains(field))
+                .collect();
+            if !echoed.is_empty() {
+                examples.echoed.insert(name.clone(), echoed);
+            }
             examples.responses.insert(name.clone(), response);
         }
         for (name, _, content) in &notifications {
@@ -273,6 +294,14 @@ impl Examples {
     /// Where the response of `method` comes from.
     pub fn response_origin(&self, method: &str) -> Option<ExampleOrigin> {
         self.responses.get(method).map(|(_, origin)| *origin)
+    }
+
+    /// The response fields of `method` that its example lacks but that are named like one of
+    /// its request parameters: the mock fills them from the request (`addToAbook`,
+    /// `removeFromAbook` and `renameInAbook` answer with the `peerId` they were given, which
+    /// no documented example shows but TrueConf's Python client waits for).
+    pub fn echoed_fields(&self, method: &str) -> &[String] {
+        self.echoed.get(method).map_or(&[], Vec::as_slice)
     }
 
     /// The first documented request example of `method`.
@@ -329,26 +358,23 @@ fn example_list(content: &str) -> Vec<Example> {
 /// rejects them — so this only guards against a malformed bundle).
 const MAX_DEPTH: usize = 16;
 
-/// An object with every required field of `fields` set to the smallest value of its type.
-fn required_fields(fields: Option<&Value>, types: &HashMap<String, Value>, depth: usize) -> Value {
+/// An object with every field of `fields` set to the empty value of its type.
+fn empty_fields(fields: Option<&Value>, types: &HashMap<String, Value>, depth: usize) -> Value {
     let mut object = Map::new();
     for field in fields.and_then(Value::as_array).into_iter().flatten() {
-        let optional = field.get("optional").and_then(Value::as_bool) == Some(true);
         let (Some(name), Some(ty)) = (
             field.get("name").and_then(Value::as_str),
             field.get("type").and_then(Value::as_str),
         ) else {
             continue;
         };
-        if !optional {
-            object.insert(name.to_string(), smallest(ty, types, depth + 1));
-        }
+        object.insert(name.to_string(), smallest(ty, types, depth + 1));
     }
     Value::Object(object)
 }
 
-/// The smallest value of a definition type: `""`, `0`, `false`, `[]`, `{}`, the first value of
-/// an enum, a record's required fields.
+/// The empty value of a definition type: `""`, `0`, `false`, `[]`, `{}`, the first value of
+/// an enum, a record with every field empty.
 fn smallest(ty: &str, types: &HashMap<String, Value>, depth: usize) -> Value {
     if depth > MAX_DEPTH {
         return Value::Null;
@@ -367,7 +393,7 @@ fn smallest(ty: &str, types: &HashMap<String, Value>, depth: usize) -> Value {
         "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" => Value::from(0),
         named => match types.get(named) {
             Some(definition) => match definition.get("kind").and_then(Value::as_str) {
-                Some("record") => required_fields(definition.get("fields"), types, depth),
+                Some("record") => empty_fields(definition.get("fields"), types, depth),
                 Some("enum") => definition
                     .pointer("/values/0/value")
                     .cloned()
@@ -428,8 +454,7 @@ mod tests {
             examples.response_origin("getAppState"),
             Some(ExampleOrigin::Documented)
         );
-        // getHardware has only a request example: its response is generated from the
-        // required fields.
+        // getHardware has only a request example: its response is generated from its fields.
         assert_eq!(
             examples.response_origin("getHardware"),
             Some(ExampleOrigin::Generated)
@@ -439,6 +464,7 @@ mod tests {
             .expect("generated")
             .to_value();
         assert_eq!(hardware["currentAudioCapturerName"], Value::from(""));
+        assert_eq!(hardware["videoCapturers"], Value::Array(Vec::new()));
         assert_eq!(hardware["result"], Value::Bool(true));
         // Documented key order is kept.
         let state = examples.response("getAppState").expect("documented");
@@ -448,5 +474,7 @@ mod tests {
         let auth = examples.response("auth").expect("documented").to_value();
         assert_eq!(auth["resultCode"], Value::from(0));
         assert!(examples.notification("receivedFileRequest").is_some());
+        assert_eq!(examples.echoed_fields("addToAbook"), ["peerId"]);
+        assert!(examples.echoed_fields("getFileRequestInfo").is_empty());
     }
 }

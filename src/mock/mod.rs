@@ -17,7 +17,9 @@
 //!   (`token`, reusable as credentials, and `tokenForHttpServer`), `getAppState` reports the
 //!   mock's own HTTP port as `embeddedHttpPort`, `getIncomingFilesRequests` lists the current
 //!   offers, and `getTokenForHttpServer` (catalogued; documented on the built-in HTTP server
-//!   page as returning `token`) issues an HTTP-server token.
+//!   page as returning `token`) issues an HTTP-server token. A response field the example
+//!   lacks but the definition has, named like a parameter of the request, is filled from the
+//!   request ([`Examples::echoed_fields`]: `addToAbook` answers with its `peerId`).
 //! - File transfer plays the documented flow: the offers of the documented
 //!   `getIncomingFilesRequests` example are listed from the start, [`MockRoom::offer_file`]
 //!   adds one and announces it with `receivedFileRequest`, and `acceptIncomingFileRequest`

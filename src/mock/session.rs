@@ -257,6 +257,11 @@ impl Session {
             ));
         };
         let mut response = example.clone();
+        if let Some(request) = decoded_request(text, room.examples.echoed_fields(method)) {
+            for (key, value) in request {
+                response.set(&key, &value);
+            }
+        }
         let mut transfer = None;
         match method {
             "getAppState" => response.set("embeddedHttpPort", &Value::from(room.http_port)),
@@ -446,6 +451,19 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
     if let Some(done) = status(3) {
         room.broadcast(done, 1).await;
     }
+}
+
+/// The values of `keys` in the request `text` (none when `keys` is empty).
+fn decoded_request(text: &str, keys: &[String]) -> Option<Vec<(String, Value)>> {
+    if keys.is_empty() {
+        return None;
+    }
+    let request: Value = serde_json::from_str(text).ok()?;
+    Some(
+        keys.iter()
+            .filter_map(|key| Some((key.clone(), request.get(key)?.clone())))
+            .collect(),
+    )
 }
 
 /// `object` as a response to `method` with `request_id`, envelope first.
