@@ -85,7 +85,7 @@ async fn run(stream: TcpStream, room: Arc<RoomState>, id: u64) {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Flow::Stop,
                 Some(Ok(_)) => Flow::Continue,
             },
-            Some(text) = pushed.recv() => session.send(text).await,
+            Some(text) = pushed.recv() => session.send_queued(text, &mut pushed).await,
         };
         if let Flow::Stop = flow {
             break;
@@ -107,6 +107,21 @@ struct Session {
 impl Session {
     async fn send(&mut self, text: String) -> Flow {
         match self.sink.send(Message::text(text)).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+
+    /// Writes `first` and whatever else is queued, then flushes once.
+    async fn send_queued(&mut self, first: String, queue: &mut mpsc::Receiver<String>) -> Flow {
+        let mut next = Some(first);
+        while let Some(text) = next.take() {
+            if self.sink.feed(Message::text(text)).await.is_err() {
+                return Flow::Stop;
+            }
+            next = queue.try_recv().ok();
+        }
+        match self.sink.flush().await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
