@@ -20,7 +20,7 @@ use trueconf_api::notifications::{
     FileRequestStatusChanged, FileTransferAvailabilityChanged,
     IncomingFileRequestDownloadingProgress,
 };
-use trueconf_api::types::{AppState, FileRequestStatus, FileTransferAvailability};
+use trueconf_api::types::{AppState, ControlRole, FileRequestStatus, FileTransferAvailability};
 use trueconf_api::AnyNotification;
 
 /// Long enough never to trip on a loaded machine; only there so a broken test cannot hang.
@@ -406,6 +406,90 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
         .expect("open")
         .expect("decodes");
     assert_eq!(received.availability, FileTransferAvailability::Available);
+}
+
+#[tokio::test]
+async fn after_a_room_restart_reconnecting_falls_back_from_the_token_to_the_credentials() {
+    let first = pin_room("1234").await;
+    let (http_port, ws_port) = (first.http_port(), first.ws_port());
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", http_port)
+            .credentials(Credentials::Pin("1234".into()))
+            .role(ControlRole::User)
+            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .request_timeout(GUARD)
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    guarded("stop", first.stop()).await;
+    eventually("the loss is noticed", || {
+        matches!(client.status(), ConnectionStatus::Reconnecting { .. })
+    })
+    .await;
+    // The same ports, a Room that never issued the client's token.
+    let second = MockRoom::builder()
+        .protection(Protection::Pin("1234".into()))
+        .http_port(http_port)
+        .ws_port(ws_port)
+        .start()
+        .await
+        .expect("the restarted Room binds the same ports");
+    let mut requests = second.requests();
+    guarded("request", client.request(GetFileTransferHistory::new()))
+        .await
+        .expect("answered after the restart");
+    let token_attempt = guarded("auth", requests.recv_method("auth"))
+        .await
+        .expect("auth");
+    assert_ne!(
+        token_attempt["credentials"],
+        json!("1234"),
+        "the token first"
+    );
+    assert_eq!(token_attempt["role"], json!("user"));
+    let pin_attempt = guarded("auth", requests.recv_method("auth"))
+        .await
+        .expect("auth");
+    assert_eq!(pin_attempt["credentials"], json!("1234"), "then the PIN");
+    assert_eq!(client.stats().reconnects, 1);
+}
+
+#[tokio::test]
+async fn reconnecting_gives_up_after_its_attempts() {
+    let room = room().await;
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .reconnect(
+                Reconnect::default()
+                    .initial_delay(Duration::from_millis(5))
+                    .max_attempts(3),
+            )
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    let mut status = client.status_changes();
+    room.shutdown();
+    drop(room);
+    let mut attempts = Vec::new();
+    guarded("closed", async {
+        while status.changed().await.is_ok() {
+            match *status.borrow_and_update() {
+                ConnectionStatus::Reconnecting { attempt } => attempts.push(attempt),
+                ConnectionStatus::Closed => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(attempts, [1, 2, 3]);
+    let later = guarded("request", client.request(GetFileTransferHistory::new())).await;
+    assert!(matches!(later, Err(Error::Closed)), "{later:?}");
 }
 
 #[tokio::test]

@@ -240,7 +240,7 @@ async fn reconnect(shared: &Shared, policy: &super::Reconnect) -> Option<Socket>
             Ok(socket) => return Some(socket),
             Err(error) => {
                 tracing::warn!(attempt, %error, "reconnect attempt failed");
-                delay = (delay * 2).min(policy.max_delay);
+                delay = delay.saturating_mul(2).min(policy.max_delay);
             }
         }
     }

@@ -516,12 +516,22 @@ impl MockRoom {
         lock(&self.state.frames).iter().cloned().collect()
     }
 
-    /// Stops listening and drops every connection.
+    /// Stops listening and drops every connection (the ports are free once the runtime has
+    /// dropped the listeners; [`MockRoom::stop`] waits for that).
     pub fn shutdown(&self) {
         for task in &self.tasks {
             task.abort();
         }
         self.state.drop_sessions();
+    }
+
+    /// Stops listening, drops every connection, and returns once both ports are free again
+    /// (a Room restarted on them can bind them).
+    pub async fn stop(mut self) {
+        self.shutdown();
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
     }
 }
 

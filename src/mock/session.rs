@@ -386,10 +386,13 @@ fn accept_offer(room: &RoomState, id: &str) -> Result<Option<Value>, &'static st
     else {
         return Ok(None);
     };
-    if offer.get("status") != Some(&Value::from(1)) {
+    let Some(fields) = offer.as_object_mut() else {
+        return Ok(None);
+    };
+    if fields.get("status") != Some(&Value::from(1)) {
         return Err("The file request does not await a reply");
     }
-    offer["status"] = Value::from(2);
+    fields.insert("status".into(), Value::from(2));
     Ok(Some(offer.clone()))
 }
 
@@ -459,9 +462,10 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
     }
     if let Some(offer) = lock(&room.offers)
         .iter_mut()
+        .filter_map(Value::as_object_mut)
         .find(|offer| offer.get("fileRequestId") == Some(&id))
     {
-        offer["status"] = Value::from(3);
+        offer.insert("status".into(), Value::from(3));
     }
     if let Some(done) = status(3) {
         room.broadcast(done, 1).await;
