@@ -109,7 +109,11 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     loop {
         let next = tokio::time::timeout(WAIT, async {
+            // Biased towards progress: the connection hands each notification to its stream as
+            // it arrives, so every progress report sent before a status change is already
+            // waiting when that change is read.
             tokio::select! {
+                biased;
                 step = progress.next() => step.map(|step| step.map(|step| {
                     if step.file_request_id == id {
                         println!("downloading: {:>3}%", step.processed_percents);

@@ -48,6 +48,12 @@
 //! arrives on [`Client::notifications`] as [`StreamError::Garbage`] with its bytes; either way
 //! the connection carries on.
 //!
+//! Each stream keeps the order the Room sent its messages in. Between two subscriptions there
+//! is no order to keep — each is read when its consumer reads it — but the connection hands a
+//! notification to every stream that wants it before it reads the next frame, so a `select!`
+//! that polls one subscription first (`biased;`) sees everything sent there before what it
+//! reads from the other; [`Client::notifications`] has all of them in one order.
+//!
 //! # Connection loss, reconnecting, closing
 //!
 //! When the connection is lost every waiting request fails with [`Error::Closed`]. By default
