@@ -15,7 +15,8 @@
 //! let history = client.request(GetFileTransferHistory::new()).await?;
 //! println!("{} transfers", history.files_requests.len());
 //! while let Some(status) = statuses.next().await {
-//!     println!("{} is now {:?}", status?.file_request_id, status?.status);
+//!     let status = status?;
+//!     println!("{} is now {:?}", status.file_request_id, status.status);
 //! }
 //! # Ok(())
 //! # }
