@@ -37,6 +37,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 mod dispatch;
 mod envelope;
 mod error;
@@ -44,6 +46,8 @@ mod file_transfer;
 #[cfg(feature = "folder")]
 pub mod folder;
 mod meta;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod object_map;
 #[cfg(feature = "proptest")]
 pub mod proptest_support;

@@ -1,628 +1,521 @@
-//! The `room_client` example's client against a mock Room (`tests/mock_room/server.rs`) that
-//! answers with the documented examples: discovery, the whole file-transfer flow, matching
-//! responses to requests among notifications and out of order, failures, unknown
-//! notifications, dropped connections and timeouts.
-//!
-//! Timeouts here only guard against hangs; nothing is timed.
+//! The mock Room (`trueconf_api::mock`, `trueconf-api mock-room`) on the wire, with a bare
+//! WebSocket and HTTP: every typed command answered with a response its type decodes, the
+//! documented example where there is one; auth; the errors for everything else; scripting;
+//! the file-transfer flow; the HTTP endpoints; and the subcommand's first line and signals.
 
-#[path = "../examples/room_client/client.rs"]
-#[allow(dead_code)] // the example's main uses other parts of it
-mod client;
-#[path = "mock_room/server.rs"]
-#[allow(dead_code)] // not every test uses every knob
-mod server;
-
-use std::future::Future;
+use std::io::BufRead;
+use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
 use serde_json::{json, Value};
-use trueconf_api::commands::{GetFileTransferHistory, GetIncomingFilesRequests};
-use trueconf_api::types::FileRequestStatus;
-use trueconf_api::{AnyNotification, Response};
-
-use client::{
-    discover_ws_url, run_file_transfer_flow, Client, ClientError, FlowEvent, FlowOptions, Login,
-    OfferSource,
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use trueconf_api::mock::{ExampleOrigin, FileOffer, MockRoom, Protection, Rule};
+use trueconf_api::{
+    AnyNotification, Command, DecodeError, MessageVisitor, Notification, Response, ServerMessage,
 };
-use server::{HttpReply, MockRoom, Reply};
 
-/// Long enough never to trip on a loaded machine; only there so a broken test cannot hang.
-const GUARD: Duration = Duration::from_secs(20);
+const GUARD: Duration = Duration::from_secs(30);
 
-async fn guarded<F: Future>(what: &str, future: F) -> F::Output {
-    tokio::time::timeout(GUARD, future)
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn open(room: &MockRoom) -> Socket {
+    let (socket, _) = tokio::time::timeout(GUARD, tokio_tungstenite::connect_async(room.ws_url()))
         .await
-        .unwrap_or_else(|_| panic!("{what}: no result within {GUARD:?} (hang)"))
+        .expect("no hang")
+        .expect("the WebSocket opens");
+    socket
 }
 
-async fn connect(room: &MockRoom) -> Client {
-    guarded("connect", Client::connect(&room.ws_url()))
+async fn send(socket: &mut Socket, message: &Value) {
+    socket
+        .send(Message::text(message.to_string()))
         .await
-        .expect("connects to the mock Room")
-        // Requests must end by the mock's doing, not by the client giving up.
-        .with_timeout(Duration::from_secs(60))
+        .expect("sent");
 }
 
-fn options(login: Login) -> FlowOptions {
-    FlowOptions {
-        login,
-        offer_timeout: Duration::from_secs(60),
-        progress_timeout: Duration::from_secs(60),
+async fn receive(socket: &mut Socket) -> String {
+    loop {
+        let frame = tokio::time::timeout(GUARD, socket.next())
+            .await
+            .expect("no hang")
+            .expect("open")
+            .expect("a frame");
+        if let Message::Text(text) = frame {
+            return text.as_str().to_string();
+        }
     }
 }
 
-/// The documented progress notification, about `id`, at `percent`.
-fn progress(room: &MockRoom, id: &str, percent: u8) -> Value {
-    let mut notification = room.notification_example("incomingFileRequestDownloadingProgress");
-    notification["fileRequestId"] = json!(id);
-    notification["processedPercents"] = json!(percent);
-    notification
+async fn ask(socket: &mut Socket, message: &Value) -> Value {
+    send(socket, message).await;
+    serde_json::from_str(&receive(socket).await).expect("JSON")
 }
 
-/// The documented status notification, about `id` (an incoming request), with `status`.
-fn status(room: &MockRoom, id: &str, status: i64) -> Value {
-    let mut notification = room.notification_example("fileRequestStatusChanged");
-    notification["fileRequestId"] = json!(id);
-    notification["status"] = json!(status);
-    notification["directionType"] = json!(0);
-    notification
+async fn authorized(room: &MockRoom) -> Socket {
+    let mut socket = open(room).await;
+    let answer = ask(&mut socket, &json!({"method": "auth", "type": "unsecured"})).await;
+    assert_eq!(answer["result"], json!(true));
+    socket
 }
 
-fn about(room: &MockRoom, event: &str, id: &str) -> Value {
-    let mut notification = room.notification_example(event);
-    notification["fileRequestId"] = json!(id);
-    notification
+/// `(method, decodes the response as that command's, saying whether it is a success)`.
+type Check = (&'static str, fn(&[u8]) -> Result<bool, DecodeError>);
+
+struct Commands(Vec<Check>);
+
+fn check<C: Command>(bytes: &[u8]) -> Result<bool, DecodeError> {
+    trueconf_api::from_slice::<Response<C>>(bytes).map(|response| response.is_success())
 }
 
-fn methods(requests: &[Value]) -> Vec<&str> {
-    requests
-        .iter()
-        .map(|request| request["method"].as_str().unwrap_or("?"))
-        .collect()
-}
-
-async fn requests_seen(room: &MockRoom, count: usize) -> Vec<Value> {
-    let mut requests = Vec::new();
-    for _ in 0..count {
-        requests.push(room.next_request().await);
+impl MessageVisitor for Commands {
+    fn command<C: Command>(&mut self) {
+        self.0.push((C::METHOD, check::<C>));
     }
-    requests
+    fn notification<N: Notification>(&mut self) {}
 }
 
 #[tokio::test]
-async fn the_file_transfer_flow_runs_end_to_end_with_discovery() {
-    let room = MockRoom::start().await;
-    let history_example = room.response_example("getFileTransferHistory");
-    let history_len = history_example["filesRequests"]
-        .as_array()
-        .expect("documented history")
-        .len();
-    assert_eq!(history_len, 2, "the documented history lists two transfers");
-    let listed = room.response_example("getIncomingFilesRequests");
-    let awaiting = listed["incomingFilesRequests"]
-        .as_array()
-        .expect("documented list")
-        .iter()
-        .find(|request| request["status"] == json!(1))
-        .expect("the documented list has a request awaiting a reply");
-    let id = awaiting["fileRequestId"]
+async fn every_typed_command_gets_a_response_its_type_decodes() {
+    let room = MockRoom::start().await.expect("starts");
+    let mut socket = authorized(&room).await;
+    let mut commands = Commands(Vec::new());
+    trueconf_api::visit_messages(&mut commands);
+    assert_eq!(commands.0.len(), trueconf_api::COMMAND_NAMES.len());
+    let mut documented = 0;
+    for (index, (method, decodes)) in commands.0.iter().enumerate() {
+        // The documented request, with a requestId of our own.
+        let mut request = room
+            .examples()
+            .request(method)
+            .cloned()
+            .unwrap_or_else(|| panic!("{method}: no request example"));
+        let id = format!("r{index}");
+        request["requestId"] = json!(id);
+        send(&mut socket, &request).await;
+        let text = receive(&mut socket).await;
+        let answer: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(answer["requestId"], json!(id), "{method}: requestId echoed");
+        assert!(
+            text.starts_with(&format!(r#"{{"method":"{method}","requestId":"#)),
+            "{method}: envelope first: {text}"
+        );
+        match decodes(text.as_bytes()) {
+            Ok(true) => {}
+            Ok(false) => panic!("{method}: a failure: {text}"),
+            Err(error) => panic!("{method}: does not decode: {error}"),
+        }
+        // Where the definition documents a successful response, that is what came (apart
+        // from the fields that follow the Room's state).
+        if room.examples().response_origin(method) == Some(ExampleOrigin::Documented) {
+            documented += 1;
+            let mut expected = room.response_example(method).expect("example");
+            let mut answer = answer.clone();
+            for dynamic in [
+                "requestId",
+                "token",
+                "tokenForHttpServer",
+                "embeddedHttpPort",
+            ] {
+                expected
+                    .as_object_mut()
+                    .map(|object| object.remove(dynamic));
+                answer.as_object_mut().map(|object| object.remove(dynamic));
+            }
+            for echoed in room.examples().echoed_fields(method) {
+                assert_eq!(answer[echoed], request[echoed], "{method}: {echoed} echoed");
+                answer.as_object_mut().map(|object| object.remove(echoed));
+            }
+            assert_eq!(answer, expected, "{method}");
+        }
+    }
+    assert!(documented >= 95, "only {documented} documented responses");
+}
+
+#[tokio::test]
+async fn requests_outside_the_typed_commands_get_result_false_with_a_text() {
+    let room = MockRoom::start().await.expect("starts");
+    let mut socket = open(&room).await;
+    // Before auth: refused. Without a requestId: echoed as "".
+    let answer = ask(&mut socket, &json!({"method": "getFileList"})).await;
+    assert_eq!(answer["result"], json!(false));
+    assert_eq!(answer["requestId"], json!(""));
+    assert!(answer["error"]
         .as_str()
-        .expect("an id")
-        .to_string();
-    let file_name = awaiting["fileName"].as_str().expect("a name").to_string();
-
-    // After the accept: the confirmation, progress (with one about another request in between)
-    // and the status changes that end it.
-    let unrelated = room.notification_example("incomingFileRequestDownloadingProgress");
-    assert_ne!(unrelated["fileRequestId"], json!(id));
-    room.after(
-        "acceptIncomingFileRequest",
-        vec![
-            about(&room, "incomingFileRequestAccepted", &id),
-            status(&room, &id, 2),
-            progress(&room, &id, 0),
-            progress(&room, &id, 35),
-            unrelated,
-            progress(&room, &id, 70),
-            progress(&room, &id, 100),
-            status(&room, &id, 3),
-        ],
-    );
-
-    let url = guarded("discovery", discover_ws_url("127.0.0.1", room.http_port()))
-        .await
-        .expect("config.json gives the WebSocket port");
-    assert_eq!(url, room.ws_url());
-    let client = guarded("connect", Client::connect(&url))
-        .await
-        .expect("connects");
-    let mut events = Vec::new();
-    let report = guarded(
-        "flow",
-        run_file_transfer_flow(
-            &client,
-            &options(Login::Secured {
-                credentials: "1234".into(),
-            }),
-            |event| events.push(event.clone()),
+        .is_some_and(|text| text.contains("auth")));
+    ask(&mut socket, &json!({"method": "auth", "type": "unsecured"})).await;
+    for (request, says) in [
+        (json!({"method": "getLogin", "requestId": "1"}), "getLogin"),
+        (
+            json!({"method": "noSuchThing", "requestId": "2"}),
+            "noSuchThing",
         ),
-    )
-    .await
-    .expect("the flow completes");
-
-    assert_eq!(report.history.len(), history_len);
-    assert_eq!(
-        report.history[0].file_request_id,
-        history_example["filesRequests"][0]["fileRequestId"]
-            .as_str()
-            .expect("an id")
-    );
-    assert_eq!(report.incoming.len(), 2);
-    assert_eq!(report.accepted.file_request_id, id);
-    assert_eq!(report.accepted.file_name, file_name);
-    assert_eq!(report.accepted.source, OfferSource::Listed);
-    assert!(report.acceptance_confirmed);
-    assert_eq!(report.progress, vec![0, 35, 70, 100]);
-    assert_eq!(
-        report.statuses,
-        vec![FileRequestStatus::InProgress, FileRequestStatus::Completed]
-    );
-    assert_eq!(
-        report.other_notifications, 1,
-        "the other request's progress"
-    );
-    assert_eq!(report.undecodable_notifications, 0);
-
-    // The steps, in order.
-    let progress_events: Vec<u8> = events
-        .iter()
-        .filter_map(|event| match event {
-            FlowEvent::Progress { percent, .. } => Some(*percent),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(progress_events, report.progress);
-    assert!(matches!(
-        events.first(),
-        Some(FlowEvent::Authorized {
-            privileges: Some(2)
-        })
-    ));
-    assert!(matches!(events[1], FlowEvent::History(ref history) if history.len() == history_len));
-    assert!(matches!(events[2], FlowEvent::Incoming(_)));
-    assert!(matches!(events[3], FlowEvent::Accepted(ref offer) if offer.file_request_id == id));
-    assert_eq!(
-        events.last(),
-        Some(&FlowEvent::Status(FileRequestStatus::Completed))
-    );
-
-    // What the Room received: the four commands, each with its own requestId.
-    let requests = requests_seen(&room, 4).await;
-    assert_eq!(
-        methods(&requests),
-        [
-            "auth",
-            "getFileTransferHistory",
-            "getIncomingFilesRequests",
-            "acceptIncomingFileRequest"
-        ]
-    );
-    assert_eq!(requests[0]["type"], json!("secured"));
-    assert_eq!(requests[0]["credentials"], json!("1234"));
-    assert_eq!(requests[3]["fileRequestId"], json!(id));
-    let mut ids: Vec<&str> = requests
-        .iter()
-        .map(|request| request["requestId"].as_str().expect("a string requestId"))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), 4, "every request has its own requestId");
-}
-
-#[tokio::test]
-async fn the_flow_waits_for_an_offer_when_nothing_awaits_a_reply() {
-    let room = MockRoom::start().await;
-    // Every listed request is already downloaded; the offer comes as a notification, after an
-    // unrelated one.
-    let mut listed = room.response_example("getIncomingFilesRequests");
-    for request in listed["incomingFilesRequests"]
-        .as_array_mut()
-        .expect("documented list")
-    {
-        request["status"] = json!(3);
+        (
+            json!({"method": "sendFile", "requestId": "3", "callId": "a@b"}),
+            "fileId",
+        ),
+        (
+            json!({"method": "sendFile", "requestId": "4", "fileId": "x", "callId": "a@b"}),
+            "fileId",
+        ),
+    ] {
+        let answer = ask(&mut socket, &request).await;
+        assert_eq!(answer["result"], json!(false), "{request}");
+        assert_eq!(answer["requestId"], request["requestId"]);
+        let error = answer["error"].as_str().expect("an error text");
+        assert!(error.contains(says), "{request}: {error}");
     }
-    let offered = room.notification_example("receivedFileRequest");
-    let id = offered["fileRequestId"]
-        .as_str()
-        .expect("an id")
-        .to_string();
-    room.on("getIncomingFilesRequests", |rule| {
-        rule.reply = Reply::Json(listed);
-        rule.after = vec![
-            room.notification_example("fileTransferAvailabilityChanged"),
-            offered.clone(),
-        ];
-    });
-    room.after(
-        "acceptIncomingFileRequest",
-        vec![progress(&room, &id, 100), status(&room, &id, 3)],
-    );
-    let client = connect(&room).await;
-    let mut waited = false;
-    let report = guarded(
-        "flow",
-        run_file_transfer_flow(&client, &options(Login::Unsecured), |event| {
-            waited |= matches!(event, FlowEvent::WaitingForOffer)
-        }),
-    )
-    .await
-    .expect("the flow completes");
-    assert!(waited);
-    assert_eq!(report.accepted.file_request_id, id);
-    assert_eq!(report.accepted.source, OfferSource::Notified);
-    assert_eq!(
-        report.accepted.file_size,
-        offered["fileSize"].as_u64().expect("a size")
-    );
-    assert_eq!(report.progress, vec![100]);
-    assert_eq!(report.statuses, vec![FileRequestStatus::Completed]);
-    assert_eq!(report.other_notifications, 1);
-
-    let requests = requests_seen(&room, 4).await;
-    assert_eq!(requests[0]["type"], json!("unsecured"));
-    assert!(requests[0].get("credentials").is_none());
-    assert_eq!(requests[3]["fileRequestId"], json!(id));
 }
 
 #[tokio::test]
-async fn responses_match_their_requests_among_notifications_and_out_of_order() {
-    let room = MockRoom::start().await;
-    let client = connect(&room).await;
-    let first = room.notification_example("fileTransferAvailabilityChanged");
-    let before = room.notification_example("receivedFileRequest");
-    let after = room.notification_example("incomingFileRequestAccepted");
-    let between = room.notification_example("fileRequestStatusChanged");
-    room.hold("getFileTransferHistory");
-    room.before("getIncomingFilesRequests", vec![before.clone()]);
-    room.after("getIncomingFilesRequests", vec![after.clone()]);
-    // A notification before any response.
-    room.push(first.clone());
-
-    // History is sent first and held; incoming is sent and answered while history waits;
-    // then a notification, then history's response.
-    let (history, (incoming, history_request, incoming_request)) = guarded("two requests", async {
-        tokio::join!(client.request(GetFileTransferHistory::new()), async {
-            let history_request = room.next_request().await;
-            assert_eq!(history_request["method"], json!("getFileTransferHistory"));
-            let incoming = client.request(GetIncomingFilesRequests::new()).await;
-            let incoming_request = room.next_request().await;
-            assert_eq!(
-                incoming_request["method"],
-                json!("getIncomingFilesRequests")
-            );
-            room.push(between.clone());
-            room.release("getFileTransferHistory");
-            (incoming, history_request, incoming_request)
-        })
-    })
+async fn auth_checks_the_pin_and_accepts_the_token_it_issued() {
+    let room = MockRoom::builder()
+        .protection(Protection::Pin("1234".into()))
+        .start()
+        .await
+        .expect("starts");
+    let mut socket = open(&room).await;
+    for wrong in [
+        json!({"method": "auth", "type": "secured", "credentials": "0000"}),
+        json!({"method": "auth", "type": "unsecured"}),
+        json!({"method": "auth", "role": "user"}),
+    ] {
+        let answer = ask(&mut socket, &wrong).await;
+        assert_eq!(answer["result"], json!(false), "{wrong}");
+        assert!(answer["error"].is_string());
+    }
+    let answer = ask(
+        &mut socket,
+        &json!({"method": "auth", "type": "secured", "credentials": "1234", "requestId": "7"}),
+    )
     .await;
-    let incoming = incoming.expect("incoming answered while history was held");
-    let history = history.expect("history answered last");
-    assert_eq!(incoming.incoming_files_requests.len(), 2);
-    assert_eq!(history.files_requests.len(), 2);
-    assert_ne!(history_request["requestId"], incoming_request["requestId"]);
-
-    // Every notification arrives, in the order sent, typed.
-    let mut received = Vec::new();
-    for _ in 0..4 {
-        received.push(
-            guarded("notification", client.next_notification())
-                .await
-                .expect("a notification"),
-        );
-    }
-    assert!(matches!(
-        received[0],
-        AnyNotification::FileTransferAvailabilityChanged(_)
-    ));
-    assert!(matches!(
-        received[1],
-        AnyNotification::ReceivedFileRequest(_)
-    ));
-    assert!(matches!(
-        received[2],
-        AnyNotification::IncomingFileRequestAccepted(_)
-    ));
-    assert!(matches!(
-        received[3],
-        AnyNotification::FileRequestStatusChanged(_)
-    ));
-    for (notification, sent) in received.iter().zip([&first, &before, &after, &between]) {
-        assert_eq!(
-            &serde_json::to_value(notification).expect("encodes"),
-            sent,
-            "decoded as sent"
-        );
-    }
-    assert_eq!(client.stray_responses(), 0);
+    assert_eq!(answer["result"], json!(true));
+    assert_eq!(answer["resultCode"], json!(0));
+    let token = answer["token"].as_str().expect("a token").to_string();
+    assert!(answer["tokenForHttpServer"].is_string());
+    // The token authorizes another connection.
+    let mut other = open(&room).await;
+    let answer = ask(
+        &mut other,
+        &json!({"method": "auth", "type": "secured", "credentials": token}),
+    )
+    .await;
+    assert_eq!(answer["result"], json!(true));
 }
 
 #[tokio::test]
-async fn two_requests_of_one_method_answered_out_of_order_get_their_own_responses() {
-    let room = MockRoom::start().await;
-    let client = connect(&room).await;
-    // The first request is held (two entries, the documented example); the second is answered
-    // at once with one entry; then the first is released.
-    let mut one_entry = room.response_example("getIncomingFilesRequests");
-    if let Some(list) = one_entry["incomingFilesRequests"].as_array_mut() {
-        list.truncate(1);
-    }
-    room.hold("getIncomingFilesRequests");
-    let (first, second) = guarded("two requests", async {
-        tokio::join!(client.request(GetIncomingFilesRequests::new()), async {
-            room.next_request().await;
-            room.on("getIncomingFilesRequests", |rule| {
-                rule.reply = Reply::Json(one_entry)
-            });
-            let second = client.request(GetIncomingFilesRequests::new()).await;
-            room.next_request().await;
-            room.release("getIncomingFilesRequests");
-            second
-        })
-    })
+async fn scripts_fail_delay_drop_and_surround_replies() {
+    let room = MockRoom::start().await.expect("starts");
+    let mut socket = authorized(&room).await;
+    room.fail("getFileList", "no files today");
+    let answer = ask(
+        &mut socket,
+        &json!({"method": "getFileList", "requestId": "1"}),
+    )
     .await;
     assert_eq!(
-        second
-            .expect("answered first")
-            .incoming_files_requests
-            .len(),
+        (answer["result"].clone(), answer["error"].clone()),
+        (json!(false), json!("no files today"))
+    );
+    room.reset("getFileList");
+    // A delayed answer comes after one asked later.
+    room.delay("getFileTransferHistory", Duration::from_millis(100));
+    send(
+        &mut socket,
+        &json!({"method": "getFileTransferHistory", "requestId": "slow"}),
+    )
+    .await;
+    let fast = ask(
+        &mut socket,
+        &json!({"method": "getFileList", "requestId": "fast"}),
+    )
+    .await;
+    assert_eq!(fast["requestId"], json!("fast"));
+    let slow: Value = serde_json::from_str(&receive(&mut socket).await).expect("JSON");
+    assert_eq!(slow["requestId"], json!("slow"));
+    // Notifications around a reply, in order.
+    let event = room
+        .notification_example("fileTransferAvailabilityChanged")
+        .expect("documented");
+    room.script(
+        "getFileList",
+        Rule::new().before(vec![event.clone()]).after(vec![event]),
+    );
+    send(
+        &mut socket,
+        &json!({"method": "getFileList", "requestId": "2"}),
+    )
+    .await;
+    let order: Vec<Value> = [
+        receive(&mut socket).await,
+        receive(&mut socket).await,
+        receive(&mut socket).await,
+    ]
+    .iter()
+    .map(|text| serde_json::from_str(text).expect("JSON"))
+    .collect();
+    assert_eq!(order[0]["event"], json!("fileTransferAvailabilityChanged"));
+    assert_eq!(order[1]["method"], json!("getFileList"));
+    assert_eq!(order[2]["event"], json!("fileTransferAvailabilityChanged"));
+    // No reply, then a reply to the next request.
+    room.reset("getFileList");
+    room.drop_reply("getFileList");
+    send(
+        &mut socket,
+        &json!({"method": "getFileList", "requestId": "3"}),
+    )
+    .await;
+    let next = ask(
+        &mut socket,
+        &json!({"method": "getAppState", "requestId": "4"}),
+    )
+    .await;
+    assert_eq!(next["requestId"], json!("4"));
+    assert_eq!(room.received("getFileList"), 4);
+    // Pushed notifications go out with their envelope first.
+    assert_eq!(
+        room.push(&json!({"x": 1, "event": "e", "method": "event"}))
+            .await,
         1
     );
     assert_eq!(
-        first.expect("answered last").incoming_files_requests.len(),
-        2
+        receive(&mut socket).await,
+        r#"{"method":"event","event":"e","x":1}"#
     );
-}
-
-#[tokio::test]
-async fn a_failed_response_is_an_error_with_the_servers_text() {
-    let room = MockRoom::start().await;
-    let client = connect(&room).await;
-    let text = "File transfer is not available";
-    room.fail("getFileTransferHistory", text);
-    let error = guarded("request", client.request(GetFileTransferHistory::new()))
+    // Disconnect on a method: the socket ends without a close frame.
+    room.disconnect_on("getFileList");
+    send(&mut socket, &json!({"method": "getFileList"})).await;
+    let end = tokio::time::timeout(GUARD, socket.next())
         .await
-        .expect_err("result:false is an error");
-    match &error {
-        ClientError::Failed { method, error } => {
-            assert_eq!(*method, "getFileTransferHistory");
-            assert_eq!(error.as_deref(), Some(text));
-        }
-        other => panic!("expected Failed, got {other:?}"),
-    }
-    // Worded as the crate words a Failure.
-    let failure = Response::<GetFileTransferHistory>::failure(text)
-        .into_result()
-        .expect_err("a failure");
-    assert_eq!(error.to_string(), failure.to_string());
-
-    // The connection goes on.
-    let incoming = guarded("request", client.request(GetIncomingFilesRequests::new()))
-        .await
-        .expect("the next request is answered");
-    assert_eq!(incoming.incoming_files_requests.len(), 2);
-
-    // A failed auth stops the flow.
-    room.fail("auth", "Wrong PIN");
-    let flow = guarded(
-        "flow",
-        run_file_transfer_flow(
-            &client,
-            &options(Login::Secured {
-                credentials: "0000".into(),
-            }),
-            |_| {},
-        ),
-    )
-    .await;
-    match flow {
-        Err(ClientError::Failed {
-            method: "auth",
-            error: Some(error),
-        }) => assert_eq!(error, "Wrong PIN"),
-        other => panic!("expected the auth failure, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn unknown_notifications_arrive_raw_and_do_not_break_the_stream() {
-    let room = MockRoom::start().await;
-    let client = connect(&room).await;
-    let unknown = json!({
-        "method": "event",
-        "event": "zzRoomLearnedSomethingNew",
-        "payload": { "nested": [1, 2, { "deep": null }] },
-        "count": 3
-    });
-    let untyped_name = trueconf_api::UNTYPED_NOTIFICATION_NAMES[0];
-    let untyped = json!({ "method": "event", "event": untyped_name, "anything": true });
-    let broken = json!({
-        "method": "event",
-        "event": "fileTransferAvailabilityChanged",
-        "availability": "very"
-    });
-    let known = room.notification_example("fileTransferAvailabilityChanged");
-    room.push(unknown.clone());
-    room.push(untyped.clone());
-    room.push(broken.clone());
-    room.push(known.clone());
-
-    match guarded("notification", client.next_notification()).await {
-        Ok(AnyNotification::Unknown(raw)) => {
-            assert_eq!(raw.name(), "zzRoomLearnedSomethingNew");
-            assert_eq!(raw.to_value(), Some(unknown), "the raw JSON, whole");
-        }
-        other => panic!("expected Unknown, got {other:?}"),
-    }
-    match guarded("notification", client.next_notification()).await {
-        Ok(AnyNotification::Untyped(raw)) => {
-            assert_eq!(raw.name(), untyped_name);
-            assert_eq!(raw.to_value(), Some(untyped));
-        }
-        other => panic!("expected Untyped, got {other:?}"),
-    }
-    match guarded("notification", client.next_notification()).await {
-        Err(ClientError::Decode(error)) => {
-            assert_eq!(error.path(), "availability");
-            // The notification is handed over whole, not dropped.
-            let raw = error.raw_message().expect("the name was read");
-            assert_eq!(raw.name(), "fileTransferAvailabilityChanged");
-            assert_eq!(raw.to_value(), Some(broken.clone()));
-        }
-        other => panic!("expected a decode error, got {other:?}"),
-    }
-    match guarded("notification", client.next_notification()).await {
-        Ok(notification @ AnyNotification::FileTransferAvailabilityChanged(_)) => {
-            assert_eq!(serde_json::to_value(&notification).expect("encodes"), known);
-        }
-        other => panic!("expected the typed notification, got {other:?}"),
-    }
-    // Requests still work.
-    let history = guarded("request", client.request(GetFileTransferHistory::new()))
-        .await
-        .expect("answered");
-    assert_eq!(history.files_requests.len(), 2);
-}
-
-#[tokio::test]
-async fn a_dropped_connection_fails_every_pending_request_with_closed() {
-    let room = MockRoom::start().await;
-    let client = connect(&room).await;
-    room.hold("getIncomingFilesRequests");
-    room.drop_on("getFileTransferHistory");
-    let (held, dropped) = guarded("pending requests", async {
-        tokio::join!(client.request(GetIncomingFilesRequests::new()), async {
-            let held = room.next_request().await;
-            assert_eq!(held["method"], json!("getIncomingFilesRequests"));
-            client.request(GetFileTransferHistory::new()).await
-        })
-    })
-    .await;
-    assert!(matches!(held, Err(ClientError::Closed)), "{held:?}");
-    assert!(matches!(dropped, Err(ClientError::Closed)), "{dropped:?}");
-    assert!(client.is_closed());
-    // Later requests fail at once; the notification stream ends.
-    let later = guarded("request", client.request(GetFileTransferHistory::new())).await;
-    assert!(matches!(later, Err(ClientError::Closed)), "{later:?}");
-    let notification = guarded("notification", client.next_notification()).await;
+        .expect("no hang");
     assert!(
-        matches!(notification, Err(ClientError::Closed)),
-        "{notification:?}"
+        !matches!(end, Some(Ok(Message::Close(_)))),
+        "dropped, not closed: {end:?}"
     );
 }
 
 #[tokio::test]
-async fn a_connection_dropped_mid_transfer_ends_the_flow_with_closed() {
-    let room = MockRoom::start().await;
-    let client = connect(&room).await;
-    let listed = room.response_example("getIncomingFilesRequests");
-    let id = listed["incomingFilesRequests"][0]["fileRequestId"]
-        .as_str()
-        .expect("an id")
-        .to_string();
-    room.after("acceptIncomingFileRequest", vec![progress(&room, &id, 10)]);
-    let mut seen = Vec::new();
-    let unsecured = options(Login::Unsecured);
-    let (flow, ()) = guarded("flow", async {
-        tokio::join!(
-            run_file_transfer_flow(&client, &unsecured, |event| {
-                if let FlowEvent::Progress { percent, .. } = event {
-                    seen.push(*percent);
-                }
-            }),
-            async {
-                let requests = requests_seen(&room, 4).await;
-                assert_eq!(requests[3]["method"], json!("acceptIncomingFileRequest"));
-                room.drop_connection();
-            }
-        )
-    })
-    .await;
-    assert!(matches!(flow, Err(ClientError::Closed)), "{flow:?}");
+async fn the_file_transfer_flow_follows_the_documented_notifications() {
+    let room = MockRoom::start().await.expect("starts");
+    let mut socket = authorized(&room).await;
+    let listed = ask(&mut socket, &json!({"method": "getIncomingFilesRequests"})).await;
     assert_eq!(
-        seen,
-        vec![10],
-        "the progress sent before the drop was still seen"
+        listed["incomingFilesRequests"],
+        room.response_example("getIncomingFilesRequests")
+            .expect("documented")["incomingFilesRequests"],
+        "the documented offers are listed from the start"
     );
-}
-
-#[tokio::test]
-async fn a_request_without_a_response_times_out_and_its_late_response_is_stray() {
-    let room = MockRoom::start().await;
-    let client = connect(&room)
-        .await
-        .with_timeout(Duration::from_millis(200));
-    room.hold("getFileTransferHistory");
-    let result = guarded("request", client.request(GetFileTransferHistory::new())).await;
-    match result {
-        Err(ClientError::Timeout { waiting_for, .. }) => {
-            assert!(
-                waiting_for.contains("getFileTransferHistory"),
-                "{waiting_for}"
-            )
+    let id = room.offer_file(FileOffer::new("a.txt", 10)).await;
+    let announced = receive(&mut socket).await;
+    match ServerMessage::from_str(&announced).expect("decodes") {
+        ServerMessage::Notification(AnyNotification::ReceivedFileRequest(offer)) => {
+            assert_eq!(offer.file_request_id, id)
         }
-        other => panic!("expected Timeout, got {other:?}"),
+        other => panic!("expected receivedFileRequest, got {other:?}"),
     }
-    // The late response matches nobody; a notification pushed after it marks that the client
-    // has read it.
-    room.release("getFileTransferHistory");
-    room.push(room.notification_example("fileTransferAvailabilityChanged"));
-    guarded("notification", client.next_notification())
-        .await
-        .expect("the marker notification");
-    assert_eq!(client.stray_responses(), 1);
-    let incoming = guarded(
-        "request",
-        client.request_with_timeout(GetIncomingFilesRequests::new(), Duration::from_secs(60)),
+    let answer = ask(
+        &mut socket,
+        &json!({"method": "acceptIncomingFileRequest", "fileRequestId": id}),
     )
-    .await
-    .expect("the connection goes on");
-    assert_eq!(incoming.incoming_files_requests.len(), 2);
+    .await;
+    assert_eq!(answer["result"], json!(true));
+    let mut names = Vec::new();
+    loop {
+        let text = receive(&mut socket).await;
+        let message = ServerMessage::from_str(&text).expect("every notification decodes");
+        names.push(message.name().to_string());
+        if let ServerMessage::Notification(AnyNotification::FileRequestStatusChanged(changed)) =
+            &message
+        {
+            assert_eq!(changed.file_request_id, id);
+            if changed.status.value() == 3 {
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        names,
+        [
+            "incomingFileRequestAccepted",
+            "fileRequestStatusChanged",
+            "incomingFileRequestDownloadingProgress",
+            "incomingFileRequestDownloadingProgress",
+            "incomingFileRequestDownloadingProgress",
+            "incomingFileRequestDownloadingProgress",
+            "fileRequestStatusChanged",
+        ]
+    );
+    // Accepting it again is refused: it no longer awaits a reply.
+    let again = ask(
+        &mut socket,
+        &json!({"method": "acceptIncomingFileRequest", "fileRequestId": id}),
+    )
+    .await;
+    assert_eq!(again["result"], json!(false));
+    // An id the Room does not know gets the documented answer, and nothing follows it.
+    let unknown = ask(
+        &mut socket,
+        &json!({"method": "acceptIncomingFileRequest", "fileRequestId": "nope"}),
+    )
+    .await;
+    assert_eq!(unknown["result"], json!(true));
+    let next = ask(
+        &mut socket,
+        &json!({"method": "getAppState", "requestId": "after"}),
+    )
+    .await;
+    assert_eq!(next["requestId"], json!("after"));
+}
+
+/// `METHOD http://127.0.0.1:PORT/PATH` with a body, through hyper; status and body.
+async fn http(method: &str, port: u16, path: &str, body: &str) -> (u16, Bytes) {
+    let stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connects");
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(connection);
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", format!("127.0.0.1:{port}"))
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("a request");
+    let response = sender.send_request(request).await.expect("a response");
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    (status, body)
 }
 
 #[tokio::test]
-async fn discovery_reads_every_http_framing_and_reports_errors() {
-    for framing in [
-        HttpReply::ContentLength,
-        HttpReply::CloseDelimited,
-        HttpReply::Chunked,
-    ] {
-        let room = MockRoom::start_with(framing.clone()).await;
-        let url = guarded("discovery", discover_ws_url("127.0.0.1", room.http_port()))
-            .await
-            .unwrap_or_else(|error| panic!("{framing:?}: {error}"));
-        assert_eq!(url, room.ws_url(), "{framing:?}");
-    }
-
-    let room = MockRoom::start_with(HttpReply::Status(404)).await;
-    match guarded("discovery", discover_ws_url("127.0.0.1", room.http_port())).await {
-        Err(ClientError::Http { status: 404, .. }) => {}
-        other => panic!("expected HTTP 404, got {other:?}"),
-    }
-
-    let room =
-        MockRoom::start_with(HttpReply::Body(r#"{"config":{"http":{"port":1}}}"#.into())).await;
-    match guarded("discovery", discover_ws_url("127.0.0.1", room.http_port())).await {
-        Err(ClientError::Config(problem)) => assert!(problem.contains("websocket"), "{problem}"),
-        other => panic!("expected a config error, got {other:?}"),
-    }
-
-    let room = MockRoom::start_with(HttpReply::Body(
-        r#"{"config":{"websocket":{"port":"9"}}}"#.into(),
-    ))
+async fn the_http_port_serves_config_frames_and_pushes() {
+    let room = MockRoom::start().await.expect("starts");
+    let (status, body) = http("GET", room.http_port(), "/public/default/config.json", "").await;
+    assert_eq!(status, 200);
+    let config: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(config["config"]["websocket"]["port"], json!(room.ws_port()));
+    assert_eq!(config["config"]["http"]["port"], json!(room.http_port()));
+    let (status, _) = http(
+        "GET",
+        room.http_port(),
+        "/frames/?peerId=%23self%3A0&token=bad",
+        "",
+    )
     .await;
-    let url = guarded("discovery", discover_ws_url("127.0.0.1", room.http_port()))
+    assert_eq!(status, 403);
+    let mut socket = authorized(&room).await;
+    let token = ask(&mut socket, &json!({"method": "getTokenForHttpServer"})).await["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let path = format!("/frames/?peerId=%23self%3A0&token={token}");
+    let (status, jpeg) = http("GET", room.http_port(), &path, "").await;
+    assert_eq!((status, &jpeg[..2]), (200, &[0xFF, 0xD8][..]));
+    assert_eq!(room.frame_requests(), ["#self:0"]);
+    let (status, _) = http(
+        "POST",
+        room.http_port(),
+        "/mock/notify?count=3",
+        r#"{"method":"event","event":"zz","n":1}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    for _ in 0..3 {
+        assert_eq!(
+            receive(&mut socket).await,
+            r#"{"method":"event","event":"zz","n":1}"#
+        );
+    }
+    let (status, _) = http("POST", room.http_port(), "/mock/notify", "not json").await;
+    assert_eq!(status, 400);
+    let (status, _) = http("GET", room.http_port(), "/elsewhere", "").await;
+    assert_eq!(status, 404);
+}
+
+/// Starts `trueconf-api mock-room ARGS` and reads its first line.
+fn start_cli(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Process::new(env!("CARGO_BIN_EXE_trueconf-api"))
+        .arg("mock-room")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a first line");
+    (child, line)
+}
+
+/// The port of `scheme://127.0.0.1:PORT` in `line`.
+fn port_in(line: &str, scheme: &str) -> u16 {
+    let start = line
+        .find(&format!("{scheme}://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no {scheme} URL in {line:?}"))
+        + scheme.len()
+        + "://127.0.0.1:".len();
+    line[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a port")
+}
+
+#[tokio::test]
+async fn the_subcommand_announces_both_urls_serves_and_stops_on_signals() {
+    for signal in ["TERM", "INT"] {
+        let (mut child, line) = start_cli(&["--port", "0", "--pin", "4321"]);
+        let http_port = port_in(&line, "http");
+        let ws_port = port_in(&line, "ws");
+        let client = trueconf_api::client::Client::connect(
+            "127.0.0.1",
+            http_port,
+            trueconf_api::client::Credentials::Pin("4321".into()),
+        )
         .await
-        .expect("a port given as a string");
-    assert_eq!(url, "ws://127.0.0.1:9/");
+        .expect("a client connects through config.json");
+        assert_eq!(
+            client.app_state().expect("state").embedded_http_port,
+            http_port
+        );
+        let wrong = trueconf_api::client::Client::connect(
+            "127.0.0.1",
+            http_port,
+            trueconf_api::client::Credentials::Pin("0000".into()),
+        )
+        .await;
+        assert!(
+            matches!(wrong, Err(trueconf_api::client::Error::Auth { .. })),
+            "{wrong:?}"
+        );
+        assert_ne!(http_port, ws_port);
+        let killed = Process::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = child.wait().expect("exits");
+        assert!(status.success(), "SIG{signal}: {status:?}");
+    }
+    // A usage error exits 2.
+    let status = Process::new(env!("CARGO_BIN_EXE_trueconf-api"))
+        .args(["mock-room", "--pin", "1", "--password", "2"])
+        .stderr(Stdio::null())
+        .status()
+        .expect("runs");
+    assert_eq!(status.code(), Some(2));
 }

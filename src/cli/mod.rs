@@ -5,6 +5,7 @@ mod asyncapi;
 mod check;
 mod definitions;
 mod diff;
+mod mock_room;
 mod schema;
 mod schemas;
 
@@ -15,8 +16,8 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Typed TrueConf Room / VideoSDK WebSocket API definitions.
 ///
-/// JSON Schema and AsyncAPI export, checks of captured traffic, and the changes between two
-/// versions of the definitions.
+/// JSON Schema and AsyncAPI export, checks of captured traffic, the changes between two
+/// versions of the definitions, and a mock Room.
 #[derive(Debug, Parser)]
 #[command(name = "trueconf-api", version, propagate_version = true)]
 pub struct Cli {
@@ -52,6 +53,12 @@ enum Command {
     /// The starting point for describing a Room newer than this crate: edit them, then
     /// regenerate bindings in your build.rs, or point the other subcommands at the folder.
     Definitions(definitions::Args),
+    /// Run a mock TrueConf Room until SIGINT or SIGTERM.
+    ///
+    /// Serves /public/default/config.json on the HTTP port and the API on the WebSocket port,
+    /// answering every typed command with its documented example. The first line on stdout
+    /// holds http://HOST:PORT and ws://HOST:PORT.
+    MockRoom(mock_room::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns the exit code. Usage errors
@@ -65,6 +72,7 @@ pub fn run() -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Definitions(args) => definitions::run(&args),
+        Command::MockRoom(args) => mock_room::run(&args),
     }
 }
 

@@ -3,7 +3,9 @@
 # document (TypeScript: json-schema-to-typescript + tsc --strict, ajv; Python:
 # datamodel-code-generator + pydantic v2, jsonschema; AsyncAPI: @asyncapi/parser, modelina);
 # then checks that the conformance corpus generated from TrueConf's Python client
-# (tests/conformance/python) is what the pinned client produces.
+# (tests/conformance/python) is what the pinned client produces, and that the pinned client
+# opens a session against `trueconf-api mock-room` and accepts its answers
+# (trueconf_client/mock_room_session.py).
 #
 #   bash tests/interop/run.sh
 #
@@ -39,3 +41,7 @@ mkdir -p "$out/python"
 
 echo "== Conformance corpus from TrueConf's Python client is current"
 bash "$root/tests/conformance/python/run.sh"
+
+echo "== TrueConf's Python client against mock-room"
+"$root/target/conformance/venv/bin/python" "$here/trueconf_client/mock_room_session.py" \
+    "$root/target/release/trueconf-api"

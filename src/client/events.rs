@@ -1,0 +1,238 @@
+//! Notification streams: one bounded broadcast channel for all notifications, and one per
+//! notification name that someone subscribed to. The connection task only routes frames (a
+//! reference-counted copy of the bytes); each stream decodes what it takes.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, Stream, StreamExt};
+use tokio::sync::broadcast;
+
+use super::error::StreamError;
+use super::lock;
+use crate::{AnyNotification, DecodeError, Notification, ServerMessage};
+
+/// A frame on the all-notifications channel.
+#[derive(Clone)]
+enum Frame {
+    /// A notification (or what calls itself one), decoded by the reader.
+    Message(Bytes),
+    /// A frame that is not a message.
+    Garbage(Bytes, Box<DecodeError>),
+}
+
+/// The channels of one client. Closed (`None`) once the client is closed for good, so every
+/// stream then ends.
+pub(crate) struct Hub {
+    channels: Mutex<Option<Channels>>,
+    capacity: usize,
+    /// Notifications dropped for slow consumers, as the streams report them.
+    lost: Arc<AtomicU64>,
+}
+
+struct Channels {
+    all: broadcast::Sender<Frame>,
+    by_event: HashMap<String, broadcast::Sender<Bytes>>,
+}
+
+impl Hub {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            channels: Mutex::new(Some(Channels {
+                all: broadcast::channel(capacity).0,
+                by_event: HashMap::new(),
+            })),
+            capacity,
+            lost: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Notifications dropped for slow consumers so far.
+    pub(crate) fn lost(&self) -> u64 {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Hands a notification to the streams that want it (nothing is kept when none does).
+    pub(crate) fn publish(&self, event: Option<&str>, frame: &Bytes) {
+        let mut channels = lock(&self.channels);
+        let Some(channels) = channels.as_mut() else {
+            return;
+        };
+        if channels.all.receiver_count() > 0 {
+            let _ = channels.all.send(Frame::Message(frame.clone()));
+        }
+        if let Some(event) = event {
+            if let Some(sender) = channels.by_event.get(event) {
+                if sender.receiver_count() > 0 {
+                    let _ = sender.send(frame.clone());
+                } else {
+                    channels.by_event.remove(event);
+                }
+            }
+        }
+    }
+
+    /// Hands a frame that is not a message to the all-notifications streams.
+    pub(crate) fn publish_garbage(&self, frame: &Bytes, error: DecodeError) {
+        if let Some(channels) = lock(&self.channels).as_ref() {
+            if channels.all.receiver_count() > 0 {
+                let _ = channels
+                    .all
+                    .send(Frame::Garbage(frame.clone(), Box::new(error)));
+            }
+        }
+    }
+
+    /// Ends every stream.
+    pub(crate) fn close(&self) {
+        lock(&self.channels).take();
+    }
+
+    pub(crate) fn notifications(&self) -> Notifications {
+        let receiver = lock(&self.channels)
+            .as_ref()
+            .map(|channels| channels.all.subscribe());
+        let lost = Arc::clone(&self.lost);
+        let stream = futures_util::stream::unfold(receiver, move |receiver| {
+            let lost = Arc::clone(&lost);
+            async move {
+                let mut receiver = receiver?;
+                let item = loop {
+                    match receiver.recv().await {
+                        Ok(Frame::Message(bytes)) => match decode_any(&bytes) {
+                            Some(item) => break item,
+                            None => continue,
+                        },
+                        Ok(Frame::Garbage(frame, error)) => {
+                            break Err(StreamError::Garbage { error, frame })
+                        }
+                        Err(broadcast::error::RecvError::Lagged(count)) => {
+                            lost.fetch_add(count, Ordering::Relaxed);
+                            tracing::warn!(count, "notification stream lagged: dropped the oldest");
+                            break Err(StreamError::Lagged(count));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                };
+                Some((item, Some(receiver)))
+            }
+        });
+        Notifications(stream.boxed())
+    }
+
+    pub(crate) fn subscribe<N: Notification>(&self) -> Subscription<N> {
+        let receiver = lock(&self.channels).as_mut().map(|channels| {
+            channels
+                .by_event
+                .entry(N::EVENT.to_string())
+                .or_insert_with(|| broadcast::channel(self.capacity).0)
+                .subscribe()
+        });
+        let lost = Arc::clone(&self.lost);
+        let stream = futures_util::stream::unfold(receiver, move |receiver| {
+            let lost = Arc::clone(&lost);
+            async move {
+                let mut receiver = receiver?;
+                let item = match receiver.recv().await {
+                    Ok(bytes) => crate::from_slice::<N>(&bytes).map_err(StreamError::Decode),
+                    Err(broadcast::error::RecvError::Lagged(count)) => {
+                        lost.fetch_add(count, Ordering::Relaxed);
+                        tracing::warn!(
+                            count,
+                            event = N::EVENT,
+                            "subscription lagged: dropped the oldest"
+                        );
+                        Err(StreamError::Lagged(count))
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                Some((item, Some(receiver)))
+            }
+        });
+        Subscription {
+            stream: stream.boxed(),
+            marker: PhantomData,
+        }
+    }
+}
+
+/// A notification frame as `AnyNotification` (the reader routed it by `"method": "event"`,
+/// which the decoder reads the same way, so a response cannot come out; were one to, it is
+/// skipped with an error in the log rather than passed off as a notification).
+fn decode_any(bytes: &[u8]) -> Option<Result<AnyNotification, StreamError>> {
+    match ServerMessage::from_slice(bytes) {
+        Ok(ServerMessage::Notification(notification)) => Some(Ok(notification)),
+        Ok(ServerMessage::Response(response)) => {
+            tracing::error!(
+                method = response.method(),
+                "a response on the notification stream, skipped"
+            );
+            None
+        }
+        Err(error) => Some(Err(StreamError::Decode(error))),
+    }
+}
+
+/// Every notification, typed ([`AnyNotification`], with its `Untyped` and `Unknown` variants for
+/// names the definitions do not type), in the order the Room sent them, from the moment it was
+/// made ([`super::Client::notifications`]).
+///
+/// A `Stream` of `Result<AnyNotification, StreamError>`: a notification that does not decode,
+/// a frame that is not a message, and notifications dropped because this consumer fell more
+/// than the buffer behind each arrive as an error instead of vanishing. It ends when the
+/// client is closed for good (or dropped).
+pub struct Notifications(BoxStream<'static, Result<AnyNotification, StreamError>>);
+
+impl Notifications {
+    /// The next item; `None` once the client is closed.
+    pub async fn recv(&mut self) -> Option<Result<AnyNotification, StreamError>> {
+        self.0.next().await
+    }
+}
+
+impl Stream for Notifications {
+    type Item = Result<AnyNotification, StreamError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for Notifications {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Notifications")
+    }
+}
+
+/// The notifications of one type `N`, decoded as `N`, from the moment of
+/// [`super::Client::subscribe`]; it keeps working across reconnects. Errors as for
+/// [`Notifications`] (except frames that are not messages, which only that stream sees).
+pub struct Subscription<N> {
+    stream: BoxStream<'static, Result<N, StreamError>>,
+    marker: PhantomData<fn() -> N>,
+}
+
+impl<N: Notification> Subscription<N> {
+    /// The next item; `None` once the client is closed.
+    pub async fn recv(&mut self) -> Option<Result<N, StreamError>> {
+        self.stream.next().await
+    }
+}
+
+impl<N> Stream for Subscription<N> {
+    type Item = Result<N, StreamError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.stream.as_mut().poll_next(cx)
+    }
+}
+
+impl<N: Notification> fmt::Debug for Subscription<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Subscription<{}>", N::EVENT)
+    }
+}
