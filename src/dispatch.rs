@@ -1,11 +1,11 @@
 //! Decoding any message: route by name ([`crate::route`]), then decode once, straight into the
-//! typed message. Errors are located (field path) only when they happen, so the fast path pays
-//! nothing for it.
+//! typed message. An error's field path is noted by the decoder as the error passes out of
+//! each object and array, so a successful decode pays nothing for it and a failed one needs no
+//! second pass.
 
 use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 
 use crate::envelope::{Command, Notification, Request, Response};
 use crate::error::DecodeError;
@@ -14,30 +14,32 @@ use crate::raw::RawMessage;
 use crate::route;
 use crate::wire::{self, FieldKey, Key};
 
-/// Decodes `json` as `T`; on failure, decodes again with path tracking to name the field, and
-/// keeps the whole message in the error.
+/// Decodes `json` as `T`; on failure, the error names the field path (noted by the decoder on
+/// the way out, see [`wire::note_key`]) and keeps the whole message.
 #[inline]
 pub fn decode<T: DeserializeOwned>(
     json: &[u8],
     direction: Direction,
     name: &str,
 ) -> Result<T, DecodeError> {
-    serde_json::from_slice(json).map_err(|error| failed::<T>(json, &error, direction, name))
+    wire::clear_error_path();
+    serde_json::from_slice(json).map_err(|error| failed(json, &error, direction, name))
 }
 
-/// The error for a message named `name` that `T` could not decode: located, named, and
-/// holding the message itself. Kept out of line: only failures pay for it.
+/// The error for a message named `name` that could not be decoded: located, named, and
+/// holding the message itself. Kept out of line, and not generic: only failures pay for it,
+/// once.
 #[cold]
 #[inline(never)]
-fn failed<T: DeserializeOwned>(
-    json: &[u8],
-    error: &serde_json::Error,
-    direction: Direction,
-    name: &str,
-) -> DecodeError {
-    locate::<T>(json, error)
+fn failed(json: &[u8], error: &serde_json::Error, direction: Direction, name: &str) -> DecodeError {
+    located(error)
         .in_message(direction, name)
         .with_raw(RawMessage::kept(direction, name, json))
+}
+
+/// serde_json's error with the field path the decoder noted while the error passed through.
+pub(crate) fn located(error: &serde_json::Error) -> DecodeError {
+    DecodeError::from_json(error, wire::take_error_path())
 }
 
 /// Keeps `json` (which must be valid JSON) as the message named `name` that the definitions
@@ -100,35 +102,6 @@ pub fn from_slice<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
 #[inline(never)]
 fn decode_again<T: TypedMessage>(json: &[u8]) -> Result<T, DecodeError> {
     decode::<T>(json, T::DIRECTION, T::NAME)
-}
-
-/// Finds the path of the error `T` hits in `json` (a second, slower pass).
-pub(crate) fn locate<T: DeserializeOwned>(json: &[u8], error: &serde_json::Error) -> DecodeError {
-    locate_seed(json, PhantomData::<T>, error)
-}
-
-/// Finds the path of the error `seed` hits in `json` (a second, slower pass): the message of
-/// `error`, the first pass's, with the field path the second pass tracks.
-pub(crate) fn locate_seed<'de, S: DeserializeSeed<'de>>(
-    json: &'de [u8],
-    seed: S,
-    error: &serde_json::Error,
-) -> DecodeError {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let mut track = serde_path_to_error::Track::new();
-    let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
-    let path = match seed.deserialize(tracked) {
-        Err(_) => {
-            let path = track.path().to_string();
-            if path == "." {
-                String::new()
-            } else {
-                path
-            }
-        }
-        Ok(_) => String::new(),
-    };
-    DecodeError::from_json(error, path)
 }
 
 /// The one-pass path for the common case: `method` (then `event`) are the first keys and the

@@ -43,12 +43,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use trueconf_api_codegen::model::{Field, Model, Scalar, TypeDef, TypeRef, UnionAlternative};
 
-use crate::dispatch::locate_seed;
+use crate::dispatch::located;
 use crate::error::DecodeError;
 use crate::meta::Direction;
 use crate::raw::RawMessage;
 use crate::route;
-use crate::wire::{expect_name, next_once, Key};
+use crate::wire::{self, expect_name, next_once, Key};
 
 /// A decoder for the messages a definitions folder describes, built from its model.
 #[derive(Debug, Clone)]
@@ -227,6 +227,7 @@ impl FolderDecoder {
             Direction::Notification => Envelope::Notification(name),
         };
         let mut unknowns = Unknowns::default();
+        wire::clear_error_path();
         let mut deserializer = serde_json::Deserializer::from_slice(json);
         let decoded = self
             .message(envelope, body, &mut unknowns)
@@ -236,7 +237,7 @@ impl FolderDecoder {
             Ok(()) => Ok(Checked::Typed {
                 unknown_fields: unknowns.finish(json),
             }),
-            Err(error) => Err(self.failed(envelope, body, direction, name, json, &error)),
+            Err(error) => Err(self.failed(direction, name, json, &error)),
         }
     }
 
@@ -255,21 +256,18 @@ impl FolderDecoder {
         }
     }
 
-    /// The error for a message that did not decode: located by a second, path-tracking pass,
-    /// named, holding the message. Only failures pay for it.
+    /// The error for a message that did not decode: with the path the decoder noted on the way
+    /// out, named, holding the message. Only failures pay for it.
     #[cold]
     #[inline(never)]
     fn failed(
         &self,
-        envelope: Envelope<'_>,
-        body: usize,
         direction: Direction,
         name: &str,
         json: &[u8],
         error: &serde_json::Error,
     ) -> DecodeError {
-        let mut ignored = Unknowns::default();
-        locate_seed(json, self.message(envelope, body, &mut ignored), error)
+        located(error)
             .in_message(direction, name)
             .with_raw(RawMessage::kept(direction, name, json))
     }
@@ -662,42 +660,38 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.as_str();
             // The envelope's keys come first, as in the generated decoders.
+            // As in the generated decoders, an error in a key's value notes the key on its way
+            // out (see `wire::note_key`).
             let envelope_key = match envelope {
-                Envelope::Record => false,
+                Envelope::Record => Ok(false),
                 Envelope::Request(name) => match key {
-                    "method" => {
-                        expect_name(&mut method, "method", name, &mut map).map(|()| true)?
-                    }
-                    "requestId" => {
-                        next_once(&mut request_id, "requestId", &mut map).map(|()| true)?
-                    }
-                    _ => false,
+                    "method" => expect_name(&mut method, "method", name, &mut map).map(|()| true),
+                    "requestId" => next_once(&mut request_id, "requestId", &mut map).map(|()| true),
+                    _ => Ok(false),
                 },
                 Envelope::Response(name) => match key {
-                    "method" => {
-                        expect_name(&mut method, "method", name, &mut map).map(|()| true)?
-                    }
-                    "requestId" => {
-                        next_once(&mut request_id, "requestId", &mut map).map(|()| true)?
-                    }
-                    "result" => next_once(&mut result, "result", &mut map).map(|()| true)?,
-                    "error" => next_once(&mut error, "error", &mut map).map(|()| true)?,
-                    _ => false,
+                    "method" => expect_name(&mut method, "method", name, &mut map).map(|()| true),
+                    "requestId" => next_once(&mut request_id, "requestId", &mut map).map(|()| true),
+                    "result" => next_once(&mut result, "result", &mut map).map(|()| true),
+                    "error" => next_once(&mut error, "error", &mut map).map(|()| true),
+                    _ => Ok(false),
                 },
                 Envelope::Notification(name) => match key {
                     "method" => {
-                        expect_name(&mut method, "method", "event", &mut map).map(|()| true)?
+                        expect_name(&mut method, "method", "event", &mut map).map(|()| true)
                     }
-                    "event" => expect_name(&mut event, "event", name, &mut map).map(|()| true)?,
-                    _ => false,
+                    "event" => expect_name(&mut event, "event", name, &mut map).map(|()| true),
+                    _ => Ok(false),
                 },
-            };
+            }
+            .map_err(|error| in_key(key, error))?;
             if envelope_key {
                 continue;
             }
             let Some((position, index)) = shape.find(key, hint) else {
                 unknowns.unknown(&at, key);
-                map.next_value::<Box<RawValue>>()?;
+                map.next_value::<Box<RawValue>>()
+                    .map_err(|error| in_key(key, error))?;
                 unknowns.skipped = true;
                 continue;
             };
@@ -705,10 +699,9 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
             let field = &shape.fields[index];
             // An alias fills its field's slot, so the two together are a duplicate.
             if present.contains(index) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate field `{}`",
-                    field.wire_name
-                )));
+                let error =
+                    de::Error::custom(format_args!("duplicate field `{}`", field.wire_name));
+                return Err(in_key(key, error));
             }
             present.insert(index);
             if at.is_root() && key != field.wire_name {
@@ -719,7 +712,8 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                 field,
                 at: at.child(Step::Key(key)),
                 unknowns,
-            })?;
+            })
+            .map_err(|error| in_key(key, error))?;
         }
         let enforce_required = match envelope {
             Envelope::Record => true,
@@ -898,16 +892,23 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let item = self.at.child(Step::Item);
-        while seq
-            .next_element_seed(ValueSeed {
+        let mut index = 0;
+        loop {
+            let element = seq.next_element_seed(ValueSeed {
                 decoder: self.decoder,
                 ty: self.element,
                 at: item,
                 unknowns: &mut *self.unknowns,
-            })?
-            .is_some()
-        {}
-        Ok(())
+            });
+            match element {
+                Ok(Some(())) => index += 1,
+                Ok(None) => return Ok(()),
+                Err(error) => {
+                    wire::note_index(index);
+                    return Err(error);
+                }
+            }
+        }
     }
 }
 
@@ -937,7 +938,8 @@ impl<'de> Visitor<'de> for MapVisitor<'_> {
                 ty: self.value,
                 at: self.at.child(Step::Key(&key)),
                 unknowns: &mut *self.unknowns,
-            })?;
+            })
+            .map_err(|error| in_key(&key, error))?;
             seen.insert(key);
         }
         Ok(())
@@ -1022,4 +1024,11 @@ impl<'de> Visitor<'de> for UnionVisitor<'_> {
             None => Err(de::Error::invalid_type(Unexpected::Map, &self)),
         }
     }
+}
+
+/// `error`, noted as happening inside the value of `key` (see `wire::note_key`).
+#[cold]
+fn in_key<E>(key: &str, error: E) -> E {
+    wire::note_key(key.as_bytes());
+    error
 }

@@ -99,8 +99,8 @@ pub mod __private {
         string_enum_schema, union_schema, FieldSchemas, FieldsSchema,
     };
     pub use crate::wire::{
-        deserialize_record, deserialize_str_with, next_once, required, serialize_record, Fields,
-        PartialFields,
+        deserialize_record, deserialize_str_with, next_once, next_once_indexed,
+        next_once_indexed_nullable, required, serialize_record, Fields, PartialFields,
     };
 }
 

@@ -100,7 +100,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectMap<T> {
                     if map.contains_key(&key) {
                         return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
                     }
-                    let value = access.next_value()?;
+                    let value = access
+                        .next_value()
+                        .inspect_err(|_| crate::wire::note_key(key.as_bytes()))?;
                     map.insert(key, value);
                 }
                 Ok(ObjectMap(map))

@@ -12,7 +12,7 @@
 //! - JSON `null` is accepted only for fields defined as nullable.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -91,15 +91,81 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 thread_local! {
+    /// Where the error being returned happened, innermost segment first: each level of the
+    /// decoder notes its key or index as the error passes through it on the way out, so a
+    /// successful decode pays nothing and a failed one needs no second, path-tracking pass.
+    static ERROR_PATH: RefCell<Vec<Segment>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One step of an error's path: an object key or an array index.
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Notes that the error passing through is inside the value of `key`.
+#[cold]
+#[inline(never)]
+pub fn note_key(key: &[u8]) {
+    let key = String::from_utf8_lossy(key).into_owned();
+    ERROR_PATH.with(|path| path.borrow_mut().push(Segment::Key(key)));
+}
+
+/// Notes that the error passing through is inside element `index` of an array.
+#[cold]
+#[inline(never)]
+pub fn note_index(index: usize) {
+    ERROR_PATH.with(|path| path.borrow_mut().push(Segment::Index(index)));
+}
+
+/// Forgets the path of an error that was not reported (a decode attempt that gave up).
+#[inline]
+pub(crate) fn clear_error_path() {
+    ERROR_PATH.with(|path| {
+        if let Ok(mut path) = path.try_borrow_mut() {
+            path.clear();
+        }
+    });
+}
+
+/// The path of the error just returned (`filesRequests[0].fileSize`; empty for the message
+/// itself), and forgets it.
+pub(crate) fn take_error_path() -> String {
+    let segments = ERROR_PATH.with(|path| std::mem::take(&mut *path.borrow_mut()));
+    let mut text = String::new();
+    for segment in segments.iter().rev() {
+        match segment {
+            Segment::Key(key) if text.is_empty() => text.push_str(key),
+            Segment::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Segment::Index(index) => {
+                text.push('[');
+                text.push_str(&index.to_string());
+                text.push(']');
+            }
+        }
+    }
+    text
+}
+
+/// `error`, noted as happening inside the value of `key`.
+#[cold]
+fn in_key<E>(key: &[u8], error: E) -> E {
+    note_key(key);
+    error
+}
+
+thread_local! {
     /// Whether object keys are read as raw bytes (see [`FieldKey`]).
     static RAW_KEYS: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `decode` with object keys read as raw bytes: for serde_json that skips the UTF-8
 /// check of every key (a key that matches a field is ASCII by construction; an unknown key is
-/// still checked). The crate's own entry points use it; plain `serde` use of the types, and
-/// the path-locating second pass (serde_path_to_error records only string keys), read keys
-/// as strings.
+/// still checked). The crate's own entry points use it; plain `serde` use of the types reads
+/// keys as strings.
 pub(crate) fn with_raw_keys<T>(decode: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {
@@ -185,6 +251,65 @@ pub fn next_once<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     Ok(())
 }
 
+/// Reads the next value, an array, into an empty slot, noting the index of an element that
+/// fails (`fileList[2].fileId`); a second value for the same key is an error.
+#[inline(never)]
+pub fn next_once_indexed<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<Vec<T>>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Indexed<T>>()?.0);
+    Ok(())
+}
+
+/// [`next_once_indexed`] for an array that may be JSON `null`.
+#[inline(never)]
+pub fn next_once_indexed_nullable<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<Option<Vec<T>>>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Option<Indexed<T>>>()?.map(|items| items.0));
+    Ok(())
+}
+
+/// A JSON array read element by element, so an error inside an element says which one.
+pub struct Indexed<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IndexedVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for IndexedVisitor<T> {
+            type Value = Indexed<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // What serde's own `Vec` says, so the message does not depend on which reads it.
+                f.write_str("a sequence")
+            }
+            fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Indexed<T>, S::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                loop {
+                    match seq.next_element::<T>() {
+                        Ok(Some(item)) => items.push(item),
+                        Ok(None) => return Ok(Indexed(items)),
+                        Err(error) => {
+                            note_index(items.len());
+                            return Err(error);
+                        }
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_seq(IndexedVisitor(PhantomData))
+    }
+}
+
 /// The value of a required field, or the `missing field` error naming it.
 pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| de::Error::missing_field(name))
@@ -205,11 +330,11 @@ pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     while let Some(key) = next_field_key(map)? {
         let bytes = key.as_bytes();
-        if envelope(bytes, map)? {
+        if envelope(bytes, map).map_err(|error| in_key(bytes, error))? {
             continue;
         }
-        if !T::accept_field(partial, bytes, map)? {
-            skip_unknown(&key, map)?;
+        if !T::accept_field(partial, bytes, map).map_err(|error| in_key(bytes, error))? {
+            skip_unknown(&key, map).map_err(|error| in_key(bytes, error))?;
         }
     }
     Ok(())

@@ -98,7 +98,13 @@ impl Emitter<'_> {
                 .wire_names()
                 .map(|name| proc_macro2::Literal::byte_string(name.as_bytes()));
             let rust = ident(&field.rust_name);
-            quote! { #(#keys)|* => #rt::__private::next_once(&mut partial.#rust, #wire, map)?, }
+            // An array notes the index of an element that fails (`list[2].id`).
+            let next = match (&field.ty, field.nullable) {
+                (TypeRef::Array(_), false) => quote! { next_once_indexed },
+                (TypeRef::Array(_), true) => quote! { next_once_indexed_nullable },
+                _ => quote! { next_once },
+            };
+            quote! { #(#keys)|* => #rt::__private::#next(&mut partial.#rust, #wire, map)?, }
         });
         let accept_body = if fields.is_empty() {
             quote! {
