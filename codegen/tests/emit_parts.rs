@@ -85,3 +85,34 @@ fn every_runtime_reference_goes_through_the_configured_path() {
     let error = trueconf_api_codegen::emit::rust::generate(&model, &bad).expect_err("rejected");
     assert!(error.contains("is not a Rust path"), "{error}");
 }
+
+/// Runtime paths Rust accepts are taken; anything else is refused with a message, not a panic.
+#[test]
+fn runtime_paths_are_checked_like_rust_paths() {
+    let model = load_model(Path::new("tests/fixtures/small")).expect("the fixture loads");
+    let generate = |runtime: &str| {
+        let options = RustOptions {
+            runtime: runtime.to_string(),
+            ..RustOptions::default()
+        };
+        trueconf_api_codegen::emit::rust::generate(&model, &options)
+    };
+    for good in [
+        "crate",
+        "::a::b",
+        "self::rt",
+        "super::super::rt",
+        "my_rt",
+        "crate::rt",
+    ] {
+        let code = generate(good).unwrap_or_else(|error| panic!("{good}: {error}"));
+        assert!(code.contains(&format!("{good}::__private")), "{good}");
+    }
+    for bad in [
+        "", "::", "a::", "a::::b", "::crate", "a::crate", "a::super", "fn", "a::fn::b", "1a",
+        "a-b", "a b", "_", "r#type",
+    ] {
+        let error = generate(bad).expect_err(bad);
+        assert!(error.contains("is not a Rust path"), "{bad}: {error}");
+    }
+}
