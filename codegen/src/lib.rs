@@ -80,7 +80,7 @@ impl Builder {
             definitions_label: None,
             api_version: None,
             runtime: "::trueconf_api".to_string(),
-            json_schema: true,
+            json_schema: false,
             proptest: false,
         }
     }
@@ -93,7 +93,7 @@ impl Builder {
         self
     }
 
-    /// Whether to emit `schemars::JsonSchema` impls, JSON Schema of every type (default: yes).
+    /// Whether to emit `schemars::JsonSchema` impls, JSON Schema of every type (default: no).
     /// They need trueconf-api's `schemars` feature; without it the generated code fails to
     /// compile with a message that says so.
     pub fn json_schema(mut self, emit: bool) -> Self {

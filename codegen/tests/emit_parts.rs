@@ -13,6 +13,7 @@ fn part(part: Part<'_>) -> String {
     let model = load_model(Path::new("tests/fixtures/small")).expect("the fixture loads");
     let options = RustOptions {
         definitions_label: "small".to_string(),
+        json_schema: true,
         proptest: true,
         ..RustOptions::default()
     };

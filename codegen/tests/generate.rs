@@ -10,12 +10,14 @@ use trueconf_api_codegen::Builder;
 fn small_fixture_generates_this_rust() {
     let code = Builder::new()
         .definitions("tests/fixtures/small")
+        .json_schema(true)
         .generate_string()
         .unwrap_or_else(|problems| panic!("{problems}"));
     // Valid Rust, and stable: generating twice gives the same text.
     syn::parse_file(&code).expect("parses as Rust");
     let again = Builder::new()
         .definitions("tests/fixtures/small")
+        .json_schema(true)
         .generate_string()
         .expect("generates");
     assert_eq!(code, again);

@@ -51,7 +51,7 @@ impl Default for RustOptions {
         Self {
             definitions_label: "schema".to_string(),
             runtime: "::trueconf_api".to_string(),
-            json_schema: true,
+            json_schema: false,
             proptest: false,
         }
     }
