@@ -1,5 +1,7 @@
-//! Build cost of the generator itself: loading and validating the whole schema, and emitting
-//! the formatted Rust. Run: `cargo bench -p trueconf-api-codegen --bench generate`.
+//! Build cost of the generator itself: loading and validating the whole schema, emitting the
+//! formatted Rust, and the two ways of laying the tokens out (prettyplease with the `pretty`
+//! feature, the emitter's own layout without it), on the same tokens in the same run.
+//! Run: `cargo bench -p trueconf-api-codegen --bench generate`.
 
 use std::path::Path;
 
@@ -21,6 +23,22 @@ fn generate(c: &mut Criterion) {
                 .definitions(definitions())
                 .generate_string()
                 .expect("generates")
+        })
+    });
+    // The tokens of the whole bindings, as the emitter hands them to the formatter.
+    let code = Builder::new()
+        .definitions(definitions())
+        .generate_string()
+        .expect("generates");
+    let tokens: proc_macro2::TokenStream = code.parse().expect("the generated code lexes");
+    c.bench_function("lay_out_with_the_emitters_layout", |b| {
+        b.iter(|| trueconf_api_codegen::emit::rust::layout::layout(tokens.clone()))
+    });
+    #[cfg(feature = "pretty")]
+    c.bench_function("lay_out_with_syn_and_prettyplease", |b| {
+        b.iter(|| {
+            let file: syn::File = syn::parse2(tokens.clone()).expect("parses");
+            prettyplease::unparse(&file)
         })
     });
 }
