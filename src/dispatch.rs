@@ -15,7 +15,7 @@ use crate::route;
 use crate::wire::{self, FieldKey, Key};
 
 /// Decodes `json` as `T`; on failure, the error names the field path (noted by the decoder on
-/// the way out, see [`wire::note_key`]) and keeps the whole message.
+/// the way out, see `wire::note_key`) and keeps the whole message.
 #[inline]
 pub fn decode<T: DeserializeOwned>(
     json: &[u8],

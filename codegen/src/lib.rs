@@ -6,7 +6,12 @@
 //! 1. [`load`]: definition files → raw serde structs (syntax and shape errors, with JSON paths);
 //! 2. [`validate`]: raw structs → [`model::Model`] (references, names, presence rules, examples);
 //! 3. [`model`]: the resolved description every emitter works from;
-//! 4. [`emit`]: the model → formatted Rust (quote + prettyplease).
+//! 4. [`emit`]: the model → formatted Rust (quote, then prettyplease with the `pretty`
+//!    feature, or the emitter's own lighter layout without it).
+//!
+//! Features: `rust` (the emitter), `pretty` (prettyplease formatting; both on by default), and
+//! `format-schema` (the JSON Schema of the definition format). With none, the crate still loads,
+//! validates and compares definitions.
 //!
 //! Beside the pipeline, [`diff`] compares two models (two definition folders, or two API
 //! versions of one) and classifies every change by what it does to clients.
