@@ -32,8 +32,11 @@ use trueconf_api::{Command, ServerMessage};
 
 #[path = "support/typed_decoders.rs"]
 mod typed_decoders;
+#[path = "../tests/common/wire_order.rs"]
+mod wire_order;
 
 use typed_decoders::{documented_server_examples, Decode, Decoders};
+use wire_order::in_wire_order;
 
 struct Corpus {
     id: &'static str,
@@ -61,30 +64,9 @@ impl Corpus {
     }
 }
 
-/// A message's bytes in the documented wire order: `method`, `event`, `requestId` first,
-/// `result` last (`serde_json::Value` itself would sort the keys alphabetically).
+/// A message's bytes in the documented wire order.
 fn wire_bytes(json: &Value) -> Vec<u8> {
-    let object = json.as_object().expect("message object");
-    let rank = |key: &str| match key {
-        "method" => 0,
-        "event" => 1,
-        "requestId" => 2,
-        "result" => 4,
-        _ => 3,
-    };
-    let mut keys: Vec<&String> = object.keys().collect();
-    keys.sort_by_key(|key| rank(key));
-    let mut out = b"{".to_vec();
-    for (index, key) in keys.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        serde_json::to_writer(&mut out, key).expect("encodes");
-        out.push(b':');
-        serde_json::to_writer(&mut out, &object[key.as_str()]).expect("encodes");
-    }
-    out.push(b'}');
-    out
+    in_wire_order(json.as_object().expect("message object"), false)
 }
 
 /// The definitions folder, loaded at run time for the folder-driven checker.

@@ -103,18 +103,7 @@ struct FieldShape {
 /// A resolved type: newtypes are their scalar, named types an index.
 #[derive(Debug, Clone)]
 enum Ty {
-    Str,
-    Bool,
-    U8,
-    U16,
-    U32,
-    U64,
-    I8,
-    I16,
-    I32,
-    I64,
-    F64,
-    Json,
+    Scalar(Scalar),
     IntegerEnum,
     StringEnum,
     Record(usize),
@@ -321,7 +310,7 @@ impl Build<'_> {
 
     fn ty(&mut self, ty: &TypeRef) -> Ty {
         match ty {
-            TypeRef::Scalar(scalar) => scalar_ty(*scalar),
+            TypeRef::Scalar(scalar) => Ty::Scalar(*scalar),
             TypeRef::Array(element) => Ty::Array(Box::new(self.ty(element))),
             TypeRef::Map(value) => Ty::Map(Box::new(self.ty(value))),
             TypeRef::Named(name) => self.named(name),
@@ -349,7 +338,7 @@ impl Build<'_> {
             }
             Some(TypeDef::Enum(enumeration)) if enumeration.is_integer() => Ty::IntegerEnum,
             Some(TypeDef::Enum(_)) => Ty::StringEnum,
-            Some(TypeDef::Newtype(newtype)) => scalar_ty(newtype.inner),
+            Some(TypeDef::Newtype(newtype)) => Ty::Scalar(newtype.inner),
             Some(TypeDef::Union(union)) => {
                 if let Some(&index) = self.union_index.get(name) {
                     return Ty::Union(index);
@@ -389,25 +378,8 @@ impl Build<'_> {
                 Ty::Union(index)
             }
             // A validated model names only defined types; anything else is accepted as is.
-            None => Ty::Json,
+            None => Ty::Scalar(Scalar::Json),
         }
-    }
-}
-
-fn scalar_ty(scalar: Scalar) -> Ty {
-    match scalar {
-        Scalar::String => Ty::Str,
-        Scalar::Bool => Ty::Bool,
-        Scalar::U8 => Ty::U8,
-        Scalar::U16 => Ty::U16,
-        Scalar::U32 => Ty::U32,
-        Scalar::U64 => Ty::U64,
-        Scalar::I8 => Ty::I8,
-        Scalar::I16 => Ty::I16,
-        Scalar::I32 => Ty::I32,
-        Scalar::I64 => Ty::I64,
-        Scalar::F64 => Ty::F64,
-        Scalar::Json => Ty::Json,
     }
 }
 
@@ -833,19 +805,22 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
             unknowns,
         } = self;
         match ty {
-            Ty::Str => AnyString::deserialize(deserializer).map(drop),
+            Ty::Scalar(scalar) => match scalar {
+                Scalar::String => AnyString::deserialize(deserializer).map(drop),
+                Scalar::Bool => bool::deserialize(deserializer).map(drop),
+                Scalar::U8 => u8::deserialize(deserializer).map(drop),
+                Scalar::U16 => u16::deserialize(deserializer).map(drop),
+                Scalar::U32 => u32::deserialize(deserializer).map(drop),
+                Scalar::U64 => u64::deserialize(deserializer).map(drop),
+                Scalar::I8 => i8::deserialize(deserializer).map(drop),
+                Scalar::I16 => i16::deserialize(deserializer).map(drop),
+                Scalar::I32 => i32::deserialize(deserializer).map(drop),
+                Scalar::I64 => i64::deserialize(deserializer).map(drop),
+                Scalar::F64 => f64::deserialize(deserializer).map(drop),
+                Scalar::Json => serde_json::Value::deserialize(deserializer).map(drop),
+            },
+            Ty::IntegerEnum => i64::deserialize(deserializer).map(drop),
             Ty::StringEnum => deserializer.deserialize_str(StringVisitor).map(drop),
-            Ty::Bool => bool::deserialize(deserializer).map(drop),
-            Ty::U8 => u8::deserialize(deserializer).map(drop),
-            Ty::U16 => u16::deserialize(deserializer).map(drop),
-            Ty::U32 => u32::deserialize(deserializer).map(drop),
-            Ty::U64 => u64::deserialize(deserializer).map(drop),
-            Ty::I8 => i8::deserialize(deserializer).map(drop),
-            Ty::I16 => i16::deserialize(deserializer).map(drop),
-            Ty::I32 => i32::deserialize(deserializer).map(drop),
-            Ty::I64 | Ty::IntegerEnum => i64::deserialize(deserializer).map(drop),
-            Ty::F64 => f64::deserialize(deserializer).map(drop),
-            Ty::Json => serde_json::Value::deserialize(deserializer).map(drop),
             Ty::Record(index) => deserializer.deserialize_map(ObjectVisitor {
                 decoder,
                 shape: &decoder.shapes[*index],

@@ -244,11 +244,7 @@ pub fn next_once<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     name: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
+    next_once_as(slot, name, map, |value: T| value)
 }
 
 /// Reads the next value, an array, into an empty slot, noting the index of an element that
@@ -259,11 +255,7 @@ pub fn next_once_indexed<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     name: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value::<Indexed<T>>()?.0);
-    Ok(())
+    next_once_as(slot, name, map, |items: Indexed<T>| items.0)
 }
 
 /// [`next_once_indexed`] for an array that may be JSON `null`.
@@ -273,10 +265,24 @@ pub fn next_once_indexed_nullable<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     name: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
+    next_once_as(slot, name, map, |items: Option<Indexed<T>>| {
+        items.map(|items| items.0)
+    })
+}
+
+/// The body of the `next_once` family: reads the next value as `W`, and stores what `unwrap`
+/// makes of it in the empty slot.
+#[inline(always)]
+fn next_once_as<'de, W: Deserialize<'de>, T, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    map: &mut A,
+    unwrap: impl FnOnce(W) -> T,
+) -> Result<(), A::Error> {
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(map.next_value::<Option<Indexed<T>>>()?.map(|items| items.0));
+    *slot = Some(unwrap(map.next_value::<W>()?));
     Ok(())
 }
 

@@ -213,13 +213,9 @@ async fn responses_answered_out_of_order_reach_their_requests() {
         "getFileRequestInfo",
         Rule::new()
             .reply(Reply::With(std::sync::Arc::new(echo_file_request_id)))
-            .delay(Delay::PerRequest(std::sync::Arc::new(|request: &Value| {
-                let n: u64 = request["fileRequestId"]
-                    .as_str()
-                    .and_then(|id| id.parse().ok())
-                    .unwrap_or(0);
+            .delay(delay_by_file_request_id(|n| {
                 Duration::from_millis(200 - 40 * n)
-            }))),
+            })),
     );
     let mut requests = room.requests();
     let calls = (0..5).map(|n| client.request(GetFileRequestInfo::new(n.to_string())));
@@ -238,6 +234,17 @@ async fn responses_answered_out_of_order_reach_their_requests() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 5);
+}
+
+/// A delay computed from the request's `fileRequestId` (a number as a string; 0 if not).
+fn delay_by_file_request_id(delay: impl Fn(u64) -> Duration + Send + Sync + 'static) -> Delay {
+    Delay::PerRequest(std::sync::Arc::new(move |request: &Value| {
+        let n = request["fileRequestId"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or(0);
+        delay(n)
+    }))
 }
 
 /// The documented getFileRequestInfo response about the request's `fileRequestId`.
@@ -264,13 +271,9 @@ async fn a_thousand_requests_in_flight_each_get_their_own_response() {
         Rule::new()
             .reply(Reply::With(std::sync::Arc::new(echo_file_request_id)))
             // Scrambled: answers come back in a different order than the requests went.
-            .delay(Delay::PerRequest(std::sync::Arc::new(|request: &Value| {
-                let n: u64 = request["fileRequestId"]
-                    .as_str()
-                    .and_then(|id| id.parse().ok())
-                    .unwrap_or(0);
+            .delay(delay_by_file_request_id(|n| {
                 Duration::from_millis((n * 7919) % 50)
-            }))),
+            })),
     );
     let calls = (0..1000).map(|n| {
         let client = client.clone();

@@ -24,10 +24,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::tool;
+use common::wire_order::in_wire_order;
 use proptest::arbitrary::{any, Arbitrary};
 use proptest::test_runner::{Config, TestRunner};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use trueconf_api::folder::{Checked, FolderDecoder};
 use trueconf_api::proptest_support::ArbitraryVisitor;
 use trueconf_api::{
@@ -158,34 +159,6 @@ impl Corpus {
     }
 }
 
-/// `object`'s entries in the documented wire order (`method`, `event`, `requestId` first,
-/// `result` last), or reversed.
-fn ordered(object: &Map<String, Value>, reversed: bool) -> Vec<u8> {
-    let rank = |key: &str| match key {
-        "method" => 0,
-        "event" => 1,
-        "requestId" => 2,
-        "result" => 4,
-        _ => 3,
-    };
-    let mut keys: Vec<&String> = object.keys().collect();
-    keys.sort_by_key(|key| rank(key));
-    if reversed {
-        keys.reverse();
-    }
-    let mut out = b"{".to_vec();
-    for (index, key) in keys.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        serde_json::to_writer(&mut out, key).expect("encodes");
-        out.push(b':');
-        serde_json::to_writer(&mut out, &object[key.as_str()]).expect("encodes");
-    }
-    out.push(b'}');
-    out
-}
-
 /// A small deterministic generator for byte positions (the corpus is the same on every run).
 struct Lcg(u64);
 
@@ -252,8 +225,8 @@ fn fixed_corpus(model: &Model) -> Corpus {
     for case in &cases {
         corpus.add_value("examples", &case.json);
         if let Value::Object(object) = &case.json {
-            corpus.add("examples", ordered(object, false));
-            corpus.add("examples", ordered(object, true));
+            corpus.add("examples", in_wire_order(object, false));
+            corpus.add("examples", in_wire_order(object, true));
         }
         corpus.add(
             "examples",
@@ -287,7 +260,7 @@ fn fixed_corpus(model: &Model) -> Corpus {
             }
         }
         if let Value::Object(object) = &case.json {
-            let text = ordered(object, false);
+            let text = in_wire_order(object, false);
             for (key, value) in object {
                 let mut twice = text[..text.len() - 1].to_vec();
                 twice.extend_from_slice(
@@ -309,7 +282,7 @@ fn fixed_corpus(model: &Model) -> Corpus {
         let Value::Object(object) = &case.json else {
             continue;
         };
-        let text = ordered(object, false);
+        let text = in_wire_order(object, false);
         for end in (0..text.len()).step_by(7) {
             corpus.add("truncated", text[..end].to_vec());
         }
@@ -467,7 +440,7 @@ impl Generated<'_> {
                     object.remove(&last);
                 }
                 self.corpus
-                    .add("generated, last key removed", ordered(&object, false));
+                    .add("generated, last key removed", in_wire_order(&object, false));
             }
             self.corpus.add("generated", line);
         }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod wire_order;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
