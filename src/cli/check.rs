@@ -107,8 +107,9 @@ pub fn run(args: &Args) -> u8 {
     }
     let _ = out.flush();
     eprintln!(
-        "checked {} messages: {} ok ({} with unknown fields, {} untyped), {} unknown, {} errors{}",
+        "checked {} message{}: {} ok ({} with unknown fields, {} untyped), {} unknown, {} errors{}",
         tally.messages,
+        if tally.messages == 1 { "" } else { "s" },
         tally.ok,
         tally.with_unknown_fields,
         tally.untyped,
