@@ -56,6 +56,15 @@ async fn connect(room: &MockRoom) -> Client {
     .expect("connects to the mock Room")
 }
 
+/// `Client::connect` by host and HTTP port with `credentials`, guarded against hangs.
+async fn connect_with(room: &MockRoom, credentials: Credentials) -> Result<Client, Error> {
+    guarded(
+        "connect",
+        Client::connect("127.0.0.1", room.http_port(), credentials),
+    )
+    .await
+}
+
 /// Waits until `check` holds (polling; a hang guard, not a timing).
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     guarded(what, async {
@@ -70,16 +79,9 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 async fn connects_by_host_and_port_authorizes_and_fills_the_state_cache() {
     let room = pin_room("1234").await;
     let mut requests = room.requests();
-    let client = guarded(
-        "connect",
-        Client::connect(
-            "127.0.0.1",
-            room.http_port(),
-            Credentials::Pin("1234".into()),
-        ),
-    )
-    .await
-    .expect("connects");
+    let client = connect_with(&room, Credentials::Pin("1234".into()))
+        .await
+        .expect("connects");
     assert_eq!(client.status(), ConnectionStatus::Connected);
     let auth = guarded("auth request", requests.recv_method("auth"))
         .await
@@ -126,12 +128,9 @@ async fn connects_by_websocket_url_and_takes_the_http_port_from_the_state() {
 async fn wrong_credentials_are_a_clear_auth_error() {
     let room = pin_room("1234").await;
     for credentials in [Credentials::Pin("0000".into()), Credentials::Unsecured] {
-        let error = guarded(
-            "connect",
-            Client::connect("127.0.0.1", room.http_port(), credentials.clone()),
-        )
-        .await
-        .expect_err("refused");
+        let error = connect_with(&room, credentials.clone())
+            .await
+            .expect_err("refused");
         match &error {
             Error::Auth {
                 error: Some(text),
@@ -143,16 +142,9 @@ async fn wrong_credentials_are_a_clear_auth_error() {
     }
     // A Room that says yes with `result` but no with a non-zero `resultCode`.
     room.reply_with("auth", json!({ "result": true, "resultCode": 3 }));
-    let error = guarded(
-        "connect",
-        Client::connect(
-            "127.0.0.1",
-            room.http_port(),
-            Credentials::Pin("1234".into()),
-        ),
-    )
-    .await
-    .expect_err("refused by resultCode");
+    let error = connect_with(&room, Credentials::Pin("1234".into()))
+        .await
+        .expect_err("refused by resultCode");
     assert!(
         matches!(
             error,
@@ -168,15 +160,7 @@ async fn wrong_credentials_are_a_clear_auth_error() {
         "auth",
         json!({ "previleges": 2, "token": "t", "tokenForHttpServer": "h", "result": true }),
     );
-    let client = guarded(
-        "connect",
-        Client::connect(
-            "127.0.0.1",
-            room.http_port(),
-            Credentials::Pin("1234".into()),
-        ),
-    )
-    .await;
+    let client = connect_with(&room, Credentials::Pin("1234".into())).await;
     assert!(client.is_ok(), "{client:?}");
 }
 

@@ -128,14 +128,10 @@ impl Emitter<'_> {
         }
         text.push_str(&format!("\n| API versions | {} |", api_list(&info.api)));
         match definition.source {
-            Source::Documented => {
-                let links: Vec<String> = definition
-                    .doc_urls
-                    .iter()
-                    .map(|url| format!("<{url}>"))
-                    .collect();
-                text.push_str(&format!("\n| Source | documented: {} |", links.join(", ")));
-            }
+            Source::Documented => text.push_str(&format!(
+                "\n| Source | documented: {} |",
+                doc_links(&definition.doc_urls)
+            )),
             Source::Inferred => {
                 text.push_str("\n| Source | **inferred** — no doc page was found |");
             }
@@ -158,14 +154,10 @@ impl Emitter<'_> {
         }
         text.push_str(&format!("\n\n{what}"));
         match definition.source {
-            Source::Documented => {
-                let links: Vec<String> = definition
-                    .doc_urls
-                    .iter()
-                    .map(|url| format!("<{url}>"))
-                    .collect();
-                text.push_str(&format!(" Documented: {}.", links.join(", ")));
-            }
+            Source::Documented => text.push_str(&format!(
+                " Documented: {}.",
+                doc_links(&definition.doc_urls)
+            )),
             Source::Inferred => text.push_str(" Inferred: no doc page describes it."),
         }
         text.push_str(&format!(
@@ -239,6 +231,14 @@ pub(super) fn option_str(value: Option<&str>) -> TokenStream {
 pub(super) fn api_list(api: &[u8]) -> String {
     api.iter()
         .map(|v| format!("v.{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Doc page addresses as rustdoc autolinks, comma-separated.
+fn doc_links(urls: &[String]) -> String {
+    urls.iter()
+        .map(|url| format!("<{url}>"))
         .collect::<Vec<_>>()
         .join(", ")
 }
