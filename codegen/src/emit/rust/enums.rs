@@ -46,22 +46,12 @@ impl Emitter<'_> {
                     EnumLiteral::String(_) => 0,
                 })
                 .collect();
-            let arbitrary = self.options.proptest.then(|| quote! {
-                impl #rt::__private::proptest::arbitrary::Arbitrary for #name_ident {
-                    type Parameters = ();
-                    type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
-                    fn arbitrary_with(_: ()) -> Self::Strategy {
-                        // Listed values often, any other 64-bit value (kept as Unknown) too.
-                        #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(
-                            #rt::__private::proptest::prop_oneof![
-                                #rt::__private::proptest::sample::select(&[#(#numbers),*][..]),
-                                #rt::__private::proptest::arbitrary::any::<i64>(),
-                            ],
-                            Self::from_value,
-                        ))
-                    }
-                }
-            });
+            let arbitrary = self.open_enum_arbitrary(
+                &name_ident,
+                quote! { #rt::__private::proptest::sample::select(&[#(#numbers),*][..]) },
+                quote! { i64 },
+                quote! { Self::from_value },
+            );
             let serde_and_schema = self.serde_and_schema_impls(
             &name_ident,
             name,
@@ -139,25 +129,17 @@ impl Emitter<'_> {
                     EnumLiteral::Integer(_) => "",
                 })
                 .collect();
-            let arbitrary = self.options.proptest.then(|| quote! {
-                impl #rt::__private::proptest::arbitrary::Arbitrary for #name_ident {
-                    type Parameters = ();
-                    type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
-                    fn arbitrary_with(_: ()) -> Self::Strategy {
-                        // Listed values often, any other string (kept as Unknown) too.
-                        #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(
-                            #rt::__private::proptest::prop_oneof![
-                                #rt::__private::proptest::strategy::Strategy::prop_map(
-                                    #rt::__private::proptest::sample::select(&[#(#strings),*][..]),
-                                    ::std::string::ToString::to_string,
-                                ),
-                                #rt::__private::proptest::arbitrary::any::<::std::string::String>(),
-                            ],
-                            |value| Self::from_value(&value),
-                        ))
-                    }
-                }
-            });
+            let arbitrary = self.open_enum_arbitrary(
+                &name_ident,
+                quote! {
+                    #rt::__private::proptest::strategy::Strategy::prop_map(
+                        #rt::__private::proptest::sample::select(&[#(#strings),*][..]),
+                        ::std::string::ToString::to_string,
+                    )
+                },
+                quote! { ::std::string::String },
+                quote! { |value| Self::from_value(&value) },
+            );
             let serde_and_schema = self.serde_and_schema_impls(
             &name_ident,
             name,
@@ -216,5 +198,33 @@ impl Emitter<'_> {
                 #arbitrary
             }
         }
+    }
+
+    /// The proptest `Arbitrary` impl of an open enum (with the `proptest` option): a listed
+    /// wire value (`listed`, a strategy) as often as any other value of the wire type `wire`,
+    /// which decodes to `Unknown`; `from` turns the wire value into the enum.
+    fn open_enum_arbitrary(
+        &self,
+        name: &Ident,
+        listed: TokenStream,
+        wire: TokenStream,
+        from: TokenStream,
+    ) -> Option<TokenStream> {
+        let rt = &self.rt;
+        self.options.proptest.then(|| quote! {
+            impl #rt::__private::proptest::arbitrary::Arbitrary for #name {
+                type Parameters = ();
+                type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
+                fn arbitrary_with(_: ()) -> Self::Strategy {
+                    #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(
+                        #rt::__private::proptest::prop_oneof![
+                            #listed,
+                            #rt::__private::proptest::arbitrary::any::<#wire>(),
+                        ],
+                        #from,
+                    ))
+                }
+            }
+        })
     }
 }
