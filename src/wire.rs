@@ -336,12 +336,13 @@ pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     while let Some(key) = next_field_key(map)? {
         let bytes = key.as_bytes();
-        if envelope(bytes, map).map_err(|error| in_key(bytes, error))? {
-            continue;
-        }
-        if !T::accept_field(partial, bytes, map).map_err(|error| in_key(bytes, error))? {
-            skip_unknown(&key, map).map_err(|error| in_key(bytes, error))?;
-        }
+        let mut take_value = || {
+            if !envelope(bytes, map)? && !T::accept_field(partial, bytes, map)? {
+                skip_unknown(&key, map)?;
+            }
+            Ok(())
+        };
+        take_value().map_err(|error| in_key(bytes, error))?;
     }
     Ok(())
 }
