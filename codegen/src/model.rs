@@ -60,6 +60,16 @@ impl Model {
         }
     }
 
+    /// The record a named type holds by value: the record itself, or a union's record
+    /// alternative.
+    pub fn held_record<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        match self.types.get(name)? {
+            TypeDef::Record(_) => Some(name),
+            TypeDef::Union(union) => union.record_alternative().map(|(_, record)| record),
+            _ => None,
+        }
+    }
+
     /// Every message, commands first.
     pub fn messages(&self) -> impl Iterator<Item = (&MessageInfo, &[Example])> {
         self.commands
@@ -208,6 +218,17 @@ pub struct Union {
     pub definition: DefinitionInfo,
     /// The alternatives, each a different JSON type.
     pub variants: Vec<UnionVariant>,
+}
+
+impl Union {
+    /// The alternative that is a JSON object, and the record it decodes as. There is at most
+    /// one: the alternatives are told apart by JSON type.
+    pub fn record_alternative(&self) -> Option<(&UnionVariant, &str)> {
+        self.variants.iter().find_map(|variant| match &variant.ty {
+            UnionAlternative::Record(record) => Some((variant, record.as_str())),
+            UnionAlternative::Scalar(_) => None,
+        })
+    }
 }
 
 /// One alternative of a union.
@@ -596,4 +617,12 @@ impl ExampleRole {
             ExampleRole::Notification => "notification",
         }
     }
+}
+
+/// API versions as the docs write them: `v.1, v.2`.
+pub fn api_list(api: &[u8]) -> String {
+    api.iter()
+        .map(|v| format!("v.{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

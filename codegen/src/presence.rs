@@ -28,8 +28,8 @@ use serde_json::Value;
 use crate::error::Diagnostics;
 use crate::load::RawCompatibility;
 use crate::model::{
-    DocStatement, ExampleRole, ExampleSource, Field, MessageInfo, Model, Presence, TypeDef,
-    TypeRef, UnionAlternative,
+    api_list, DocStatement, ExampleRole, ExampleSource, Field, MessageInfo, MessageKind, Model,
+    Presence, TypeDef, TypeRef,
 };
 use crate::validate::KNOWN_API_VERSIONS;
 
@@ -82,14 +82,7 @@ impl fmt::Display for OptionalBecause {
                     "Room {since} added it, later than its message and the minimum Room"
                 )
             }
-            OptionalBecause::LaterApi(api) => write!(
-                f,
-                "only API {} has it",
-                api.iter()
-                    .map(|v| format!("v.{v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            OptionalBecause::LaterApi(api) => write!(f, "only API {} has it", api_list(api)),
             OptionalBecause::Observed => f.write_str(
                 "real traffic or TrueConf's own clients leave it out (`presence.observed`)",
             ),
@@ -261,10 +254,18 @@ pub struct FieldVerdict<'m> {
 /// directions of the messages that reach them).
 pub fn verdicts(model: &Model) -> Vec<FieldVerdict<'_>> {
     let twins = twins(Path::new(""), model, &mut Diagnostics::default());
-    let lists = field_lists(model);
+    verdicts_from(model, &twins, &field_lists(model))
+}
+
+/// [`verdicts`] from the twins and field lists the caller already resolved.
+fn verdicts_from<'m>(
+    model: &'m Model,
+    twins: &BTreeMap<Body, Body>,
+    lists: &BTreeMap<Body, FieldList<'m>>,
+) -> Vec<FieldVerdict<'m>> {
     let lacking = lacking_keys(model);
     let mut verdicts = Vec::new();
-    for (body, list) in &lists {
+    for (body, list) in lists {
         let twin = twins
             .get(body)
             .and_then(|twin| lists.get(twin).map(|list| (twin, list)));
@@ -285,14 +286,7 @@ pub fn verdicts(model: &Model) -> Vec<FieldVerdict<'_>> {
                 .get(&key(body))
                 .into_iter()
                 .chain(twin.and_then(|(twin_body, _)| lacking.get(&key(twin_body))))
-                // A capture is the stronger evidence, so it is the one named.
-                .reduce(|first, other| {
-                    if other.captured && !first.captured {
-                        other
-                    } else {
-                        first
-                    }
-                });
+                .reduce(|first, other| if other.outranks(first) { other } else { first });
             verdicts.push(FieldVerdict {
                 body: body.clone(),
                 file: list.file,
@@ -327,7 +321,7 @@ pub fn check(root: &Path, model: &Model, diagnostics: &mut Diagnostics) {
             compare_twins(root, (body, list), (twin_body, twin), diagnostics);
         }
     }
-    for verdict in verdicts(model) {
+    for verdict in verdicts_from(model, &twins, &lists) {
         let path = root.join(verdict.file);
         if let Some(list) = lists.get(&verdict.body) {
             check_evidence(&path, &verdict.at, verdict.field, list, diagnostics);
@@ -476,22 +470,12 @@ fn body_of(model: &Model, reference: &str) -> Option<Body> {
 /// Resolves every `sameBodyAs` into pairs of bodies, both ways round.
 fn twins(root: &Path, model: &Model, diagnostics: &mut Diagnostics) -> BTreeMap<Body, Body> {
     let mut pairs = BTreeMap::new();
-    let declared = model
-        .commands
-        .iter()
-        .map(|command| {
-            (
-                &command.info,
-                Body::Response(command.info.wire_name.clone()),
-            )
-        })
-        .chain(model.notifications.iter().map(|notification| {
-            (
-                &notification.info,
-                Body::Notification(notification.info.wire_name.clone()),
-            )
-        }));
-    for (info, body) in declared {
+    for (info, _) in model.messages() {
+        // A command's twin is its response body.
+        let body = match info.kind {
+            MessageKind::Command => Body::Response(info.wire_name.clone()),
+            MessageKind::Notification => Body::Notification(info.wire_name.clone()),
+        };
         let Some(reference) = &info.same_body_as else {
             continue;
         };
@@ -646,7 +630,7 @@ fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
         let mut stack: Vec<&Field> = fields.iter().collect();
         let mut seen = BTreeSet::new();
         while let Some(field) = stack.pop() {
-            for name in records_in(model, &field.ty) {
+            if let Some(name) = record_in(model, &field.ty) {
                 let entry = reach.entry(name.to_string()).or_default();
                 entry.0.sent |= directions.sent;
                 entry.0.received |= directions.received;
@@ -685,23 +669,12 @@ fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
     lists
 }
 
-/// The records a type expression holds (through arrays, maps and union alternatives).
-fn records_in<'m>(model: &'m Model, ty: &'m TypeRef) -> Vec<&'m str> {
+/// The record a type expression holds (through arrays, maps and union alternatives).
+fn record_in<'m>(model: &'m Model, ty: &'m TypeRef) -> Option<&'m str> {
     match ty {
-        TypeRef::Named(name) => match model.types.get(name) {
-            Some(TypeDef::Record(_)) => vec![name.as_str()],
-            Some(TypeDef::Union(union)) => union
-                .variants
-                .iter()
-                .filter_map(|variant| match &variant.ty {
-                    UnionAlternative::Record(record) => Some(record.as_str()),
-                    UnionAlternative::Scalar(_) => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        TypeRef::Array(inner) | TypeRef::Map(inner) => records_in(model, inner),
-        TypeRef::Scalar(_) => Vec::new(),
+        TypeRef::Named(name) => model.held_record(name),
+        TypeRef::Array(inner) | TypeRef::Map(inner) => record_in(model, inner),
+        TypeRef::Scalar(_) => None,
     }
 }
 
@@ -714,22 +687,20 @@ pub struct Lacking {
     pub captured: bool,
 }
 
+impl Lacking {
+    /// Whether this is the stronger evidence, the one to name: a capture from a real Room
+    /// outranks a documented example; between equals, the first one found stays.
+    fn outranks(&self, other: &Lacking) -> bool {
+        self.captured && !other.captured
+    }
+}
+
 /// For each (field list, key): the example that does not carry the key — the first captured one,
 /// else the first documented one. A failed response is no evidence (it may leave out any field),
 /// and neither is a synthetic example.
 pub fn lacking_keys(model: &Model) -> BTreeMap<(Body, String), Lacking> {
     let mut lacking = BTreeMap::new();
-    let messages = model
-        .commands
-        .iter()
-        .map(|command| (&command.info, command.examples.as_slice()))
-        .chain(
-            model
-                .notifications
-                .iter()
-                .map(|notification| (&notification.info, notification.examples.as_slice())),
-        );
-    for (info, examples) in messages {
+    for (info, examples) in model.messages() {
         for (index, example) in examples.iter().enumerate() {
             let captured = match example.source {
                 ExampleSource::Documented => false,
@@ -786,7 +757,7 @@ fn walk_object(
                 let entry = lacking
                     .entry((body.clone(), field.wire_name.clone()))
                     .or_insert_with(|| label.clone());
-                if label.captured && !entry.captured {
+                if label.outranks(entry) {
                     *entry = label.clone();
                 }
             }
@@ -814,7 +785,7 @@ fn walk_value(
         }
         (TypeRef::Named(_), Value::Object(object)) => {
             // A record, or the record alternative of a union.
-            if let Some(record) = records_in(model, ty).first().copied() {
+            if let Some(record) = record_in(model, ty) {
                 if let Some(fields) = model.record(record).map(|record| &record.fields) {
                     let body = Body::Record(record.to_string());
                     walk_object(model, &body, fields, object, label, lacking);

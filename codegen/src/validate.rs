@@ -968,17 +968,10 @@ fn newtype_inner(file: &LoadedFile, diagnostics: &mut Diagnostics) -> Scalar {
 /// A record that holds itself (directly or through other records, not through an array) would
 /// be a Rust type of infinite size.
 fn check_record_cycles(root: &Path, model: &Model, diagnostics: &mut Diagnostics) {
+    // A union holds its record alternative by value too.
     fn direct_record<'a>(model: &'a Model, ty: &'a TypeRef) -> Option<&'a str> {
         match ty {
-            TypeRef::Named(name) if model.record(name).is_some() => Some(name),
-            // A union holds its record alternative by value too.
-            TypeRef::Named(name) => match model.types.get(name) {
-                Some(TypeDef::Union(union)) => union.variants.iter().find_map(|v| match &v.ty {
-                    UnionAlternative::Record(record) => Some(record.as_str()),
-                    UnionAlternative::Scalar(_) => None,
-                }),
-                _ => None,
-            },
+            TypeRef::Named(name) => model.held_record(name),
             _ => None,
         }
     }

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Emitter;
-use crate::model::{DefinitionInfo, Field, MessageInfo, Source};
+use crate::model::{api_list, DefinitionInfo, Field, MessageInfo, Source};
 
 impl Emitter<'_> {
     /// `Source::Documented` or `Source::Inferred`.
@@ -226,13 +226,6 @@ pub(super) fn option_str(value: Option<&str>) -> TokenStream {
         Some(text) => quote! { ::core::option::Option::Some(#text) },
         None => quote! { ::core::option::Option::None },
     }
-}
-
-pub(super) fn api_list(api: &[u8]) -> String {
-    api.iter()
-        .map(|v| format!("v.{v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Doc page addresses as rustdoc autolinks, comma-separated.

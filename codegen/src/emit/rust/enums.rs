@@ -211,20 +211,17 @@ impl Emitter<'_> {
         from: TokenStream,
     ) -> Option<TokenStream> {
         let rt = &self.rt;
-        self.options.proptest.then(|| quote! {
-            impl #rt::__private::proptest::arbitrary::Arbitrary for #name {
-                type Parameters = ();
-                type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
-                fn arbitrary_with(_: ()) -> Self::Strategy {
-                    #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(
-                        #rt::__private::proptest::prop_oneof![
-                            #listed,
-                            #rt::__private::proptest::arbitrary::any::<#wire>(),
-                        ],
-                        #from,
-                    ))
-                }
-            }
-        })
+        self.arbitrary_impl(
+            name,
+            quote! {
+                #rt::__private::proptest::strategy::Strategy::prop_map(
+                    #rt::__private::proptest::prop_oneof![
+                        #listed,
+                        #rt::__private::proptest::arbitrary::any::<#wire>(),
+                    ],
+                    #from,
+                )
+            },
+        )
     }
 }

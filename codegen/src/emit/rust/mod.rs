@@ -141,13 +141,6 @@ fn lay_out(tokens: TokenStream) -> Result<String, String> {
 /// The runtime path (`::trueconf_api`, `crate`, `my::runtime`) as tokens, or `None` when it is
 /// not a plain Rust path.
 fn runtime_path(path: &str) -> Option<TokenStream> {
-    const RESERVED: &[&str] = &[
-        "Self", "_", "abstract", "as", "async", "await", "become", "box", "break", "const",
-        "continue", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen",
-        "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override",
-        "priv", "pub", "ref", "return", "static", "struct", "trait", "true", "try", "type",
-        "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
-    ];
     let path = path.trim();
     let (leading, rest) = match path.strip_prefix("::") {
         Some(rest) => (true, rest),
@@ -169,7 +162,7 @@ fn runtime_path(path: &str) -> Option<TokenStream> {
                         .take(index)
                         .all(|s| matches!(s.trim(), "self" | "super"))
             }
-            _ => !RESERVED.contains(&segment),
+            _ => segment != "_" && !crate::naming::is_keyword(segment),
         };
         if !is_word || !allowed {
             return None;

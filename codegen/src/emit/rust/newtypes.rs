@@ -19,15 +19,10 @@ impl Emitter<'_> {
             &format!("On the wire: the bare `{}`.", newtype.inner.word()),
         ));
         let inner_strategy = self.strategy(&TypeRef::Scalar(newtype.inner));
-        let arbitrary = self.options.proptest.then(|| quote! {
-            impl #rt::__private::proptest::arbitrary::Arbitrary for #name_ident {
-                type Parameters = ();
-                type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
-                fn arbitrary_with(_: ()) -> Self::Strategy {
-                    #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(#inner_strategy, Self))
-                }
-            }
-        });
+        let arbitrary = self.arbitrary_impl(
+            &name_ident,
+            quote! { #rt::__private::proptest::strategy::Strategy::prop_map(#inner_strategy, Self) },
+        );
         let derives = match newtype.inner {
             Scalar::String => quote! { Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord },
             Scalar::F64 => quote! { Debug, Clone, Copy, PartialEq, PartialOrd },

@@ -52,10 +52,13 @@ impl Emitter<'_> {
         name: &Ident,
         fields: &[Field],
         all_optional: bool,
-    ) -> TokenStream {
+    ) -> Option<TokenStream> {
         let rt = &self.rt;
-        let body = if fields.is_empty() {
-            quote! { #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Just(Self {})) }
+        if !self.options.proptest {
+            return None;
+        }
+        let strategy = if fields.is_empty() {
+            quote! { #rt::__private::proptest::strategy::Just(Self {}) }
         } else {
             let chunks: Vec<&[Field]> = fields.chunks(10).collect();
             let strategies = chunks.iter().map(|chunk| {
@@ -70,23 +73,33 @@ impl Emitter<'_> {
             });
             let names = fields.iter().map(|field| ident(&field.rust_name));
             quote! {
-                #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::strategy::Strategy::prop_map(
+                #rt::__private::proptest::strategy::Strategy::prop_map(
                     (#(#strategies,)*),
                     |(#(#patterns,)*)| Self { #(#names),* },
-                ))
+                )
             }
         };
-        if !self.options.proptest {
-            return quote! {};
-        }
-        quote! {
-            impl #rt::__private::proptest::arbitrary::Arbitrary for #name {
-                type Parameters = ();
-                type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
-                fn arbitrary_with(_: ()) -> Self::Strategy {
-                    #body
+        self.arbitrary_impl(name, strategy)
+    }
+
+    /// `impl Arbitrary` for `name`, drawing from `strategy` (boxed); nothing without the
+    /// `proptest` option. Every generated type's strategy goes through here.
+    pub(super) fn arbitrary_impl(
+        &self,
+        name: &Ident,
+        strategy: TokenStream,
+    ) -> Option<TokenStream> {
+        let rt = &self.rt;
+        self.options.proptest.then(|| {
+            quote! {
+                impl #rt::__private::proptest::arbitrary::Arbitrary for #name {
+                    type Parameters = ();
+                    type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
+                    fn arbitrary_with(_: ()) -> Self::Strategy {
+                        #rt::__private::proptest::strategy::Strategy::boxed(#strategy)
+                    }
                 }
             }
-        }
+        })
     }
 }

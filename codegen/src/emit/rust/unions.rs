@@ -115,17 +115,14 @@ impl Emitter<'_> {
             }
         });
         // A JSON object goes to the record alternative, read from the map it already is.
-        let visit_map = union.variants.iter().find_map(|v| match &v.ty {
-            UnionAlternative::Record(record) => {
-                let rust = ident(&v.rust_name);
-                let ty = self.base_type(&TypeRef::Named(record.clone()));
-                Some(quote! {
-                    fn visit_map<A: #rt::__private::serde::de::MapAccess<'de>>(self, map: A) -> ::core::result::Result<Self::Value, A::Error> {
-                        <#ty as #rt::__private::serde::Deserialize>::deserialize(#rt::__private::serde::de::value::MapAccessDeserializer::new(map)).map(#name_ident::#rust)
-                    }
-                })
+        let visit_map = union.record_alternative().map(|(v, record)| {
+            let rust = ident(&v.rust_name);
+            let ty = self.base_type(&TypeRef::Named(record.to_string()));
+            quote! {
+                fn visit_map<A: #rt::__private::serde::de::MapAccess<'de>>(self, map: A) -> ::core::result::Result<Self::Value, A::Error> {
+                    <#ty as #rt::__private::serde::Deserialize>::deserialize(#rt::__private::serde::de::value::MapAccessDeserializer::new(map)).map(#name_ident::#rust)
+                }
             }
-            UnionAlternative::Scalar(_) => None,
         });
         let expecting = format!(
             "a {} value ({})",
@@ -174,17 +171,10 @@ impl Emitter<'_> {
                 #rt::__private::union_schema(&Self::INFO, ::std::vec![#(#schemas),*])
             },
         );
-        let arbitrary = self.options.proptest.then(|| {
-            quote! {
-                impl #rt::__private::proptest::arbitrary::Arbitrary for #name_ident {
-                    type Parameters = ();
-                    type Strategy = #rt::__private::proptest::strategy::BoxedStrategy<Self>;
-                    fn arbitrary_with(_: ()) -> Self::Strategy {
-                        #rt::__private::proptest::strategy::Strategy::boxed(#rt::__private::proptest::prop_oneof![#(#strategies),*])
-                    }
-                }
-            }
-        });
+        let arbitrary = self.arbitrary_impl(
+            &name_ident,
+            quote! { #rt::__private::proptest::prop_oneof![#(#strategies),*] },
+        );
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, #eq)]
