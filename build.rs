@@ -76,7 +76,7 @@ fn write_bundle(root: &Path, output: &Path) -> Result<(), String> {
     files.sort();
     let mut code = String::from(
         "/// The definitions this tool was built from, as (path in the folder, content).\n\
-         pub const BUNDLED_DEFINITIONS: &[(&str, &str)] = &[\n",
+         pub static BUNDLED_DEFINITIONS: &[(&str, &str)] = &[\n",
     );
     for path in &files {
         let relative = path

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use super::EXIT_USAGE;
+use trueconf_api::mock::BUNDLED_DEFINITIONS;
 
-include!(concat!(env!("OUT_DIR"), "/bundled_definitions.rs"));
+use super::EXIT_USAGE;
 
 /// `definitions --out DIR`.
 #[derive(Debug, clap::Args)]

@@ -65,6 +65,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, Notify};
 use tokio::task::JoinHandle;
 
+/// The definitions the crate was built from, for the CLI's `definitions` subcommand: one copy
+/// in the binary, shared with [`Examples::bundled`]. Not for direct use.
+#[doc(hidden)]
+pub use examples::BUNDLED_DEFINITIONS;
 pub use examples::{wire_text, ExampleOrigin, Examples, OrderedObject};
 
 /// How the mock's control is protected: what `auth` accepts.
