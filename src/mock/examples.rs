@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -182,6 +183,17 @@ impl Examples {
     /// out; the error names the file.
     pub fn bundled() -> Result<Examples, String> {
         Self::from_files(BUNDLED_DEFINITIONS.iter().copied())
+    }
+
+    /// [`Examples::bundled`], read once per process and shared by every mock Room started in
+    /// it (the examples never change once read; the outcome, an error included, depends only
+    /// on what was bundled at build time).
+    pub(super) fn bundled_shared() -> Result<&'static Examples, String> {
+        static BUNDLED: OnceLock<Result<Examples, String>> = OnceLock::new();
+        BUNDLED
+            .get_or_init(Examples::bundled)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Reads definitions given as `(path in the definitions folder, content)`.

@@ -293,7 +293,7 @@ impl MockRoomBuilder {
 
     /// Binds both ports and starts serving. Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<MockRoom> {
-        let examples = Examples::bundled().map_err(std::io::Error::other)?;
+        let examples = Examples::bundled_shared().map_err(std::io::Error::other)?;
         let http_listener = TcpListener::bind((self.host.as_str(), self.http_port)).await?;
         let ws_listener = TcpListener::bind((self.host.as_str(), self.ws_port)).await?;
         let http_addr = http_listener.local_addr()?;
@@ -401,7 +401,7 @@ impl MockRoom {
 
     /// The examples it answers with.
     pub fn examples(&self) -> &Examples {
-        &self.state.examples
+        self.state.examples
     }
 
     /// The example of notification `event` as JSON (`None` for a name without one).
@@ -589,7 +589,7 @@ struct SessionHandle {
 
 /// Everything the listeners and connections share.
 struct RoomState {
-    examples: Examples,
+    examples: &'static Examples,
     protection: Protection,
     http_port: u16,
     ws_port: u16,
