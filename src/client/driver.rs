@@ -17,8 +17,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::config::{Config, Credentials, Target};
 use super::http;
-use super::{lock, ConnectionStatus, Error, Phase, Shared};
+use super::{ConnectionStatus, Error, Phase, Shared};
 use crate::commands::{Auth, AuthResponse};
+use crate::lock;
 use crate::types::AuthResultCode;
 use crate::{Command, Request, Response};
 

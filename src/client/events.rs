@@ -15,8 +15,7 @@ use futures_util::stream::{BoxStream, Stream, StreamExt};
 use tokio::sync::broadcast;
 
 use super::error::StreamError;
-use super::lock;
-use crate::{AnyNotification, DecodeError, Notification, ServerMessage};
+use crate::{lock, AnyNotification, DecodeError, Notification, ServerMessage};
 
 /// A frame on the all-notifications channel.
 #[derive(Clone)]

@@ -106,7 +106,7 @@ mod http;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -122,6 +122,7 @@ pub use http::CONFIG_PATH;
 use crate::commands::{
     AuthResponse, GetAppState, GetAppStateResponse, GetSystemInfo, GetSystemInfoResponse,
 };
+use crate::lock;
 use crate::notifications::AppStateChanged;
 use crate::{Command, Notification, RawMessage, Response};
 use config::Config;
@@ -222,14 +223,6 @@ pub(crate) struct Shared {
     shutdown: Notify,
     closing: AtomicBool,
     outgoing: mpsc::Sender<Outgoing>,
-}
-
-/// Locks a mutex; a panic elsewhere while it was held leaves data that is still consistent
-/// (every change is a single insert, remove or replace), so a poisoned lock is used anyway.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {

@@ -57,13 +57,15 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, Notify};
 use tokio::task::JoinHandle;
+
+use crate::lock;
 
 /// The definitions the crate was built from, for the CLI's `definitions` subcommand: one copy
 /// in the binary, shared with [`Examples::bundled`]. Not for direct use.
@@ -606,14 +608,6 @@ struct RoomState {
     frames: Mutex<VecDeque<String>>,
     random: RandomState,
     serial: AtomicU64,
-}
-
-/// Locks a mutex; a panic elsewhere while it was held leaves data that is still consistent
-/// (every change is a single insert, remove or replace), so a poisoned lock is used anyway.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl RoomState {

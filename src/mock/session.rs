@@ -13,8 +13,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tracing::Instrument;
 
-use super::{lock, now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle};
-use crate::ClientMessage;
+use super::{now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle};
+use crate::{lock, ClientMessage};
 
 /// How many messages wait for one connection before a pusher has to wait.
 const OUTBOUND: usize = 1024;
