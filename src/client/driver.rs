@@ -21,7 +21,7 @@ use super::{ConnectionStatus, Error, Phase, Shared};
 use crate::commands::{Auth, AuthResponse};
 use crate::lock;
 use crate::types::AuthResultCode;
-use crate::{Command, Request, Response};
+use crate::{Command, Failure, Request, Response};
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -121,27 +121,34 @@ pub(crate) async fn authorize(
             }
         };
         let response: Response<Auth> = crate::from_slice(&bytes)?;
-        match response.result {
-            Ok(auth) => match auth.result_code {
-                // Older Rooms send no resultCode: `result: true` alone means success.
-                None | Some(AuthResultCode::Successful) => return Ok(auth),
-                Some(code) => {
-                    refusal = Error::Auth {
-                        error: None,
-                        result_code: Some(code.value()),
-                    }
-                }
-            },
-            Err(failure) => {
-                refusal = Error::Auth {
-                    result_code: failure.fields.result_code.map(AuthResultCode::value),
-                    error: failure.error,
-                }
-            }
+        match auth_outcome(response.result) {
+            Ok(auth) => return Ok(auth),
+            Err(refused) => refusal = refused,
         }
         tracing::debug!(?credentials, %refusal, "auth refused");
     }
     Err(refusal)
+}
+
+/// What an `auth` answer means: the response when it grants access, else [`Error::Auth`] with
+/// the Room's `error` text and `resultCode`.
+pub(crate) fn auth_outcome(
+    answer: Result<AuthResponse, Failure<Auth>>,
+) -> Result<AuthResponse, Error> {
+    match answer {
+        Ok(auth) => match auth.result_code {
+            // Older Rooms send no resultCode: `result: true` alone means success.
+            None | Some(AuthResultCode::Successful) => Ok(auth),
+            Some(code) => Err(Error::Auth {
+                error: None,
+                result_code: Some(code.value()),
+            }),
+        },
+        Err(failure) => Err(Error::Auth {
+            result_code: failure.fields.result_code.map(AuthResultCode::value),
+            error: failure.error,
+        }),
+    }
 }
 
 /// Why a connection ended.

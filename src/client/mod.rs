@@ -333,11 +333,13 @@ impl Shared {
         }
     }
 
-    async fn request<C: Command>(
+    /// Sends `command` and waits for its response, decoded (success or failure) and as
+    /// received.
+    async fn exchange_typed<C: Command>(
         &self,
         command: C,
         timeout: Duration,
-    ) -> Result<C::Response, Error> {
+    ) -> Result<(Response<C>, Bytes), Error> {
         let id = self.next_request_id();
         let span = tracing::debug_span!("request", method = C::METHOD, request_id = %id);
         let text = serde_json::to_string(&command.into_request().with_request_id(id.as_str()))
@@ -347,6 +349,15 @@ impl Shared {
             .instrument(span)
             .await?;
         let response: Response<C> = crate::from_slice(&bytes)?;
+        Ok((response, bytes))
+    }
+
+    async fn request<C: Command>(
+        &self,
+        command: C,
+        timeout: Duration,
+    ) -> Result<C::Response, Error> {
+        let (response, bytes) = self.exchange_typed(command, timeout).await?;
         match response.result {
             Ok(payload) => {
                 self.observe(&payload);
@@ -611,29 +622,13 @@ impl Client {
             .config
             .credentials
             .to_auth(self.shared.config.role.clone());
-        match self.request(auth).await {
-            Ok(response) => {
-                if let Some(code) = response
-                    .result_code
-                    .filter(|code| *code != crate::types::AuthResultCode::Successful)
-                {
-                    return Err(Error::Auth {
-                        error: None,
-                        result_code: Some(code.value()),
-                    });
-                }
-                self.shared.authorized(response.clone(), None);
-                Ok(response)
-            }
-            Err(Error::Failed(failed)) => Err(Error::Auth {
-                error: failed.error().map(str::to_string),
-                result_code: failed
-                    .failure::<crate::commands::Auth>()
-                    .and_then(|failure| failure.fields.result_code)
-                    .map(crate::types::AuthResultCode::value),
-            }),
-            Err(other) => Err(other),
-        }
+        let (answer, _) = self
+            .shared
+            .exchange_typed(auth, self.shared.config.request_timeout)
+            .await?;
+        let response = driver::auth_outcome(answer.result)?;
+        self.shared.authorized(response.clone(), None);
+        Ok(response)
     }
 
     /// The latest application state the Room reported (`getAppState` or `appStateChanged`).
