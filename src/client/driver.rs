@@ -17,7 +17,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::config::{Config, Credentials, Target};
 use super::http;
-use super::{ConnectionStatus, Error, Phase, Shared};
+use super::{ConnectionStatus, Error, Shared};
 use crate::commands::{Auth, AuthResponse};
 use crate::lock;
 use crate::types::AuthResultCode;
@@ -173,11 +173,8 @@ pub(crate) async fn run(
             End::Lost(reason) => reason.clone(),
         };
         let policy = shared.config.reconnect.clone().filter(|_| !closing);
-        let failed = shared.fail_pending(if policy.is_some() {
-            Phase::Down
-        } else {
-            Phase::Closed
-        });
+        // Without a reconnect to wait for, later requests fail at once.
+        let failed = shared.fail_pending(policy.is_none());
         match (&end, &policy) {
             (End::Lost(_), Some(_)) => {
                 tracing::warn!(reason, failed, "connection lost; reconnecting")
@@ -189,7 +186,6 @@ pub(crate) async fn run(
         match reconnect(&shared, &policy).await {
             Some(next) => {
                 socket = next;
-                shared.set_phase(Phase::Open);
                 shared.status.send_replace(ConnectionStatus::Connected);
                 shared
                     .stats
@@ -199,7 +195,7 @@ pub(crate) async fn run(
                 shared.refresh_state_in_background();
             }
             None => {
-                shared.fail_pending(Phase::Closed);
+                shared.fail_pending(true);
                 break;
             }
         }

@@ -168,17 +168,6 @@ pub struct ClientStats {
     pub reconnects: u64,
 }
 
-/// Whether requests may wait for the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// Connected: requests are written as they come.
-    Open,
-    /// Lost, reconnecting: new requests wait for the next connection.
-    Down,
-    /// Closed for good: new requests fail at once.
-    Closed,
-}
-
 /// A request waiting for its response.
 struct Waiter {
     method: Box<str>,
@@ -188,7 +177,9 @@ struct Waiter {
 
 struct PendingTable {
     waiting: HashMap<String, Waiter>,
-    phase: Phase,
+    /// Closed for good: new requests fail at once. Until then they are queued, and while the
+    /// connection is being re-established they wait for the next one.
+    closed: bool,
 }
 
 #[derive(Default)]
@@ -234,20 +225,18 @@ impl Shared {
         self.closing.load(Ordering::Acquire)
     }
 
-    fn set_phase(&self, phase: Phase) {
-        lock(&self.pending).phase = phase;
-    }
-
     fn is_pending(&self, id: &str) -> bool {
         lock(&self.pending).waiting.contains_key(id)
     }
 
-    /// Fails every waiting request with [`Error::Closed`] and moves to `phase`; returns how
-    /// many failed.
-    fn fail_pending(&self, phase: Phase) -> usize {
+    /// Fails every waiting request with [`Error::Closed`], and with `close` fails every later
+    /// one too; returns how many failed.
+    fn fail_pending(&self, close: bool) -> usize {
         let waiting = {
             let mut table = lock(&self.pending);
-            table.phase = phase;
+            if close {
+                table.closed = true;
+            }
             std::mem::take(&mut table.waiting)
         };
         let count = waiting.len();
@@ -292,7 +281,7 @@ impl Shared {
         let (reply, response) = oneshot::channel();
         {
             let mut table = lock(&self.pending);
-            if table.phase == Phase::Closed {
+            if table.closed {
                 return Err(Error::Closed);
             }
             let sequence = self.stats.requests.fetch_add(1, Ordering::Relaxed);
@@ -544,7 +533,7 @@ impl Client {
             config,
             pending: Mutex::new(PendingTable {
                 waiting: HashMap::new(),
-                phase: Phase::Open,
+                closed: false,
             }),
             next_id: AtomicU64::new(1),
             state: Mutex::new(StateCache::default()),
