@@ -173,7 +173,7 @@ impl Session {
                 &method,
                 &request_id,
             ))),
-            Reply::Default => Some(self.answer(text, &method, &request_id)),
+            Reply::Default => Some(self.answer(text, &request, &method, &request_id)),
         };
         let delay = match &rule.delay {
             Delay::None => Duration::ZERO,
@@ -219,11 +219,11 @@ impl Session {
         }
     }
 
-    /// The mock's own answer to a request.
-    fn answer(&mut self, text: &str, method: &str, request_id: &Value) -> Answer {
+    /// The mock's own answer to a request (`text`, which parsed as `request`).
+    fn answer(&mut self, text: &str, request: &Value, method: &str, request_id: &Value) -> Answer {
         let room = Arc::clone(&self.room);
         if method == "auth" {
-            return Answer::now(self.auth(text, request_id));
+            return Answer::now(self.auth(request, request_id));
         }
         if !self.authorized {
             return Answer::now(failure(
@@ -272,8 +272,8 @@ impl Session {
             ));
         };
         let mut response = example.clone();
-        if let Some(request) = decoded_request(text, room.examples.echoed_fields(method)) {
-            for (key, value) in request {
+        if let Some(echoed) = echoed_values(request, room.examples.echoed_fields(method)) {
+            for (key, value) in echoed {
                 response.set(&key, &value);
             }
         }
@@ -285,16 +285,11 @@ impl Session {
                 response.set("incomingFilesRequests", &Value::Array(offers));
             }
             "acceptIncomingFileRequest" => {
-                let id = serde_json::from_str::<Value>(text)
-                    .ok()
-                    .and_then(|request| {
-                        request
-                            .get("fileRequestId")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
+                let id = request
+                    .get("fileRequestId")
+                    .and_then(Value::as_str)
                     .unwrap_or_default();
-                match accept_offer(&room, &id) {
+                match accept_offer(&room, id) {
                     Ok(Some(offer)) => transfer = Some(offer),
                     // An id the Room never offered gets the documented answer, and nothing
                     // follows it.
@@ -311,9 +306,8 @@ impl Session {
     }
 
     /// Checks an `auth` request against the Room's protection.
-    fn auth(&mut self, text: &str, request_id: &Value) -> String {
+    fn auth(&mut self, request: &Value, request_id: &Value) -> String {
         let room = Arc::clone(&self.room);
-        let request: Value = serde_json::from_str(text).unwrap_or(Value::Null);
         let kind = request.get("type").and_then(Value::as_str);
         let credentials = request.get("credentials").and_then(Value::as_str);
         let verdict = match (kind, &room.protection) {
@@ -472,12 +466,11 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
     }
 }
 
-/// The values of `keys` in the request `text` (none when `keys` is empty).
-fn decoded_request(text: &str, keys: &[String]) -> Option<Vec<(String, Value)>> {
+/// The values of `keys` in `request` (none when `keys` is empty).
+fn echoed_values(request: &Value, keys: &[String]) -> Option<Vec<(String, Value)>> {
     if keys.is_empty() {
         return None;
     }
-    let request: Value = serde_json::from_str(text).ok()?;
     Some(
         keys.iter()
             .filter_map(|key| Some((key.clone(), request.get(key)?.clone())))
