@@ -127,15 +127,6 @@ impl Session {
         }
     }
 
-    async fn send_all(&mut self, messages: &[Value]) -> Flow {
-        for message in messages {
-            if let Flow::Stop = self.send(super::wire_text(message)).await {
-                return Flow::Stop;
-            }
-        }
-        Flow::Continue
-    }
-
     async fn on_text(&mut self, text: &str) -> Flow {
         let request: Value = match serde_json::from_str(text) {
             Ok(request @ Value::Object(_)) => request,
@@ -180,39 +171,39 @@ impl Session {
             Delay::Fixed(delay) => *delay,
             Delay::PerRequest(delay) => delay(&request),
         };
+        // What goes out, in order: the notifications before, the answer, those after; and the
+        // file-transfer flow the answer starts, with the answer's place among them.
+        let mut texts: Vec<String> = rule.before.iter().map(super::wire_text).collect();
+        let mut transfer = None;
+        if let Some(answer) = answer {
+            transfer = answer.transfer.map(|offer| (texts.len(), offer));
+            texts.push(answer.text);
+        }
+        texts.extend(rule.after.iter().map(super::wire_text));
         if delay.is_zero() {
-            if let Flow::Stop = self.send_all(&rule.before).await {
-                return Flow::Stop;
-            }
-            if let Some(answer) = answer {
-                if let Flow::Stop = self.send(answer.text).await {
+            for (index, text) in texts.into_iter().enumerate() {
+                if let Flow::Stop = self.send(text).await {
                     return Flow::Stop;
                 }
-                if let Some(transfer) = answer.transfer {
-                    tokio::spawn(play_transfer(Arc::clone(&self.room), transfer));
+                // The flow starts once the answer is written, before the notifications after.
+                if let Some((_, offer)) = transfer.take_if(|(answer, _)| *answer == index) {
+                    tokio::spawn(play_transfer(Arc::clone(&self.room), offer));
                 }
             }
-            self.send_all(&rule.after).await
+            Flow::Continue
         } else {
             // Answered later through this connection's queue, so other requests go on.
             let outbound = self.outbound.clone();
             let room = Arc::clone(&self.room);
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                let mut texts: Vec<String> = rule.before.iter().map(super::wire_text).collect();
-                let mut transfer = None;
-                if let Some(answer) = answer {
-                    texts.push(answer.text);
-                    transfer = answer.transfer;
-                }
-                texts.extend(rule.after.iter().map(super::wire_text));
                 for text in texts {
                     if outbound.send(text).await.is_err() {
                         return;
                     }
                 }
-                if let Some(transfer) = transfer {
-                    play_transfer(room, transfer).await;
+                if let Some((_, offer)) = transfer {
+                    play_transfer(room, offer).await;
                 }
             });
             Flow::Continue
