@@ -6,8 +6,8 @@
 //!
 //! - `auth` checks the credentials against the [`Protection`] it was started with (an
 //!   unprotected Room accepts anything; a PIN or password Room wants `"type": "secured"` with
-//!   that secret, or a token it issued earlier). A wrong secret gets `"result": false` with an
-//!   error text. Every other command before a successful `auth` gets `"result": false` too.
+//!   that secret, or a token it issued earlier: one of the latest 4,096). A wrong secret gets
+//!   `"result": false` with an error text. Every other command before a successful `auth` gets `"result": false` too.
 //! - Every typed command gets its documented example response (the first successful
 //!   documented one; see [`Examples`]), with the request's `requestId` echoed (an empty string
 //!   when the request had none). A request that does not decode as its command's (a missing
@@ -52,7 +52,7 @@ mod http;
 mod session;
 
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
@@ -346,6 +346,11 @@ const REQUEST_LOG: usize = 4096;
 /// How many frame requests [`MockRoom::frame_requests`] remembers.
 const FRAME_LOG: usize = 64;
 
+/// How many of the session tokens it issued the mock accepts as credentials: the latest ones
+/// (a client reconnects with the token of its last `auth`), so a client that authorizes over
+/// and over does not grow the Room without end.
+const SESSION_TOKENS: usize = 4096;
+
 /// A running mock Room. Dropping it stops it and drops its connections.
 pub struct MockRoom {
     state: Arc<RoomState>,
@@ -577,10 +582,26 @@ impl ReceivedRequests {
 /// Tokens the mock issued.
 #[derive(Default)]
 struct Tokens {
-    /// `token` values of successful `auth` responses: valid as credentials later.
-    session: Vec<String>,
+    /// `token` values of the latest successful `auth` responses: valid as credentials later.
+    session: HashSet<String>,
+    /// The same tokens, oldest first.
+    session_order: VecDeque<String>,
     /// HTTP-server tokens and when they were issued.
     http: HashMap<String, Instant>,
+}
+
+impl Tokens {
+    /// Accepts `token` as credentials from now on, forgetting the oldest beyond
+    /// [`SESSION_TOKENS`].
+    fn add_session(&mut self, token: String) {
+        if self.session_order.len() == SESSION_TOKENS {
+            if let Some(oldest) = self.session_order.pop_front() {
+                self.session.remove(&oldest);
+            }
+        }
+        self.session.insert(token.clone());
+        self.session_order.push_back(token);
+    }
 }
 
 /// What one connection's task listens to.

@@ -312,12 +312,8 @@ impl Session {
                 Some("secured"),
                 super::Protection::Pin(secret) | super::Protection::Password(secret),
             ) => {
-                let known_token = credentials.is_some_and(|credentials| {
-                    lock(&room.tokens)
-                        .session
-                        .iter()
-                        .any(|token| token == credentials)
-                });
+                let known_token = credentials
+                    .is_some_and(|credentials| lock(&room.tokens).session.contains(credentials));
                 if credentials == Some(secret.as_str()) || known_token {
                     Ok(())
                 } else {
@@ -333,7 +329,7 @@ impl Session {
         }
         self.authorized = true;
         let token = room.new_token(1);
-        lock(&room.tokens).session.push(token.clone());
+        lock(&room.tokens).add_session(token.clone());
         let http_token = room.issue_http_token();
         let mut response = room
             .examples
