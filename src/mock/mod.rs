@@ -57,7 +57,7 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -639,19 +639,25 @@ impl RoomState {
         format!("{kind}*mock{serial:04}*{noise:016x}")
     }
 
+    /// A new HTTP-server token; expired ones are forgotten meanwhile, so tokens asked for
+    /// over and over (`auth`, `getTokenForHttpServer`) do not pile up between frame requests.
     fn issue_http_token(&self) -> String {
         let token = self.new_token(4);
-        lock(&self.tokens)
-            .http
-            .insert(token.clone(), Instant::now());
+        let mut tokens = self.live_tokens();
+        tokens.http.insert(token.clone(), Instant::now());
         token
     }
 
     fn http_token_valid(&self, token: &str) -> bool {
+        self.live_tokens().http.contains_key(token)
+    }
+
+    /// The tokens, without the HTTP-server tokens that have expired.
+    fn live_tokens(&self) -> MutexGuard<'_, Tokens> {
         let mut tokens = lock(&self.tokens);
         let lifetime = self.http_token_lifetime;
         tokens.http.retain(|_, issued| issued.elapsed() < lifetime);
-        tokens.http.contains_key(token)
+        tokens
     }
 
     fn record_frame(&self, peer_id: String) {
