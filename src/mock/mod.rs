@@ -320,7 +320,7 @@ impl MockRoomBuilder {
             progress_steps: self.progress_steps,
             progress_interval: self.progress_interval,
             requests,
-            counts: Mutex::new(HashMap::new()),
+            counts: Mutex::new(Counts::default()),
             frames: Mutex::new(VecDeque::new()),
             random: RandomState::new(),
             serial: AtomicU64::new(1),
@@ -345,6 +345,10 @@ const REQUEST_LOG: usize = 4096;
 
 /// How many frame requests [`MockRoom::frame_requests`] remembers.
 const FRAME_LOG: usize = 64;
+
+/// How many method names outside the catalogue [`MockRoom::received`] counts (every name in it
+/// is counted).
+const UNKNOWN_METHODS: usize = 256;
 
 /// How many of the session tokens it issued the mock accepts as credentials: the latest ones
 /// (a client reconnects with the token of its last `auth`), so a client that authorizes over
@@ -511,9 +515,15 @@ impl MockRoom {
         ReceivedRequests(self.state.requests.subscribe())
     }
 
-    /// How many requests of `method` arrived so far.
+    /// How many requests of `method` arrived so far. Names the definitions do not catalogue
+    /// are counted too, up to 256 different ones: a client sending made-up names does not grow
+    /// the Room without end.
     pub fn received(&self, method: &str) -> u64 {
-        lock(&self.state.counts).get(method).copied().unwrap_or(0)
+        lock(&self.state.counts)
+            .by_method
+            .get(method)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Makes every HTTP-server token issued so far invalid (the frames endpoint then answers
@@ -604,6 +614,14 @@ impl Tokens {
     }
 }
 
+/// Requests received, per method ([`MockRoom::received`]).
+#[derive(Default)]
+struct Counts {
+    by_method: HashMap<String, u64>,
+    /// How many of its names the catalogue does not know.
+    unknown: usize,
+}
+
 /// What one connection's task listens to.
 struct SessionHandle {
     outbound: mpsc::Sender<String>,
@@ -625,7 +643,7 @@ struct RoomState {
     progress_steps: u8,
     progress_interval: Duration,
     requests: broadcast::Sender<Arc<Value>>,
-    counts: Mutex<HashMap<String, u64>>,
+    counts: Mutex<Counts>,
     frames: Mutex<VecDeque<String>>,
     random: RandomState,
     serial: AtomicU64,
@@ -658,6 +676,25 @@ impl RoomState {
         let lifetime = self.http_token_lifetime;
         tokens.http.retain(|_, issued| issued.elapsed() < lifetime);
         tokens
+    }
+
+    /// Counts a request of `method`: any name the catalogue knows, and the first
+    /// [`UNKNOWN_METHODS`] others.
+    fn count_request(&self, method: &str) {
+        let mut counts = lock(&self.counts);
+        if let Some(count) = counts.by_method.get_mut(method) {
+            *count += 1;
+            return;
+        }
+        let catalogued = crate::COMMAND_NAMES.binary_search(&method).is_ok()
+            || crate::UNTYPED_COMMAND_NAMES.binary_search(&method).is_ok();
+        if !catalogued {
+            if counts.unknown == UNKNOWN_METHODS {
+                return;
+            }
+            counts.unknown += 1;
+        }
+        counts.by_method.insert(method.to_string(), 1);
     }
 
     fn record_frame(&self, peer_id: String) {

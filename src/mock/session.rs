@@ -148,7 +148,7 @@ impl Session {
             .get("requestId")
             .cloned()
             .unwrap_or_else(|| Value::from(""));
-        *lock(&self.room.counts).entry(method.clone()).or_insert(0) += 1;
+        self.room.count_request(&method);
         let rule = lock(&self.room.rules).get(&method).cloned();
         let request = Arc::new(request);
         let _ = self.room.requests.send(Arc::clone(&request));
