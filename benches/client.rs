@@ -4,8 +4,8 @@
 //! counts frames.
 //!
 //! First as criterion benchmarks, then measured in rounds, so the table printed at the end
-//! (and written to `target/criterion/client/summary.json`) compares medians taken under the
-//! same conditions.
+//! (and written to `target/criterion/client/summary.json`, or under `CRITERION_HOME` when set,
+//! as criterion's own reports) compares medians taken under the same conditions.
 //!
 //! Run: `cargo bench --bench client` (in-process mock Room). `benches/compare_python_client.sh`
 //! runs it against a `trueconf-api mock-room` process instead, after TrueConf's Python client
@@ -16,7 +16,6 @@
 //! - `TRUECONF_BENCH_PIN=PIN`: its PIN;
 //! - `TRUECONF_BENCH_SUMMARY_ONLY=1`: only the measured rounds, no criterion groups.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +29,11 @@ use trueconf_api::client::{Client, Credentials, StreamError};
 use trueconf_api::commands::GetAppState;
 use trueconf_api::mock::MockRoom;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
+
+#[path = "support/criterion_dir.rs"]
+mod criterion_dir;
+
+use criterion_dir::criterion_dir;
 
 /// Sequential round trips per measured round.
 const SEQUENTIAL: usize = 2_000;
@@ -174,13 +178,6 @@ async fn floor(room: &Room, ws_url: &str, count: usize) -> Duration {
     };
     tokio::join!(room.flood(&message, count), read);
     start.elapsed()
-}
-
-fn criterion_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("criterion")
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

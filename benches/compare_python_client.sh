@@ -10,7 +10,7 @@
 # into target/conformance/venv.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/target/criterion/client"
+out="${CRITERION_HOME:-$root/target/criterion}/client"
 mkdir -p "$out"
 cd "$root"
 

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
@@ -30,11 +30,14 @@ use trueconf_api::commands::SendFile;
 use trueconf_api::folder::FolderDecoder;
 use trueconf_api::{Command, ServerMessage};
 
+#[path = "support/criterion_dir.rs"]
+mod criterion_dir;
 #[path = "support/typed_decoders.rs"]
 mod typed_decoders;
 #[path = "../tests/common/wire_order.rs"]
 mod wire_order;
 
+use criterion_dir::criterion_dir;
 use typed_decoders::{documented_server_examples, Decode, Decoders};
 use wire_order::in_wire_order;
 
@@ -202,15 +205,6 @@ fn bench_encode(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-fn criterion_dir() -> PathBuf {
-    std::env::var_os("CRITERION_HOME")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR").map(|dir| PathBuf::from(dir).join("criterion"))
-        })
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion"))
 }
 
 /// One pass of `variant` over the whole corpus.
