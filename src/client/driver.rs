@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::config::{Config, Credentials, Target};
@@ -91,11 +91,10 @@ pub(crate) async fn authorize(
                 .await
                 .map_err(|_| Error::Closed)?;
             loop {
-                let bytes = match socket.next().await {
-                    Some(Ok(Message::Text(text))) => Bytes::from(text),
-                    Some(Ok(Message::Binary(bytes))) => bytes,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Err(Error::Closed),
-                    Some(Ok(_)) => continue,
+                let bytes = match frame_bytes(socket.next().await) {
+                    Ok(Some(bytes)) => bytes,
+                    Ok(None) => continue,
+                    Err(_) => return Err(Error::Closed),
                 };
                 let is_reply = crate::route::scan(&bytes).is_ok_and(|envelope| {
                     envelope.method == Auth::METHOD
@@ -261,20 +260,27 @@ async fn serve(shared: &Shared, socket: Socket, outgoing: &mut mpsc::Receiver<Ou
 
 async fn read(shared: &Shared, mut stream: SplitStream<Socket>) -> End {
     loop {
-        let bytes = match stream.next().await {
-            Some(Ok(Message::Text(text))) => Bytes::from(text),
-            Some(Ok(Message::Binary(bytes))) => bytes,
-            Some(Ok(Message::Close(frame))) => {
-                return End::Lost(match frame {
-                    Some(frame) => format!("closed by the Room ({}: {})", frame.code, frame.reason),
-                    None => "closed by the Room".into(),
-                })
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(error)) => return End::Lost(error.to_string()),
-            None => return End::Lost("the connection ended".into()),
-        };
-        route(shared, bytes);
+        match frame_bytes(stream.next().await) {
+            Ok(Some(bytes)) => route(shared, bytes),
+            Ok(None) => {}
+            Err(reason) => return End::Lost(reason),
+        }
+    }
+}
+
+/// One read from the socket: the bytes of a text or binary frame, `None` for a frame with
+/// nothing to route (ping, pong), or why the connection ended.
+fn frame_bytes(next: Option<Result<Message, WsError>>) -> Result<Option<Bytes>, String> {
+    match next {
+        Some(Ok(Message::Text(text))) => Ok(Some(Bytes::from(text))),
+        Some(Ok(Message::Binary(bytes))) => Ok(Some(bytes)),
+        Some(Ok(Message::Close(frame))) => Err(match frame {
+            Some(frame) => format!("closed by the Room ({}: {})", frame.code, frame.reason),
+            None => "closed by the Room".into(),
+        }),
+        Some(Ok(_)) => Ok(None),
+        Some(Err(error)) => Err(error.to_string()),
+        None => Err("the connection ended".into()),
     }
 }
 
