@@ -112,9 +112,7 @@ impl Hub {
                             break Err(StreamError::Garbage { error, frame })
                         }
                         Err(broadcast::error::RecvError::Lagged(count)) => {
-                            lost.fetch_add(count, Ordering::Relaxed);
-                            tracing::warn!(count, "notification stream lagged: dropped the oldest");
-                            break Err(StreamError::Lagged(count));
+                            break Err(lagged(&lost, count, None));
                         }
                         Err(broadcast::error::RecvError::Closed) => return None,
                     }
@@ -141,13 +139,7 @@ impl Hub {
                 let item = match receiver.recv().await {
                     Ok(bytes) => crate::from_slice::<N>(&bytes).map_err(StreamError::Decode),
                     Err(broadcast::error::RecvError::Lagged(count)) => {
-                        lost.fetch_add(count, Ordering::Relaxed);
-                        tracing::warn!(
-                            count,
-                            event = N::EVENT,
-                            "subscription lagged: dropped the oldest"
-                        );
-                        Err(StreamError::Lagged(count))
+                        Err(lagged(&lost, count, Some(N::EVENT)))
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 };
@@ -159,6 +151,18 @@ impl Hub {
             marker: PhantomData,
         }
     }
+}
+
+/// A stream's consumer lost the `count` oldest notifications: counts them in the client's
+/// total, logs it (`event`: the subscription's notification, `None` for
+/// [`Notifications`]), and returns what the stream yields for it.
+fn lagged(lost: &AtomicU64, count: u64, event: Option<&'static str>) -> StreamError {
+    lost.fetch_add(count, Ordering::Relaxed);
+    match event {
+        Some(event) => tracing::warn!(count, event, "subscription lagged: dropped the oldest"),
+        None => tracing::warn!(count, "notification stream lagged: dropped the oldest"),
+    }
+    StreamError::Lagged(count)
 }
 
 /// A notification frame as `AnyNotification` (the reader routed it by `"method": "event"`,
