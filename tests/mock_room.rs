@@ -3,6 +3,8 @@
 //! documented example where there is one; auth; the errors for everything else; scripting;
 //! the file-transfer flow; the HTTP endpoints; and the subcommand's first line and signals.
 
+mod common;
+
 use std::io::BufRead;
 use std::process::{Command as Process, Stdio};
 use std::time::Duration;
@@ -445,7 +447,7 @@ async fn the_http_port_serves_config_frames_and_pushes() {
 
 /// Starts `trueconf-api mock-room ARGS` and reads its first line.
 fn start_cli(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Process::new(env!("CARGO_BIN_EXE_trueconf-api"))
+    let mut child = common::tool()
         .arg("mock-room")
         .args(args)
         .stdout(Stdio::piped())
@@ -512,7 +514,7 @@ async fn the_subcommand_announces_both_urls_serves_and_stops_on_signals() {
         assert!(status.success(), "SIG{signal}: {status:?}");
     }
     // A usage error exits 2.
-    let status = Process::new(env!("CARGO_BIN_EXE_trueconf-api"))
+    let status = common::tool()
         .args(["mock-room", "--pin", "1", "--password", "2"])
         .stderr(Stdio::null())
         .status()
