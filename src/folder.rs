@@ -43,12 +43,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use trueconf_api_codegen::model::{Field, Model, Scalar, TypeDef, TypeRef, UnionAlternative};
 
-use crate::dispatch::located;
+use crate::dispatch;
 use crate::error::DecodeError;
 use crate::meta::Direction;
-use crate::raw::RawMessage;
 use crate::route;
-use crate::wire::{self, expect_name, next_once, Key};
+use crate::wire::{self, expect_name, in_key, next_once, Key};
 
 /// A decoder for the messages a definitions folder describes, built from its model.
 #[derive(Debug, Clone)]
@@ -199,7 +198,7 @@ impl FolderDecoder {
             Direction::Notification => self.notifications.get(name).copied(),
         };
         let (Some(body), Ok(name)) = (typed, std::str::from_utf8(name)) else {
-            let raw = crate::dispatch::keep_raw(name, json, direction)?;
+            let raw = dispatch::keep_raw(name, json, direction)?;
             let untyped = match direction {
                 Direction::Notification => &self.untyped_notifications,
                 Direction::Request | Direction::Response => &self.untyped_commands,
@@ -216,18 +215,11 @@ impl FolderDecoder {
             Direction::Notification => Envelope::Notification(name),
         };
         let mut unknowns = Unknowns::default();
-        wire::clear_error_path();
-        let mut deserializer = serde_json::Deserializer::from_slice(json);
-        let decoded = self
-            .message(envelope, body, &mut unknowns)
-            .deserialize(&mut deserializer)
-            .and_then(|()| deserializer.end());
-        match decoded {
-            Ok(()) => Ok(Checked::Typed {
-                unknown_fields: unknowns.finish(json),
-            }),
-            Err(error) => Err(self.failed(direction, name, json, &error)),
-        }
+        let message = self.message(envelope, body, &mut unknowns);
+        dispatch::decode_seed(json, message, direction, name)?;
+        Ok(Checked::Typed {
+            unknown_fields: unknowns.finish(json),
+        })
     }
 
     fn message<'s>(
@@ -243,22 +235,6 @@ impl FolderDecoder {
             at: At::ROOT,
             unknowns,
         }
-    }
-
-    /// The error for a message that did not decode: with the path the decoder noted on the way
-    /// out, named, holding the message. Only failures pay for it.
-    #[cold]
-    #[inline(never)]
-    fn failed(
-        &self,
-        direction: Direction,
-        name: &str,
-        json: &[u8],
-        error: &serde_json::Error,
-    ) -> DecodeError {
-        located(error)
-            .in_message(direction, name)
-            .with_raw(RawMessage::kept(direction, name, json))
     }
 }
 
@@ -656,14 +632,14 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                     _ => Ok(false),
                 },
             }
-            .map_err(|error| in_key(key, error))?;
+            .map_err(|error| in_key(key.as_bytes(), error))?;
             if envelope_key {
                 continue;
             }
             let Some((position, index)) = shape.find(key, hint) else {
                 unknowns.unknown(&at, key);
                 map.next_value::<Box<RawValue>>()
-                    .map_err(|error| in_key(key, error))?;
+                    .map_err(|error| in_key(key.as_bytes(), error))?;
                 unknowns.skipped = true;
                 continue;
             };
@@ -673,7 +649,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
             if present.contains(index) {
                 let error =
                     de::Error::custom(format_args!("duplicate field `{}`", field.wire_name));
-                return Err(in_key(key, error));
+                return Err(in_key(key.as_bytes(), error));
             }
             present.insert(index);
             if at.is_root() && key != field.wire_name {
@@ -685,7 +661,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                 at: at.child(Step::Key(key)),
                 unknowns,
             })
-            .map_err(|error| in_key(key, error))?;
+            .map_err(|error| in_key(key.as_bytes(), error))?;
         }
         let enforce_required = match envelope {
             Envelope::Record => true,
@@ -914,7 +890,7 @@ impl<'de> Visitor<'de> for MapVisitor<'_> {
                 at: self.at.child(Step::Key(&key)),
                 unknowns: &mut *self.unknowns,
             })
-            .map_err(|error| in_key(&key, error))?;
+            .map_err(|error| in_key(key.as_bytes(), error))?;
             seen.insert(key);
         }
         Ok(())
@@ -999,11 +975,4 @@ impl<'de> Visitor<'de> for UnionVisitor<'_> {
             None => Err(de::Error::invalid_type(Unexpected::Map, &self)),
         }
     }
-}
-
-/// `error`, noted as happening inside the value of `key` (see `wire::note_key`).
-#[cold]
-fn in_key<E>(key: &str, error: E) -> E {
-    wire::note_key(key.as_bytes());
-    error
 }
