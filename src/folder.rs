@@ -514,7 +514,7 @@ impl Present {
     }
 }
 
-/// A string, checked and dropped (`String` and open string enums read strings this way).
+/// A string, checked and dropped (as `String` reads it).
 struct AnyString;
 
 impl<'de> Deserialize<'de> for AnyString {
@@ -523,7 +523,7 @@ impl<'de> Deserialize<'de> for AnyString {
     }
 }
 
-/// Expects what `String` and the generated string enums expect.
+/// Expects what `String` expects.
 struct StringVisitor;
 
 impl Visitor<'_> for StringVisitor {
@@ -535,30 +535,6 @@ impl Visitor<'_> for StringVisitor {
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyString, E> {
         Ok(AnyString)
-    }
-}
-
-/// A key of an object keyed by name (`map<T>`), read as `String` reads it.
-struct MapKey;
-
-impl<'de> DeserializeSeed<'de> for MapKey {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        struct CowVisitor;
-        impl<'de> Visitor<'de> for CowVisitor {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-                Ok(Cow::Borrowed(value))
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(value.to_owned()))
-            }
-        }
-        deserializer.deserialize_string(CowVisitor)
     }
 }
 
@@ -796,7 +772,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
                 Scalar::Json => serde_json::Value::deserialize(deserializer).map(drop),
             },
             Ty::IntegerEnum => i64::deserialize(deserializer).map(drop),
-            Ty::StringEnum => deserializer.deserialize_str(StringVisitor).map(drop),
+            Ty::StringEnum => wire::deserialize_str_with(deserializer, |_| ()),
             Ty::Record(index) => deserializer.deserialize_map(ObjectVisitor {
                 decoder,
                 shape: &decoder.shapes[*index],
@@ -880,7 +856,8 @@ impl<'de> Visitor<'de> for MapVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(key) = map.next_key_seed(MapKey)? {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.into_cow();
             if seen.contains(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
