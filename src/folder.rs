@@ -319,13 +319,8 @@ impl Build<'_> {
                 if let Some(&index) = self.union_index.get(name) {
                     return Ty::Union(index);
                 }
-                let words: Vec<&str> = union.variants.iter().map(|v| v.ty.word()).collect();
                 let mut shape = UnionShape {
-                    expecting: format!(
-                        "a {} value ({})",
-                        union.definition.rust_name,
-                        words.join(", ")
-                    ),
+                    expecting: union.expecting(),
                     boolean: false,
                     integer: None,
                     float: false,
