@@ -165,13 +165,25 @@ impl<'a> From<&'a MessageInfo> for MessageFacts<'a> {
 impl MessageFacts<'_> {
     /// The schema name (and title) of the command's request: `<RustName>Request`.
     pub fn request_name(&self) -> String {
-        format!("{}Request", self.rust_name)
+        request_schema_name(self.rust_name)
     }
 
     /// The schema name (and title) of the command's response: `<RustName>Response`.
     pub fn response_name(&self) -> String {
-        format!("{}Response", self.rust_name)
+        response_schema_name(self.rust_name)
     }
+}
+
+/// The schema name (and title) of the request of the command whose Rust name is `rust_name`:
+/// `<RustName>Request`. The compiled types and `schema --definitions` both name it so.
+pub fn request_schema_name(rust_name: &str) -> String {
+    format!("{rust_name}Request")
+}
+
+/// The schema name (and title) of the response of the command whose Rust name is
+/// `rust_name`: `<RustName>Response`.
+pub fn response_schema_name(rust_name: &str) -> String {
+    format!("{rust_name}Response")
 }
 
 /// The facts of a shared type that its JSON Schema states, borrowed: from a compiled
@@ -528,7 +540,7 @@ pub mod assemble {
 
 impl<C: Command + FieldsSchema> JsonSchema for Request<C> {
     fn schema_name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}Request", C::INFO.rust_name))
+        Cow::Owned(request_schema_name(C::INFO.rust_name))
     }
 
     fn schema_id() -> Cow<'static, str> {
@@ -546,7 +558,7 @@ where
     C::Response: FieldsSchema,
 {
     fn schema_name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}Response", C::INFO.rust_name))
+        Cow::Owned(response_schema_name(C::INFO.rust_name))
     }
 
     fn schema_id() -> Cow<'static, str> {

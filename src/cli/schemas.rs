@@ -17,7 +17,8 @@ use std::rc::Rc;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use trueconf_api::schema_support::{
-    assemble, FieldSchemas, FieldsSchema, MessageFacts, SchemaVisitor, TypeFacts,
+    assemble, request_schema_name, response_schema_name, FieldSchemas, FieldsSchema, MessageFacts,
+    SchemaVisitor, TypeFacts,
 };
 use trueconf_api::{Command, Notification, ObjectMap, Request, Response};
 use trueconf_api_codegen::model::{
@@ -287,10 +288,10 @@ impl FolderModel {
     fn item_name(&self, item: &Item) -> String {
         match item {
             Item::Request(index) => {
-                format!("{}Request", self.model.commands[*index].info.rust_name)
+                request_schema_name(&self.model.commands[*index].info.rust_name)
             }
             Item::Response(index) => {
-                format!("{}Response", self.model.commands[*index].info.rust_name)
+                response_schema_name(&self.model.commands[*index].info.rust_name)
             }
             Item::Notification(index) => self.model.notifications[*index].info.rust_name.clone(),
             Item::Type(name) => self
