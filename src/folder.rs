@@ -252,6 +252,8 @@ struct Build<'m> {
 }
 
 impl Build<'_> {
+    /// A new shape at the next index: pushed empty first, then filled (its fields may add
+    /// shapes of their own after it).
     fn shape(&mut self, type_name: &str, fields: &[Field]) -> usize {
         let index = self.shapes.len();
         self.shapes.push(Shape {
@@ -300,17 +302,11 @@ impl Build<'_> {
                 if let Some(&index) = self.records.get(name) {
                     return Ty::Record(index);
                 }
-                // Reserved before its fields are resolved, so a record that reaches itself
-                // (which validation rejects anyway) cannot recurse forever.
-                let index = self.shapes.len();
-                self.records.insert(name.to_string(), index);
-                self.shapes.push(Shape {
-                    type_name: record.definition.rust_name.clone(),
-                    fields: Vec::new(),
-                    keys: Vec::new(),
-                });
-                self.fill(index, &record.fields);
-                Ty::Record(index)
+                // Reserved before its fields are resolved (`shape` takes the next index), so
+                // a record that reaches itself (which validation rejects anyway) cannot
+                // recurse forever.
+                self.records.insert(name.to_string(), self.shapes.len());
+                Ty::Record(self.shape(&record.definition.rust_name, &record.fields))
             }
             Some(TypeDef::Enum(enumeration)) if enumeration.is_integer() => Ty::IntegerEnum,
             Some(TypeDef::Enum(_)) => Ty::StringEnum,
