@@ -4,8 +4,9 @@
 //! second pass.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use crate::envelope::{Command, Notification, Request, Response};
 use crate::error::DecodeError;
@@ -22,8 +23,25 @@ pub fn decode<T: DeserializeOwned>(
     direction: Direction,
     name: &str,
 ) -> Result<T, DecodeError> {
+    decode_seed(json, PhantomData::<T>, direction, name)
+}
+
+/// [`decode`] through a [`DeserializeSeed`]: the whole of `json` (nothing but whitespace after
+/// the value) read by `seed`, and on failure the located, named error that keeps the message.
+/// The generated types come here through `PhantomData<T>`; the run-time folder decoder
+/// (`crate::folder`) with its own seeds, so the two report failures alike.
+#[inline]
+pub(crate) fn decode_seed<'de, S: DeserializeSeed<'de>>(
+    json: &'de [u8],
+    seed: S,
+    direction: Direction,
+    name: &str,
+) -> Result<S::Value, DecodeError> {
     wire::clear_error_path();
-    serde_json::from_slice(json).map_err(|error| failed(json, &error, direction, name))
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    seed.deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(|error| failed(json, &error, direction, name))
 }
 
 /// The error for a message named `name` that could not be decoded: located, named, and
@@ -38,7 +56,7 @@ fn failed(json: &[u8], error: &serde_json::Error, direction: Direction, name: &s
 }
 
 /// serde_json's error with the field path the decoder noted while the error passed through.
-pub(crate) fn located(error: &serde_json::Error) -> DecodeError {
+fn located(error: &serde_json::Error) -> DecodeError {
     DecodeError::from_json(error, wire::take_error_path())
 }
 

@@ -43,12 +43,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use trueconf_api_codegen::model::{Field, Model, Scalar, TypeDef, TypeRef, UnionAlternative};
 
-use crate::dispatch::located;
+use crate::dispatch;
 use crate::error::DecodeError;
 use crate::meta::Direction;
-use crate::raw::RawMessage;
 use crate::route;
-use crate::wire::{self, expect_name, next_once, Key};
+use crate::wire::{self, expect_name, in_key, next_once, Key};
 
 /// A decoder for the messages a definitions folder describes, built from its model.
 #[derive(Debug, Clone)]
@@ -199,7 +198,7 @@ impl FolderDecoder {
             Direction::Notification => self.notifications.get(name).copied(),
         };
         let (Some(body), Ok(name)) = (typed, std::str::from_utf8(name)) else {
-            let raw = crate::dispatch::keep_raw(name, json, direction)?;
+            let raw = dispatch::keep_raw(name, json, direction)?;
             let untyped = match direction {
                 Direction::Notification => &self.untyped_notifications,
                 Direction::Request | Direction::Response => &self.untyped_commands,
@@ -216,18 +215,11 @@ impl FolderDecoder {
             Direction::Notification => Envelope::Notification(name),
         };
         let mut unknowns = Unknowns::default();
-        wire::clear_error_path();
-        let mut deserializer = serde_json::Deserializer::from_slice(json);
-        let decoded = self
-            .message(envelope, body, &mut unknowns)
-            .deserialize(&mut deserializer)
-            .and_then(|()| deserializer.end());
-        match decoded {
-            Ok(()) => Ok(Checked::Typed {
-                unknown_fields: unknowns.finish(json),
-            }),
-            Err(error) => Err(self.failed(direction, name, json, &error)),
-        }
+        let message = self.message(envelope, body, &mut unknowns);
+        dispatch::decode_seed(json, message, direction, name)?;
+        Ok(Checked::Typed {
+            unknown_fields: unknowns.finish(json),
+        })
     }
 
     fn message<'s>(
@@ -243,22 +235,6 @@ impl FolderDecoder {
             at: At::ROOT,
             unknowns,
         }
-    }
-
-    /// The error for a message that did not decode: with the path the decoder noted on the way
-    /// out, named, holding the message. Only failures pay for it.
-    #[cold]
-    #[inline(never)]
-    fn failed(
-        &self,
-        direction: Direction,
-        name: &str,
-        json: &[u8],
-        error: &serde_json::Error,
-    ) -> DecodeError {
-        located(error)
-            .in_message(direction, name)
-            .with_raw(RawMessage::kept(direction, name, json))
     }
 }
 
@@ -276,6 +252,8 @@ struct Build<'m> {
 }
 
 impl Build<'_> {
+    /// A new shape at the next index: pushed empty first, then filled (its fields may add
+    /// shapes of their own after it).
     fn shape(&mut self, type_name: &str, fields: &[Field]) -> usize {
         let index = self.shapes.len();
         self.shapes.push(Shape {
@@ -324,17 +302,11 @@ impl Build<'_> {
                 if let Some(&index) = self.records.get(name) {
                     return Ty::Record(index);
                 }
-                // Reserved before its fields are resolved, so a record that reaches itself
-                // (which validation rejects anyway) cannot recurse forever.
-                let index = self.shapes.len();
-                self.records.insert(name.to_string(), index);
-                self.shapes.push(Shape {
-                    type_name: record.definition.rust_name.clone(),
-                    fields: Vec::new(),
-                    keys: Vec::new(),
-                });
-                self.fill(index, &record.fields);
-                Ty::Record(index)
+                // Reserved before its fields are resolved (`shape` takes the next index), so
+                // a record that reaches itself (which validation rejects anyway) cannot
+                // recurse forever.
+                self.records.insert(name.to_string(), self.shapes.len());
+                Ty::Record(self.shape(&record.definition.rust_name, &record.fields))
             }
             Some(TypeDef::Enum(enumeration)) if enumeration.is_integer() => Ty::IntegerEnum,
             Some(TypeDef::Enum(_)) => Ty::StringEnum,
@@ -343,13 +315,8 @@ impl Build<'_> {
                 if let Some(&index) = self.union_index.get(name) {
                     return Ty::Union(index);
                 }
-                let words: Vec<&str> = union.variants.iter().map(|v| v.ty.word()).collect();
                 let mut shape = UnionShape {
-                    expecting: format!(
-                        "a {} value ({})",
-                        union.definition.rust_name,
-                        words.join(", ")
-                    ),
+                    expecting: union.expecting(),
                     boolean: false,
                     integer: None,
                     float: false,
@@ -538,7 +505,7 @@ impl Present {
     }
 }
 
-/// A string, checked and dropped (`String` and open string enums read strings this way).
+/// A string, checked and dropped (as `String` reads it).
 struct AnyString;
 
 impl<'de> Deserialize<'de> for AnyString {
@@ -547,7 +514,7 @@ impl<'de> Deserialize<'de> for AnyString {
     }
 }
 
-/// Expects what `String` and the generated string enums expect.
+/// Expects what `String` expects.
 struct StringVisitor;
 
 impl Visitor<'_> for StringVisitor {
@@ -559,30 +526,6 @@ impl Visitor<'_> for StringVisitor {
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyString, E> {
         Ok(AnyString)
-    }
-}
-
-/// A key of an object keyed by name (`map<T>`), read as `String` reads it.
-struct MapKey;
-
-impl<'de> DeserializeSeed<'de> for MapKey {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        struct CowVisitor;
-        impl<'de> Visitor<'de> for CowVisitor {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-                Ok(Cow::Borrowed(value))
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(value.to_owned()))
-            }
-        }
-        deserializer.deserialize_string(CowVisitor)
     }
 }
 
@@ -656,14 +599,14 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                     _ => Ok(false),
                 },
             }
-            .map_err(|error| in_key(key, error))?;
+            .map_err(|error| in_key(key.as_bytes(), error))?;
             if envelope_key {
                 continue;
             }
             let Some((position, index)) = shape.find(key, hint) else {
                 unknowns.unknown(&at, key);
                 map.next_value::<Box<RawValue>>()
-                    .map_err(|error| in_key(key, error))?;
+                    .map_err(|error| in_key(key.as_bytes(), error))?;
                 unknowns.skipped = true;
                 continue;
             };
@@ -673,7 +616,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
             if present.contains(index) {
                 let error =
                     de::Error::custom(format_args!("duplicate field `{}`", field.wire_name));
-                return Err(in_key(key, error));
+                return Err(in_key(key.as_bytes(), error));
             }
             present.insert(index);
             if at.is_root() && key != field.wire_name {
@@ -685,7 +628,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                 at: at.child(Step::Key(key)),
                 unknowns,
             })
-            .map_err(|error| in_key(key, error))?;
+            .map_err(|error| in_key(key.as_bytes(), error))?;
         }
         let enforce_required = match envelope {
             Envelope::Record => true,
@@ -820,7 +763,7 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
                 Scalar::Json => serde_json::Value::deserialize(deserializer).map(drop),
             },
             Ty::IntegerEnum => i64::deserialize(deserializer).map(drop),
-            Ty::StringEnum => deserializer.deserialize_str(StringVisitor).map(drop),
+            Ty::StringEnum => wire::deserialize_str_with(deserializer, |_| ()),
             Ty::Record(index) => deserializer.deserialize_map(ObjectVisitor {
                 decoder,
                 shape: &decoder.shapes[*index],
@@ -904,7 +847,8 @@ impl<'de> Visitor<'de> for MapVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
-        while let Some(key) = map.next_key_seed(MapKey)? {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.into_cow();
             if seen.contains(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
@@ -914,7 +858,7 @@ impl<'de> Visitor<'de> for MapVisitor<'_> {
                 at: self.at.child(Step::Key(&key)),
                 unknowns: &mut *self.unknowns,
             })
-            .map_err(|error| in_key(&key, error))?;
+            .map_err(|error| in_key(key.as_bytes(), error))?;
             seen.insert(key);
         }
         Ok(())
@@ -999,11 +943,4 @@ impl<'de> Visitor<'de> for UnionVisitor<'_> {
             None => Err(de::Error::invalid_type(Unexpected::Map, &self)),
         }
     }
-}
-
-/// `error`, noted as happening inside the value of `key` (see `wire::note_key`).
-#[cold]
-fn in_key<E>(key: &str, error: E) -> E {
-    wire::note_key(key.as_bytes());
-    error
 }

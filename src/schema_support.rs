@@ -57,21 +57,8 @@ impl FieldSchemas {
         required: bool,
         api: &[u8],
     ) {
-        let mut value = schema.to_value();
-        let is_reference = value
-            .as_object()
-            .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
-        if is_reference {
-            // A `$ref` with sibling keywords reads, to code generators such as
-            // json-schema-to-typescript, as a new type (`FileId1`, `FileId2` …); wrapped in
-            // `allOf` the field keeps its description and the type keeps its one name.
-            value = json!({ "allOf": [value], "description": description });
-        } else if let Value::Object(object) = &mut value {
-            object.insert(
-                "description".to_string(),
-                Value::String(description.to_string()),
-            );
-        } else if value == Value::Bool(true) {
+        let mut value = described(schema.to_value(), description);
+        if value == Value::Bool(true) {
             // Any JSON value (`json` fields), spelled out: generators read a schema without a
             // type as an object.
             value = json!({
@@ -114,6 +101,24 @@ impl FieldSchemas {
         self.properties.insert(alias.to_string(), schema);
         self.aliases.push((key.to_string(), alias.to_string()));
     }
+}
+
+/// `value` described by `description`: an object schema gets a `description`; a lone `$ref`
+/// is wrapped in `allOf` first. A `$ref` with sibling keywords reads, to code generators such
+/// as json-schema-to-typescript, as a new type (`FileId1`, `FileId2` …); wrapped in `allOf`
+/// the field or alternative keeps its description and the type keeps its one name. Any other
+/// value (`true`) is returned as it is.
+fn described(mut value: Value, description: &str) -> Value {
+    let is_reference = value
+        .as_object()
+        .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
+    if is_reference {
+        return json!({ "allOf": [value], "description": description });
+    }
+    if let Value::Object(object) = &mut value {
+        object.insert("description".into(), json!(description));
+    }
+    value
 }
 
 /// The facts of a message that its JSON Schema states (`title`, `description`, the `x-` keys),
@@ -160,13 +165,25 @@ impl<'a> From<&'a MessageInfo> for MessageFacts<'a> {
 impl MessageFacts<'_> {
     /// The schema name (and title) of the command's request: `<RustName>Request`.
     pub fn request_name(&self) -> String {
-        format!("{}Request", self.rust_name)
+        request_schema_name(self.rust_name)
     }
 
     /// The schema name (and title) of the command's response: `<RustName>Response`.
     pub fn response_name(&self) -> String {
-        format!("{}Response", self.rust_name)
+        response_schema_name(self.rust_name)
     }
+}
+
+/// The schema name (and title) of the request of the command whose Rust name is `rust_name`:
+/// `<RustName>Request`. The compiled types and `schema --definitions` both name it so.
+pub fn request_schema_name(rust_name: &str) -> String {
+    format!("{rust_name}Request")
+}
+
+/// The schema name (and title) of the response of the command whose Rust name is
+/// `rust_name`: `<RustName>Response`.
+pub fn response_schema_name(rust_name: &str) -> String {
+    format!("{rust_name}Response")
 }
 
 /// The facts of a shared type that its JSON Schema states, borrowed: from a compiled
@@ -331,7 +348,7 @@ pub mod assemble {
     use serde_json::{json, Map, Value};
 
     use super::{
-        message_metadata, object_schema, request_id_schema, type_metadata, FieldSchemas,
+        described, message_metadata, object_schema, request_id_schema, type_metadata, FieldSchemas,
         MessageFacts, TypeFacts,
     };
 
@@ -501,20 +518,8 @@ pub mod assemble {
     pub fn union(facts: &TypeFacts<'_>, alternatives: Vec<(Schema, &str)>) -> Schema {
         let choices: Vec<Value> = alternatives
             .into_iter()
-            .map(|(schema, doc)| {
-                let mut value = schema.to_value();
-                let is_reference = value
-                    .as_object()
-                    .is_some_and(|object| object.len() == 1 && object.contains_key("$ref"));
-                if is_reference {
-                    // A record alternative: keep the `$ref` alone, as fields do (see
-                    // FieldSchemas::add).
-                    value = json!({ "allOf": [value], "description": doc });
-                } else if let Value::Object(object) = &mut value {
-                    object.insert("description".into(), json!(doc));
-                }
-                value
-            })
+            // A record alternative keeps its `$ref` alone, as fields do.
+            .map(|(schema, doc)| described(schema.to_value(), doc))
             .collect();
         let mut object = Map::new();
         object.insert("anyOf".into(), Value::Array(choices));
@@ -535,7 +540,7 @@ pub mod assemble {
 
 impl<C: Command + FieldsSchema> JsonSchema for Request<C> {
     fn schema_name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}Request", C::INFO.rust_name))
+        Cow::Owned(request_schema_name(C::INFO.rust_name))
     }
 
     fn schema_id() -> Cow<'static, str> {
@@ -553,7 +558,7 @@ where
     C::Response: FieldsSchema,
 {
     fn schema_name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}Response", C::INFO.rust_name))
+        Cow::Owned(response_schema_name(C::INFO.rust_name))
     }
 
     fn schema_id() -> Cow<'static, str> {

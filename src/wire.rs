@@ -150,9 +150,10 @@ pub(crate) fn take_error_path() -> String {
     text
 }
 
-/// `error`, noted as happening inside the value of `key`.
+/// `error`, noted as happening inside the value of `key` (the generated decoders' fields, and
+/// the run-time folder decoder's).
 #[cold]
-fn in_key<E>(key: &[u8], error: E) -> E {
+pub(crate) fn in_key<E>(key: &[u8], error: E) -> E {
     note_key(key);
     error
 }

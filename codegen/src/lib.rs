@@ -164,12 +164,10 @@ impl Builder {
 
     #[cfg(feature = "rust")]
     fn emit(&self, model: &model::Model) -> Result<String, Diagnostics> {
-        let label = self.definitions_label.clone().unwrap_or_else(|| {
-            self.definitions
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "schema".to_string())
-        });
+        let label = self
+            .definitions_label
+            .clone()
+            .unwrap_or_else(|| default_definitions_label(&self.definitions));
         emit::rust::generate(
             model,
             &emit::rust::RustOptions {
@@ -202,6 +200,16 @@ impl Builder {
             written,
         })
     }
+}
+
+/// How generated code names the definitions folder at `definitions` unless
+/// [`Builder::definitions_label`] says otherwise: its last path component (`schema`), or
+/// `schema` when it has none. `schema --definitions` labels a folder the same way.
+pub fn default_definitions_label(definitions: &Path) -> String {
+    definitions
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "schema".to_string())
 }
 
 /// Loads and validates the definitions folder into the model.

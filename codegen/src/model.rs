@@ -229,6 +229,17 @@ impl Union {
             UnionAlternative::Scalar(_) => None,
         })
     }
+
+    /// What its decoder expects, as a serde error says it: `a SettingValue value (bool, i64,
+    /// f64, string)` (the generated visitor's `expecting`, and the run-time folder decoder's).
+    pub fn expecting(&self) -> String {
+        let words: Vec<&str> = self.variants.iter().map(|v| v.ty.word()).collect();
+        format!(
+            "a {} value ({})",
+            self.definition.rust_name,
+            words.join(", ")
+        )
+    }
 }
 
 /// One alternative of a union.
@@ -240,6 +251,14 @@ pub struct UnionVariant {
     pub ty: UnionAlternative,
     /// When the value takes this form.
     pub doc: String,
+}
+
+impl UnionVariant {
+    /// Its description in the union's JSON Schema: `Name: doc` (the generated impl's, and the
+    /// one `schema --definitions` builds from a folder).
+    pub fn schema_doc(&self) -> String {
+        format!("{}: {}", self.rust_name, self.doc.trim())
+    }
 }
 
 /// The type of a union alternative.
@@ -385,6 +404,17 @@ impl Field {
     pub fn wire_names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.wire_name.as_str())
             .chain(self.aliases.iter().map(|alias| alias.name.as_str()))
+    }
+
+    /// Its description in JSON Schema: what it holds, then when it is absent (the generated
+    /// impls', and the one `schema --definitions` builds from a folder).
+    pub fn schema_description(&self) -> String {
+        let mut text = self.doc.trim().to_string();
+        if let Some(absent) = &self.absent_when {
+            text.push(' ');
+            text.push_str(absent.trim());
+        }
+        text
     }
 }
 

@@ -17,7 +17,8 @@ use std::rc::Rc;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use trueconf_api::schema_support::{
-    assemble, FieldSchemas, FieldsSchema, MessageFacts, SchemaVisitor, TypeFacts,
+    assemble, request_schema_name, response_schema_name, FieldSchemas, FieldsSchema, MessageFacts,
+    SchemaVisitor, TypeFacts,
 };
 use trueconf_api::{Command, Notification, ObjectMap, Request, Response};
 use trueconf_api_codegen::model::{
@@ -253,10 +254,7 @@ impl MessageSchema for FolderItem {
 impl FolderModel {
     /// The model of the folder at `path`.
     pub fn new(model: Model, path: &Path) -> Self {
-        let label = path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "schema".to_string());
+        let label = trueconf_api_codegen::default_definitions_label(path);
         FolderModel { model, label }
     }
 
@@ -290,10 +288,10 @@ impl FolderModel {
     fn item_name(&self, item: &Item) -> String {
         match item {
             Item::Request(index) => {
-                format!("{}Request", self.model.commands[*index].info.rust_name)
+                request_schema_name(&self.model.commands[*index].info.rust_name)
             }
             Item::Response(index) => {
-                format!("{}Response", self.model.commands[*index].info.rust_name)
+                response_schema_name(&self.model.commands[*index].info.rust_name)
             }
             Item::Notification(index) => self.model.notifications[*index].info.rust_name.clone(),
             Item::Type(name) => self
@@ -378,7 +376,7 @@ impl FolderModel {
                 let docs: Vec<String> = union
                     .variants
                     .iter()
-                    .map(|variant| format!("{}: {}", variant.rust_name, variant.doc.trim()))
+                    .map(|variant| variant.schema_doc())
                     .collect();
                 let alternatives = union
                     .variants
@@ -410,7 +408,7 @@ impl FolderModel {
             schemas.add(
                 &field.wire_name,
                 schema,
-                &field_description(field),
+                &field.schema_description(),
                 !field.optional,
                 api,
             );
@@ -461,17 +459,6 @@ fn scalar_schema(generator: &mut SchemaGenerator, scalar: Scalar) -> Schema {
         Scalar::F64 => generator.subschema_for::<f64>(),
         Scalar::Json => generator.subschema_for::<serde_json::Value>(),
     }
-}
-
-/// A field's schema description, as the generator writes it: what it holds, then when it is
-/// absent.
-fn field_description(field: &Field) -> String {
-    let mut text = field.doc.trim().to_string();
-    if let Some(absent) = &field.absent_when {
-        text.push(' ');
-        text.push_str(absent.trim());
-    }
-    text
 }
 
 fn source(source: trueconf_api_codegen::model::Source) -> trueconf_api::Source {

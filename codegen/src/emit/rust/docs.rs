@@ -42,15 +42,6 @@ impl Emitter<'_> {
         text
     }
 
-    /// A schema description for a field: the doc and when it is absent.
-    pub(super) fn field_description(field: &Field) -> String {
-        let mut text = field.doc.trim().to_string();
-        if let Some(absent) = &field.absent_when {
-            text.push_str(&format!(" {}", absent.trim()));
-        }
-        text
-    }
-
     pub(super) fn type_info(&self, definition: &DefinitionInfo) -> TokenStream {
         let rt = &self.rt;
         let name = &definition.rust_name;

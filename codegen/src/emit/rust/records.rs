@@ -160,7 +160,7 @@ impl Emitter<'_> {
         let schema_adds = fields.iter().map(|field| {
             let wire = &field.wire_name;
             let value = self.value_type(field);
-            let description = Self::field_description(field);
+            let description = field.schema_description();
             let required = !field.optional;
             let api = field.api.clone().unwrap_or_default();
             let aliases = field.aliases.iter().map(|alias| {

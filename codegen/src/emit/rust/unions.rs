@@ -124,16 +124,7 @@ impl Emitter<'_> {
                 }
             }
         });
-        let expecting = format!(
-            "a {} value ({})",
-            name,
-            union
-                .variants
-                .iter()
-                .map(|v| v.ty.word())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let expecting = union.expecting();
         let strategies = union.variants.iter().map(|variant| {
             let rust = ident(&variant.rust_name);
             let strategy = self.strategy(&variant.ty.type_ref());
@@ -141,7 +132,7 @@ impl Emitter<'_> {
         });
         let schemas = union.variants.iter().map(|variant| {
             let ty = self.base_type(&variant.ty.type_ref());
-            let doc = format!("{}: {}", variant.rust_name, variant.doc.trim());
+            let doc = variant.schema_doc();
             quote! { (generator.subschema_for::<#ty>(), #doc) }
         });
         let serde_and_schema = self.serde_and_schema_impls(
