@@ -21,13 +21,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::model::{EnumLiteral, Field, Model, Scalar, TypeDef, TypeRef};
 
 /// How much a change matters to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     /// Existing clients stop working (or stop compiling) against the new description.
     Breaking,
@@ -49,7 +48,7 @@ impl Level {
 }
 
 /// A classification rule: a stable id, its level, and why (the direction rule applied).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// Stable identifier, used in change ids and by CI filters.
     pub id: &'static str,
@@ -155,7 +154,7 @@ impl Direction {
 }
 
 /// One change between the two descriptions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// Stable identifier: `rule@path`.
     pub id: String,
@@ -170,7 +169,7 @@ pub struct Change {
 }
 
 /// Every change, sorted by path and rule.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     /// The changes.
     pub changes: Vec<Change>,
@@ -667,4 +666,42 @@ fn literal(value: &EnumLiteral) -> String {
 /// A type expression as a definition writes it.
 pub fn describe(ty: &TypeRef) -> String {
     ty.to_string()
+}
+
+// Serialized by hand (the generator has no derive macros, see `read`): each struct as an
+// object of its fields in declaration order, a level as its lowercase word.
+
+impl Serialize for Level {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = serializer.serialize_struct("Rule", 3)?;
+        object.serialize_field("id", self.id)?;
+        object.serialize_field("level", &self.level)?;
+        object.serialize_field("reason", self.reason)?;
+        object.end()
+    }
+}
+
+impl Serialize for Change {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = serializer.serialize_struct("Change", 4)?;
+        object.serialize_field("id", &self.id)?;
+        object.serialize_field("rule", &self.rule)?;
+        object.serialize_field("path", &self.path)?;
+        object.serialize_field("message", &self.message)?;
+        object.end()
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = serializer.serialize_struct("Report", 1)?;
+        object.serialize_field("changes", &self.changes)?;
+        object.end()
+    }
 }

@@ -3,7 +3,7 @@
 //! It reads the JSON definitions of the TrueConf Room / VideoSDK WebSocket API, checks them, and
 //! writes Rust bindings. The pipeline runs one way, one module per stage:
 //!
-//! 1. [`load`]: definition files → raw serde structs (syntax and shape errors, with JSON paths);
+//! 1. [`load`]: definition files → raw structs (syntax and shape errors, with JSON paths);
 //! 2. [`validate`]: raw structs → [`model::Model`] (references, names, presence rules, examples);
 //! 3. [`model`]: the resolved description every emitter works from;
 //! 4. [`emit`]: the model → formatted Rust (quote, then prettyplease with the `pretty`
@@ -42,6 +42,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod presence;
+mod read;
 pub mod validate;
 
 use std::fs;

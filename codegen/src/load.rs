@@ -1,4 +1,4 @@
-//! Stage 1: read every definition file into plain serde structs, exactly as written.
+//! Stage 1: read every definition file into plain structs, exactly as written.
 //!
 //! Nothing is resolved here; the structs mirror the JSON so that a syntax or shape problem is
 //! reported with the file, the JSON path and the line. The same structs, through schemars, are the
@@ -9,23 +9,27 @@ use std::path::{Path, PathBuf};
 
 #[cfg(feature = "format-schema")]
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+
+use serde_json::Value;
 
 use crate::error::{Diagnostic, Diagnostics};
+use crate::read::{self, FromJson, Object, ReadError};
 
 /// The sub-folders of the definitions folder: `commands/` holds commands, `notifications/`
 /// notifications, `types/` records, enums and newtypes.
 pub const FOLDERS: [&str; 3] = ["commands", "notifications", "types"];
 
 /// One definition file as written: a command, a notification or a shared type.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "format-schema",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[cfg_attr(feature = "format-schema", schemars(title = "trueconf-api definition"))]
 pub struct RawDefinition {
     /// Path of this format's JSON Schema, for editors.
-    #[serde(rename = "$schema", default)]
+    #[cfg_attr(feature = "format-schema", serde(rename = "$schema", default))]
     pub schema: Option<String>,
     /// What this file defines.
     pub kind: RawKind,
@@ -33,62 +37,62 @@ pub struct RawDefinition {
     /// PascalCase name of a shared type. Must equal the file stem.
     pub name: String,
     /// Rust name to use instead of the derived one (only to resolve collisions).
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub rust_name: Option<String>,
     /// One line, in our own words.
     pub summary: String,
     /// More detail, in our own words.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub description: Option<String>,
     /// Where the facts come from.
     pub source: RawSource,
     /// Doc pages the facts come from, primary first. Non-empty when `source` is `documented`.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub doc_urls: Vec<String>,
     /// Where inferred facts come from. Required when `source` is `inferred`.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub evidence: Option<String>,
     /// Product version the doc page gives (messages only), such as "4.1.0".
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub since: Option<String>,
     /// API versions the message exists in (messages only), such as `[1, 2]`.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub api: Option<Vec<u8>>,
     /// Parameters of a command's request.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub request: Option<RawFieldList>,
     /// Fields of a command's successful response.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub response: Option<RawFieldList>,
     /// Fields of a notification or a record.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub fields: Option<Vec<RawField>>,
     /// JSON type of an enum's values.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub repr: Option<RawRepr>,
     /// The values of an enum.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub values: Option<Vec<RawEnumValue>>,
     /// The wrapped type of a newtype.
-    #[serde(rename = "type", default)]
+    #[cfg_attr(feature = "format-schema", serde(rename = "type", default))]
     pub wrapped: Option<String>,
     /// The alternatives of a union, each a different JSON type.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub variants: Option<Vec<RawUnionVariant>>,
     /// Another message that carries the same body (messages only): `commands/<method>` (its
     /// response) or `notifications/<event>`, as getAppState and appStateChanged do. The two
     /// field lists must agree, and the examples of both count as evidence for each.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub same_body_as: Option<String>,
     /// Examples of the message on the wire (messages only).
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub examples: Vec<RawExample>,
 }
 
 /// What a definition file defines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Kind"))]
 pub enum RawKind {
     /// A client→server request and its response.
@@ -121,9 +125,9 @@ impl RawKind {
 }
 
 /// Where a definition's facts come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Source"))]
 pub enum RawSource {
     /// A doc page states them; its examples are copied exactly.
@@ -133,9 +137,9 @@ pub enum RawSource {
 }
 
 /// A list of fields (`request` / `response` of a command).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "FieldList"))]
 pub struct RawFieldList {
     /// The fields, in the order the docs show them.
@@ -143,9 +147,12 @@ pub struct RawFieldList {
 }
 
 /// One field of a message or record.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "format-schema",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Field"))]
 pub struct RawField {
     /// Wire key, exactly as sent.
@@ -153,60 +160,63 @@ pub struct RawField {
     /// Type expression: a scalar (`string`, `bool`, `u8`…`u64`, `i8`…`i64`, `f64`, `json`) or a
     /// shared type name, followed by `[]` for an array or inside `map<…>` for an object keyed
     /// by name.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "format-schema", serde(rename = "type"))]
     pub type_expr: String,
     /// The key may be absent.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub optional: bool,
     /// When the key is absent (required when `optional`).
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub absent_when: Option<String>,
     /// The value may be JSON null.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub nullable: bool,
     /// What the field holds, in our own words.
     pub doc: String,
     /// Product version that added the field, if later than its message.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub since: Option<String>,
     /// API versions that have the field, if fewer than its message.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub api: Option<Vec<u8>>,
     /// Rust field name to use instead of the derived one.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub rust_name: Option<String>,
     /// The evidence for the field's presence: what the docs say about it, and what real
     /// traffic or TrueConf's own clients show. It decides whether the field may be required.
     pub presence: RawPresence,
     /// Other wire names for the same value that TrueConf's clients or older Rooms use. Decoding
     /// accepts them; encoding writes `name`.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub aliases: Vec<RawAlias>,
 }
 
 /// The evidence for a field's presence (see the presence rules in `schema/README.md`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "format-schema",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Presence"))]
 pub struct RawPresence {
     /// What the doc text says about the key.
     pub doc: RawDocStatement,
     /// The doc page whose text says it; one of the definition's `docUrls`. Not for
     /// `undescribed`.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub url: Option<String>,
     /// Evidence, from real traffic or TrueConf's own clients, that the key is left out in
     /// practice (a capture without it, a client that does not send it or does not require it),
     /// naming the source and version.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub observed: Option<String>,
 }
 
 /// What the doc text says about a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "DocStatement"))]
 pub enum RawDocStatement {
     /// A sentence says the key must be given (sent) or is always present (received).
@@ -220,9 +230,9 @@ pub enum RawDocStatement {
 }
 
 /// Another wire name for a field.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Alias"))]
 pub struct RawAlias {
     /// The other wire name.
@@ -232,9 +242,9 @@ pub struct RawAlias {
 }
 
 /// JSON type of an enum's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Repr"))]
 pub enum RawRepr {
     /// JSON integers.
@@ -244,9 +254,9 @@ pub enum RawRepr {
 }
 
 /// One listed value of an enum.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "EnumValue"))]
 pub struct RawEnumValue {
     /// The value on the wire (an integer or a string, as `repr` says).
@@ -258,24 +268,24 @@ pub struct RawEnumValue {
 }
 
 /// One alternative of a union.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "UnionVariant"))]
 pub struct RawUnionVariant {
     /// PascalCase name of the Rust variant.
     pub name: String,
     /// A scalar type: `bool`, `i64` or `u64`, `f64`, `string` — at most one of each JSON type.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "format-schema", serde(rename = "type"))]
     pub type_expr: String,
     /// When the value takes this form, in our own words.
     pub doc: String,
 }
 
 /// One example of a message on the wire.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Example"))]
 pub struct RawExample {
     /// Short title ("Request", "Response: offline activation" …); synthetic ones start with
@@ -287,20 +297,20 @@ pub struct RawExample {
     pub source: RawExampleSource,
     /// The page the example was copied from (documented examples), or the pinned file and line
     /// that kept it (captured examples).
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub url: Option<String>,
     /// The example as JSON.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub json: Option<serde_json::Value>,
     /// The example verbatim, for an example the site prints as invalid JSON.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub text: Option<String>,
 }
 
 /// Which message an example shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "Role"))]
 pub enum RawRole {
     /// A command's request.
@@ -312,9 +322,9 @@ pub enum RawRole {
 }
 
 /// Where an example comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "format-schema", schemars(rename = "ExampleSource"))]
 pub enum RawExampleSource {
     /// Copied exactly from the doc page at `url`.
@@ -329,35 +339,35 @@ pub enum RawExampleSource {
 
 /// `schema/known.json`: names known to exist (doc mentions, TrueConf's client code) that have
 /// no definition yet. The decoder recognises them and keeps their payload as raw JSON.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 pub struct RawKnownNames {
     /// Path of the format's JSON Schema, for editors.
-    #[serde(rename = "$schema", default)]
+    #[cfg_attr(feature = "format-schema", serde(rename = "$schema", default))]
     pub schema: Option<String>,
     /// What this file is and where its names come from.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub description: Option<String>,
     /// Known command names.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub commands: Vec<RawKnownName>,
     /// Known notification names.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub notifications: Vec<RawKnownName>,
 }
 
 /// One known but untyped name.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
 pub struct RawKnownName {
     /// The wire name.
     pub name: String,
     /// Where the name comes from (not documentation unless it says so).
     pub evidence: String,
     /// Parameter keys TrueConf's client code sends with the command, where known.
-    #[serde(default)]
+    #[cfg_attr(feature = "format-schema", serde(default))]
     pub params: Vec<String>,
 }
 
@@ -368,12 +378,15 @@ pub const KNOWN_NAMES_FILE: &str = "known.json";
 pub const COMPATIBILITY_FILE: &str = "compatibility.json";
 
 /// `schema/compatibility.json`: the oldest Room the definitions promise to decode.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "format-schema", derive(JsonSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "format-schema",
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct RawCompatibility {
     /// Path of the format's JSON Schema, for editors.
-    #[serde(rename = "$schema", default)]
+    #[cfg_attr(feature = "format-schema", serde(rename = "$schema", default))]
     pub schema: Option<String>,
     /// The oldest TrueConf Room version whose traffic the definitions describe ("4.3.0"). A
     /// field a later version added is optional; one this version already has may be required.
@@ -474,33 +487,286 @@ pub fn parse_definition(path: &Path, text: &str) -> Result<RawDefinition, Diagno
 }
 
 /// Parses one JSON file of the definitions folder into `T`; a problem names the file and the
-/// JSON path (or, for a syntax error, the line and column).
-fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let json_path = json_path(&error.path().to_string());
-        let inner = error.into_inner();
-        // A syntax error has no meaningful JSON path; its line and column say where.
-        let (json_path, message) = if inner.is_syntax() || inner.is_eof() {
-            ("$".to_string(), format!("invalid JSON: {inner}"))
-        } else {
-            (json_path, inner.to_string())
-        };
-        Diagnostic::new(path, json_path, message)
-    })?;
-    deserializer
-        .end()
-        .map_err(|error| Diagnostic::new(path, "$", format!("invalid JSON: {error}")))?;
-    Ok(parsed)
+/// JSON path, and the line and column where the offending value (or object) ends.
+fn parse_json<T: FromJson>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+    let value =
+        read::parse(text).map_err(|error| Diagnostic::new(path, error.path, error.message))?;
+    T::from_json(value, "$").map_err(|error| {
+        let at = read::locate(text, &error.path).unwrap_or_default();
+        Diagnostic::new(path, &error.path, format!("{}{at}", error.message))
+    })
 }
 
-/// Turns serde_path_to_error's `a.b[0]` (or `.` for the root) into `$.a.b[0]`.
-fn json_path(path: &str) -> String {
-    if path == "." || path.is_empty() {
-        "$".to_string()
-    } else {
-        format!("$.{path}")
+// How each struct is read from JSON: its keys (the same as the serde attributes above tell
+// schemars; `tests::the_readers_accept_the_keys_of_the_format_schema` holds the two together)
+// and, for each, whether it must be present.
+
+impl FromJson for RawDefinition {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            schema: object.optional("$schema")?,
+            kind: object.required("kind")?,
+            name: object.required("name")?,
+            rust_name: object.optional("rustName")?,
+            summary: object.required("summary")?,
+            description: object.optional("description")?,
+            source: object.required("source")?,
+            doc_urls: object.optional("docUrls")?,
+            evidence: object.optional("evidence")?,
+            since: object.optional("since")?,
+            api: object.optional("api")?,
+            request: object.optional("request")?,
+            response: object.optional("response")?,
+            fields: object.optional("fields")?,
+            repr: object.optional("repr")?,
+            values: object.optional("values")?,
+            wrapped: object.optional("type")?,
+            variants: object.optional("variants")?,
+            same_body_as: object.optional("sameBodyAs")?,
+            examples: object.optional("examples")?,
+        })
     }
+}
+
+impl RawDefinition {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &[
+        "$schema",
+        "kind",
+        "name",
+        "rustName",
+        "summary",
+        "description",
+        "source",
+        "docUrls",
+        "evidence",
+        "since",
+        "api",
+        "request",
+        "response",
+        "fields",
+        "repr",
+        "values",
+        "type",
+        "variants",
+        "sameBodyAs",
+        "examples",
+    ];
+}
+
+impl FromJson for RawFieldList {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            fields: object.required("fields")?,
+        })
+    }
+}
+
+impl FromJson for RawField {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            name: object.required("name")?,
+            type_expr: object.required("type")?,
+            optional: object.optional("optional")?,
+            absent_when: object.optional("absentWhen")?,
+            nullable: object.optional("nullable")?,
+            doc: object.required("doc")?,
+            since: object.optional("since")?,
+            api: object.optional("api")?,
+            rust_name: object.optional("rustName")?,
+            presence: object.required("presence")?,
+            aliases: object.optional("aliases")?,
+        })
+    }
+}
+
+impl RawField {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &[
+        "name",
+        "type",
+        "optional",
+        "absentWhen",
+        "nullable",
+        "doc",
+        "since",
+        "api",
+        "rustName",
+        "presence",
+        "aliases",
+    ];
+}
+
+impl FromJson for RawPresence {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            doc: object.required("doc")?,
+            url: object.optional("url")?,
+            observed: object.optional("observed")?,
+        })
+    }
+}
+
+impl FromJson for RawAlias {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            name: object.required("name")?,
+            evidence: object.required("evidence")?,
+        })
+    }
+}
+
+impl FromJson for RawEnumValue {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            value: object.required("value")?,
+            name: object.required("name")?,
+            doc: object.required("doc")?,
+        })
+    }
+}
+
+impl FromJson for RawUnionVariant {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            name: object.required("name")?,
+            type_expr: object.required("type")?,
+            doc: object.required("doc")?,
+        })
+    }
+}
+
+impl FromJson for RawExample {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            title: object.required("title")?,
+            role: object.required("role")?,
+            source: object.required("source")?,
+            url: object.optional("url")?,
+            json: object.optional("json")?,
+            text: object.optional("text")?,
+        })
+    }
+}
+
+impl FromJson for RawKnownNames {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            schema: object.optional("$schema")?,
+            description: object.optional("description")?,
+            commands: object.optional("commands")?,
+            notifications: object.optional("notifications")?,
+        })
+    }
+}
+
+impl FromJson for RawKnownName {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            name: object.required("name")?,
+            evidence: object.required("evidence")?,
+            params: object.optional("params")?,
+        })
+    }
+}
+
+impl FromJson for RawCompatibility {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        let mut object = Object::new(value, path, Self::KEYS)?;
+        Ok(Self {
+            schema: object.optional("$schema")?,
+            minimum_room_version: object.required("minimumRoomVersion")?,
+            reason: object.required("reason")?,
+        })
+    }
+}
+
+impl RawFieldList {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["fields"];
+}
+
+impl RawPresence {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["doc", "url", "observed"];
+}
+
+impl RawAlias {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["name", "evidence"];
+}
+
+impl RawEnumValue {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["value", "name", "doc"];
+}
+
+impl RawUnionVariant {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["name", "type", "doc"];
+}
+
+impl RawExample {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["title", "role", "source", "url", "json", "text"];
+}
+
+impl RawKnownNames {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] =
+        &["$schema", "description", "commands", "notifications"];
+}
+
+impl RawKnownName {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["name", "evidence", "params"];
+}
+
+impl RawCompatibility {
+    /// The keys it may have, in the order of the struct.
+    pub const KEYS: &'static [&'static str] = &["$schema", "minimumRoomVersion", "reason"];
+}
+
+/// Fieldless enums are written as lowercase words.
+macro_rules! words {
+    ($($ty:ident { $($word:literal => $variant:ident),* $(,)? })*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+                read::word(value, path, &[$(($word, $ty::$variant)),*])
+            }
+        }
+    )*};
+}
+
+words! {
+    RawKind {
+        "command" => Command,
+        "notification" => Notification,
+        "record" => Record,
+        "enum" => Enum,
+        "newtype" => Newtype,
+        "union" => Union,
+    }
+    RawSource { "documented" => Documented, "inferred" => Inferred }
+    RawDocStatement {
+        "mandatory" => Mandatory,
+        "stated" => Stated,
+        "conditional" => Conditional,
+        "undescribed" => Undescribed,
+    }
+    RawRepr { "integer" => Integer, "string" => String }
+    RawRole { "request" => Request, "response" => Response, "notification" => Notification }
+    RawExampleSource { "documented" => Documented, "captured" => Captured, "synthetic" => Synthetic }
 }
 
 /// The JSON Schema of the definition format, as written to `schema/definition.schema.json`
@@ -533,4 +799,43 @@ pub fn definition_format_schema() -> serde_json::Value {
         );
     }
     value
+}
+
+#[cfg(all(test, feature = "format-schema"))]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The readers (hand-written) and the format schema (from the serde attributes, through
+    /// schemars) name the same keys for every struct of a definition file.
+    #[test]
+    fn the_readers_accept_the_keys_of_the_format_schema() {
+        let schema = definition_format_schema();
+        let definitions = &schema["$defs"];
+        let structs: [(&str, &serde_json::Value, &[&str]); 8] = [
+            ("the definition", &schema, RawDefinition::KEYS),
+            ("FieldList", &definitions["FieldList"], RawFieldList::KEYS),
+            ("Field", &definitions["Field"], RawField::KEYS),
+            ("Presence", &definitions["Presence"], RawPresence::KEYS),
+            ("Alias", &definitions["Alias"], RawAlias::KEYS),
+            ("EnumValue", &definitions["EnumValue"], RawEnumValue::KEYS),
+            (
+                "UnionVariant",
+                &definitions["UnionVariant"],
+                RawUnionVariant::KEYS,
+            ),
+            ("Example", &definitions["Example"], RawExample::KEYS),
+        ];
+        for (name, definition, keys) in structs {
+            let in_schema: BTreeSet<&str> = definition["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{name} has properties in the schema"))
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let read: BTreeSet<&str> = keys.iter().copied().collect();
+            assert_eq!(in_schema, read, "{name}");
+        }
+    }
 }
