@@ -497,244 +497,114 @@ fn parse_json<T: FromJson>(path: &Path, text: &str) -> Result<T, Diagnostic> {
     })
 }
 
-// How each struct is read from JSON: its keys (the same as the serde attributes above tell
-// schemars; `tests::the_readers_accept_the_keys_of_the_format_schema` holds the two together)
-// and, for each, whether it must be present.
+// How each struct is read from JSON: each key once, with the field it fills and whether it
+// must be present. The same keys are in the serde attributes above, for schemars;
+// `tests::the_readers_accept_the_keys_of_the_format_schema` holds the two together.
 
-impl FromJson for RawDefinition {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            schema: object.optional("$schema")?,
-            kind: object.required("kind")?,
-            name: object.required("name")?,
-            rust_name: object.optional("rustName")?,
-            summary: object.required("summary")?,
-            description: object.optional("description")?,
-            source: object.required("source")?,
-            doc_urls: object.optional("docUrls")?,
-            evidence: object.optional("evidence")?,
-            since: object.optional("since")?,
-            api: object.optional("api")?,
-            request: object.optional("request")?,
-            response: object.optional("response")?,
-            fields: object.optional("fields")?,
-            repr: object.optional("repr")?,
-            values: object.optional("values")?,
-            wrapped: object.optional("type")?,
-            variants: object.optional("variants")?,
-            same_body_as: object.optional("sameBodyAs")?,
-            examples: object.optional("examples")?,
-        })
+/// For each struct: `KEYS` (the keys it may have) and its `FromJson` reader.
+macro_rules! readers {
+    ($($ty:ident { $($field:ident: $presence:ident $key:literal),* $(,)? })*) => {$(
+        impl $ty {
+            /// The keys it may have, in the order of the struct.
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+
+            /// Each key with `required` or `optional`, for the test against the format schema.
+            #[cfg(test)]
+            const PRESENCE: &'static [(&'static str, &'static str)] =
+                &[$(($key, stringify!($presence))),*];
+        }
+
+        impl FromJson for $ty {
+            fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+                let mut object = Object::new(value, path, Self::KEYS)?;
+                Ok(Self { $($field: object.$presence($key)?),* })
+            }
+        }
+    )*};
+}
+
+readers! {
+    RawDefinition {
+        schema: optional "$schema",
+        kind: required "kind",
+        name: required "name",
+        rust_name: optional "rustName",
+        summary: required "summary",
+        description: optional "description",
+        source: required "source",
+        doc_urls: optional "docUrls",
+        evidence: optional "evidence",
+        since: optional "since",
+        api: optional "api",
+        request: optional "request",
+        response: optional "response",
+        fields: optional "fields",
+        repr: optional "repr",
+        values: optional "values",
+        wrapped: optional "type",
+        variants: optional "variants",
+        same_body_as: optional "sameBodyAs",
+        examples: optional "examples",
     }
-}
-
-impl RawDefinition {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &[
-        "$schema",
-        "kind",
-        "name",
-        "rustName",
-        "summary",
-        "description",
-        "source",
-        "docUrls",
-        "evidence",
-        "since",
-        "api",
-        "request",
-        "response",
-        "fields",
-        "repr",
-        "values",
-        "type",
-        "variants",
-        "sameBodyAs",
-        "examples",
-    ];
-}
-
-impl FromJson for RawFieldList {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            fields: object.required("fields")?,
-        })
+    RawFieldList {
+        fields: required "fields",
     }
-}
-
-impl FromJson for RawField {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            name: object.required("name")?,
-            type_expr: object.required("type")?,
-            optional: object.optional("optional")?,
-            absent_when: object.optional("absentWhen")?,
-            nullable: object.optional("nullable")?,
-            doc: object.required("doc")?,
-            since: object.optional("since")?,
-            api: object.optional("api")?,
-            rust_name: object.optional("rustName")?,
-            presence: object.required("presence")?,
-            aliases: object.optional("aliases")?,
-        })
+    RawField {
+        name: required "name",
+        type_expr: required "type",
+        optional: optional "optional",
+        absent_when: optional "absentWhen",
+        nullable: optional "nullable",
+        doc: required "doc",
+        since: optional "since",
+        api: optional "api",
+        rust_name: optional "rustName",
+        presence: required "presence",
+        aliases: optional "aliases",
     }
-}
-
-impl RawField {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &[
-        "name",
-        "type",
-        "optional",
-        "absentWhen",
-        "nullable",
-        "doc",
-        "since",
-        "api",
-        "rustName",
-        "presence",
-        "aliases",
-    ];
-}
-
-impl FromJson for RawPresence {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            doc: object.required("doc")?,
-            url: object.optional("url")?,
-            observed: object.optional("observed")?,
-        })
+    RawPresence {
+        doc: required "doc",
+        url: optional "url",
+        observed: optional "observed",
     }
-}
-
-impl FromJson for RawAlias {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            name: object.required("name")?,
-            evidence: object.required("evidence")?,
-        })
+    RawAlias {
+        name: required "name",
+        evidence: required "evidence",
     }
-}
-
-impl FromJson for RawEnumValue {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            value: object.required("value")?,
-            name: object.required("name")?,
-            doc: object.required("doc")?,
-        })
+    RawEnumValue {
+        value: required "value",
+        name: required "name",
+        doc: required "doc",
     }
-}
-
-impl FromJson for RawUnionVariant {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            name: object.required("name")?,
-            type_expr: object.required("type")?,
-            doc: object.required("doc")?,
-        })
+    RawUnionVariant {
+        name: required "name",
+        type_expr: required "type",
+        doc: required "doc",
     }
-}
-
-impl FromJson for RawExample {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            title: object.required("title")?,
-            role: object.required("role")?,
-            source: object.required("source")?,
-            url: object.optional("url")?,
-            json: object.optional("json")?,
-            text: object.optional("text")?,
-        })
+    RawExample {
+        title: required "title",
+        role: required "role",
+        source: required "source",
+        url: optional "url",
+        json: optional "json",
+        text: optional "text",
     }
-}
-
-impl FromJson for RawKnownNames {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            schema: object.optional("$schema")?,
-            description: object.optional("description")?,
-            commands: object.optional("commands")?,
-            notifications: object.optional("notifications")?,
-        })
+    RawKnownNames {
+        schema: optional "$schema",
+        description: optional "description",
+        commands: optional "commands",
+        notifications: optional "notifications",
     }
-}
-
-impl FromJson for RawKnownName {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            name: object.required("name")?,
-            evidence: object.required("evidence")?,
-            params: object.optional("params")?,
-        })
+    RawKnownName {
+        name: required "name",
+        evidence: required "evidence",
+        params: optional "params",
     }
-}
-
-impl FromJson for RawCompatibility {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let mut object = Object::new(value, path, Self::KEYS)?;
-        Ok(Self {
-            schema: object.optional("$schema")?,
-            minimum_room_version: object.required("minimumRoomVersion")?,
-            reason: object.required("reason")?,
-        })
+    RawCompatibility {
+        schema: optional "$schema",
+        minimum_room_version: required "minimumRoomVersion",
+        reason: required "reason",
     }
-}
-
-impl RawFieldList {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["fields"];
-}
-
-impl RawPresence {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["doc", "url", "observed"];
-}
-
-impl RawAlias {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["name", "evidence"];
-}
-
-impl RawEnumValue {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["value", "name", "doc"];
-}
-
-impl RawUnionVariant {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["name", "type", "doc"];
-}
-
-impl RawExample {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["title", "role", "source", "url", "json", "text"];
-}
-
-impl RawKnownNames {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] =
-        &["$schema", "description", "commands", "notifications"];
-}
-
-impl RawKnownName {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["name", "evidence", "params"];
-}
-
-impl RawCompatibility {
-    /// The keys it may have, in the order of the struct.
-    pub const KEYS: &'static [&'static str] = &["$schema", "minimumRoomVersion", "reason"];
 }
 
 /// Fieldless enums are written as lowercase words.
@@ -808,34 +678,55 @@ mod tests {
     use super::*;
 
     /// The readers (hand-written) and the format schema (from the serde attributes, through
-    /// schemars) name the same keys for every struct of a definition file.
+    /// schemars) name the same keys, and the same required keys, for every struct of a
+    /// definition file.
     #[test]
     fn the_readers_accept_the_keys_of_the_format_schema() {
         let schema = definition_format_schema();
         let definitions = &schema["$defs"];
-        let structs: [(&str, &serde_json::Value, &[&str]); 8] = [
-            ("the definition", &schema, RawDefinition::KEYS),
-            ("FieldList", &definitions["FieldList"], RawFieldList::KEYS),
-            ("Field", &definitions["Field"], RawField::KEYS),
-            ("Presence", &definitions["Presence"], RawPresence::KEYS),
-            ("Alias", &definitions["Alias"], RawAlias::KEYS),
-            ("EnumValue", &definitions["EnumValue"], RawEnumValue::KEYS),
+        let structs: [(&str, &serde_json::Value, &[(&str, &str)]); 8] = [
+            ("the definition", &schema, RawDefinition::PRESENCE),
+            (
+                "FieldList",
+                &definitions["FieldList"],
+                RawFieldList::PRESENCE,
+            ),
+            ("Field", &definitions["Field"], RawField::PRESENCE),
+            ("Presence", &definitions["Presence"], RawPresence::PRESENCE),
+            ("Alias", &definitions["Alias"], RawAlias::PRESENCE),
+            (
+                "EnumValue",
+                &definitions["EnumValue"],
+                RawEnumValue::PRESENCE,
+            ),
             (
                 "UnionVariant",
                 &definitions["UnionVariant"],
-                RawUnionVariant::KEYS,
+                RawUnionVariant::PRESENCE,
             ),
-            ("Example", &definitions["Example"], RawExample::KEYS),
+            ("Example", &definitions["Example"], RawExample::PRESENCE),
         ];
-        for (name, definition, keys) in structs {
+        for (name, definition, presence) in structs {
             let in_schema: BTreeSet<&str> = definition["properties"]
                 .as_object()
                 .unwrap_or_else(|| panic!("{name} has properties in the schema"))
                 .keys()
                 .map(String::as_str)
                 .collect();
-            let read: BTreeSet<&str> = keys.iter().copied().collect();
-            assert_eq!(in_schema, read, "{name}");
+            let read: BTreeSet<&str> = presence.iter().map(|(key, _)| *key).collect();
+            assert_eq!(in_schema, read, "{name}: keys");
+            let required_in_schema: BTreeSet<&str> = definition["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .collect();
+            let required: BTreeSet<&str> = presence
+                .iter()
+                .filter(|(_, how)| *how == "required")
+                .map(|(key, _)| *key)
+                .collect();
+            assert_eq!(required_in_schema, required, "{name}: required keys");
         }
     }
 }
