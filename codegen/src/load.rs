@@ -509,7 +509,7 @@ macro_rules! readers {
             pub const KEYS: &'static [&'static str] = &[$($key),*];
 
             /// Each key with `required` or `optional`, for the test against the format schema.
-            #[cfg(test)]
+            #[cfg(all(test, feature = "format-schema"))]
             const PRESENCE: &'static [(&'static str, &'static str)] =
                 &[$(($key, stringify!($presence))),*];
         }
@@ -678,13 +678,15 @@ mod tests {
     use super::*;
 
     /// The readers (hand-written) and the format schema (from the serde attributes, through
-    /// schemars) name the same keys, and the same required keys, for every struct of a
-    /// definition file.
+    /// schemars) name the same keys, and the same required keys, for every struct of the
+    /// definitions folder's files.
     #[test]
     fn the_readers_accept_the_keys_of_the_format_schema() {
         let schema = definition_format_schema();
         let definitions = &schema["$defs"];
-        let structs: [(&str, &serde_json::Value, &[(&str, &str)]); 8] = [
+        // (what, its schema, each key with `required` or `optional`)
+        type Struct<'a> = (&'a str, &'a serde_json::Value, &'a [(&'a str, &'a str)]);
+        let structs: [Struct; 8] = [
             ("the definition", &schema, RawDefinition::PRESENCE),
             (
                 "FieldList",
@@ -706,7 +708,25 @@ mod tests {
             ),
             ("Example", &definitions["Example"], RawExample::PRESENCE),
         ];
-        for (name, definition, presence) in structs {
+        // The two other files of the folder, from their own structs.
+        let schema_of = |root: schemars::Schema| root.to_value();
+        let generator = || schemars::generate::SchemaSettings::draft2020_12().into_generator();
+        let known = schema_of(generator().into_root_schema_for::<RawKnownNames>());
+        let compatibility = schema_of(generator().into_root_schema_for::<RawCompatibility>());
+        let others: [Struct; 3] = [
+            ("known.json", &known, RawKnownNames::PRESENCE),
+            (
+                "a known name",
+                &known["$defs"]["RawKnownName"],
+                RawKnownName::PRESENCE,
+            ),
+            (
+                "compatibility.json",
+                &compatibility,
+                RawCompatibility::PRESENCE,
+            ),
+        ];
+        for (name, definition, presence) in structs.into_iter().chain(others) {
             let in_schema: BTreeSet<&str> = definition["properties"]
                 .as_object()
                 .unwrap_or_else(|| panic!("{name} has properties in the schema"))
