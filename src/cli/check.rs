@@ -321,41 +321,35 @@ impl Checker {
         } else {
             (Direction::Request, envelope.method.to_string())
         };
-        match self {
-            Checker::Compiled => check_compiled(direction, name, json),
-            Checker::Folder(decoder) => check_folder(decoder, direction, name, json),
+        let checked = match self {
+            Checker::Compiled => check_compiled(direction, &name, json),
+            Checker::Folder(decoder) => decoder
+                .decode_named(direction, name.as_bytes(), json)
+                .map_err(|error| Verdict::error(&error)),
+        };
+        match checked {
+            Err(verdict) => verdict,
+            Ok(Checked::Unknown) => Verdict::Unknown { direction, name },
+            Ok(Checked::Untyped) => Verdict::Ok {
+                direction,
+                name,
+                untyped: true,
+                unknown_fields: BTreeSet::new(),
+            },
+            Ok(Checked::Typed { unknown_fields }) => Verdict::Ok {
+                direction,
+                name,
+                untyped: false,
+                unknown_fields,
+            },
         }
     }
 }
 
-/// The verdict of the folder's decoder, which finds unknown keys while it decodes.
-fn check_folder(
-    decoder: &FolderDecoder,
-    direction: Direction,
-    name: String,
-    json: &[u8],
-) -> Verdict {
-    match decoder.decode_named(direction, name.as_bytes(), json) {
-        Err(error) => Verdict::error(&error),
-        Ok(Checked::Unknown) => Verdict::Unknown { direction, name },
-        Ok(Checked::Untyped) => Verdict::Ok {
-            direction,
-            name,
-            untyped: true,
-            unknown_fields: BTreeSet::new(),
-        },
-        Ok(Checked::Typed { unknown_fields }) => Verdict::Ok {
-            direction,
-            name,
-            untyped: false,
-            unknown_fields,
-        },
-    }
-}
-
-/// The verdict of the compiled types: the typed decode, then the keys of the message its
-/// re-encoding lacks.
-fn check_compiled(direction: Direction, name: String, json: &[u8]) -> Verdict {
+/// What the compiled types make of a message, as the folder's decoder reports it: the typed
+/// decode, then the keys of the message its re-encoding lacks (the folder's decoder finds
+/// them while it decodes). A failure is already the verdict.
+fn check_compiled(direction: Direction, name: &str, json: &[u8]) -> Result<Checked, Verdict> {
     let decoded = match direction {
         Direction::Notification => AnyNotification::decode_named(name.as_bytes(), json)
             .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
@@ -365,20 +359,15 @@ fn check_compiled(direction: Direction, name: String, json: &[u8]) -> Verdict {
             .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
     };
     match decoded {
-        Err(error) => Verdict::error(&error),
-        Ok((true, _, _)) => Verdict::Unknown { direction, name },
-        Ok((false, true, _)) => Verdict::Ok {
-            direction,
-            name,
-            untyped: true,
-            unknown_fields: BTreeSet::new(),
-        },
-        Ok((false, false, Err(error))) => Verdict::Error {
+        Err(error) => Err(Verdict::error(&error)),
+        Ok((true, _, _)) => Ok(Checked::Unknown),
+        Ok((false, true, _)) => Ok(Checked::Untyped),
+        Ok((false, false, Err(error))) => Err(Verdict::Error {
             message: format!("{direction} {name}: cannot re-encode: {error}"),
             direction: Some(direction),
-            name: Some(name),
+            name: Some(name.to_string()),
             path: String::new(),
-        },
+        }),
         Ok((false, false, Ok(known))) => {
             let mut unknown_fields = BTreeSet::new();
             match serde_json::from_slice::<Value>(json) {
@@ -392,12 +381,7 @@ fn check_compiled(direction: Direction, name: String, json: &[u8]) -> Verdict {
                     }
                 }
             }
-            Verdict::Ok {
-                direction,
-                name,
-                untyped: false,
-                unknown_fields,
-            }
+            Ok(Checked::Typed { unknown_fields })
         }
     }
 }
