@@ -58,7 +58,9 @@ fn main() -> ExitCode {
 /// the catalogue, the format's schema and README) as `(relative path, include_str!)`.
 fn write_bundle(root: &Path, output: &Path) -> Result<(), String> {
     let mut files = Vec::new();
-    for folder in ["", "commands", "notifications", "types"] {
+    // The folder itself (catalogue, format schema, README), then the definition sub-folders.
+    let folders = std::iter::once("").chain(trueconf_api_codegen::load::FOLDERS);
+    for folder in folders {
         let dir = root.join(folder);
         let entries = std::fs::read_dir(&dir)
             .map_err(|error| format!("cannot list {}: {error}", dir.display()))?;
