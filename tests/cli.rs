@@ -4,32 +4,20 @@
 
 mod common;
 
-use common::{check, tool, Expect};
+use common::{check, temp_dir, tool, Expect};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 use trueconf_api_codegen::model::ExampleRole;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("trueconf-api-test-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 /// Runs the tool with `args` and `path` last, and checks it succeeded.
-fn run_ok(args: &[&str], path: &Path) {
-    let output = tool().args(args).arg(path).output().expect("runs");
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+fn run_ok_on(args: &[&str], path: &Path) {
+    common::run_ok(&[args, &[path.to_str().expect("a UTF-8 temporary path")]].concat());
 }
 
 fn export(name: &str) -> PathBuf {
     let dir = temp_dir(name);
-    run_ok(&["schema", "--out"], &dir);
+    run_ok_on(&["schema", "--out"], &dir);
     dir
 }
 
@@ -113,7 +101,7 @@ fn schema_removes_files_of_messages_that_are_gone() {
     fs::create_dir_all(dir.join("requests")).expect("dir");
     fs::write(dir.join("requests/removedCommand.json"), "{}").expect("write");
     fs::write(dir.join("keep.txt"), "mine").expect("write");
-    run_ok(&["schema", "--out"], &dir);
+    run_ok_on(&["schema", "--out"], &dir);
     assert!(!dir.join("requests/removedCommand.json").exists());
     assert!(
         dir.join("keep.txt").exists(),
@@ -379,7 +367,7 @@ fn check_writes_one_json_object_per_message() {
 #[test]
 fn definitions_writes_the_bundled_folder_and_it_loads() {
     let dir = temp_dir("definitions");
-    run_ok(&["definitions", "--out"], &dir);
+    run_ok_on(&["definitions", "--out"], &dir);
     let written = trueconf_api_codegen::load_model(&dir).expect("the written folder loads");
     let bundled = common::model();
     assert_eq!(written.definition_count(), bundled.definition_count());
@@ -440,7 +428,7 @@ fn every_schema_has_a_readable_title_a_description_and_wire_metadata() {
 fn asyncapi_writes_a_send_operation_per_command_and_a_receive_per_notification() {
     let dir = temp_dir("asyncapi");
     let file = dir.join("asyncapi.json");
-    run_ok(&["asyncapi", "--out"], &file);
+    run_ok_on(&["asyncapi", "--out"], &file);
     let document = read_json(&file);
     assert_eq!(document["asyncapi"], "3.0.0");
     let operations = document["operations"].as_object().expect("operations");
@@ -484,7 +472,7 @@ fn schemas_for_each_api_version_validate_their_examples() {
     let model = common::model();
     for version in [1u8, 2] {
         let dir = temp_dir(&format!("api{version}"));
-        run_ok(&["schema", "--api", &version.to_string(), "--out"], &dir);
+        run_ok_on(&["schema", "--api", &version.to_string(), "--out"], &dir);
         let mut validated = 0;
         for case in common::examples(&model) {
             let info = match case.role {

@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::tool;
 use common::wire_order::in_wire_order;
+use common::{run_ok, temp_dir, tool};
 use proptest::arbitrary::{any, Arbitrary};
 use proptest::test_runner::{Config, TestRunner};
 use serde::Serialize;
@@ -38,26 +38,6 @@ use trueconf_api_codegen::model::Model;
 
 /// Generated messages per message type and direction (override with PROPTEST_CASES).
 const CASES: u32 = 48;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "trueconf-api-folder-tools-{}-{name}",
-        std::process::id()
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn run_ok(args: &[&str]) {
-    let output = tool().args(args).output().expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// Every file under `dir`, by path relative to it.
 fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

@@ -19,6 +19,26 @@ pub fn tool() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
 }
 
+/// A fresh, empty folder under the system's temporary folder, named after this test process
+/// and `name`.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("trueconf-api-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs the tool with `args` and checks that it exited 0, showing its stderr if not.
+pub fn run_ok(args: &[&str]) {
+    let output = tool().args(args).output().expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// `trueconf-api check ARGS` started with stdin, stdout and stderr piped.
 pub fn spawn_check(args: &[&str]) -> Child {
     tool()
