@@ -434,7 +434,7 @@ fn check_shape(file: &LoadedFile, diagnostics: &mut Diagnostics) {
 
     // Keys by kind: (key, present, allowed for this kind, required for this kind).
     let is_message = matches!(kind, RawKind::Command | RawKind::Notification);
-    let keys: [(&str, bool, bool, bool); 10] = [
+    let keys: [(&str, bool, bool, bool); 11] = [
         (
             "variants",
             definition.variants.is_some(),
@@ -479,6 +479,13 @@ fn check_shape(file: &LoadedFile, diagnostics: &mut Diagnostics) {
         ),
         ("api", definition.api.is_some(), is_message, is_message),
         ("since", definition.since.is_some(), is_message, false),
+        // Only messages are compared body to body; on a type it would be ignored silently.
+        (
+            "sameBodyAs",
+            definition.same_body_as.is_some(),
+            is_message,
+            false,
+        ),
         (
             "examples",
             !definition.examples.is_empty(),

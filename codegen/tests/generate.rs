@@ -94,6 +94,7 @@ broken! {
     presence_evidence_unsourced => "$.fields[0].presence.url: `https://elsewhere.example.invalid/page` is not one of the definition's `docUrls`",
     captured_without_url => "$.examples[1].url: a captured example needs the URL it was copied from",
     alias_collides => "$.fields[1].name: field `value` is already an alias of the field at index 0",
+    same_body_on_record => "Thing.json: $.sameBodyAs: a record definition has no `sameBodyAs`",
 }
 
 #[test]
