@@ -812,19 +812,15 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
         let item = self.at.child(Step::Item);
         let mut index = 0;
         loop {
-            let element = seq.next_element_seed(ValueSeed {
+            let seed = ValueSeed {
                 decoder: self.decoder,
                 ty: self.element,
                 at: item,
                 unknowns: &mut *self.unknowns,
-            });
-            match element {
-                Ok(Some(())) => index += 1,
-                Ok(None) => return Ok(()),
-                Err(error) => {
-                    wire::note_index(index);
-                    return Err(error);
-                }
+            };
+            match wire::next_element_at(&mut seq, seed, index)? {
+                Some(()) => index += 1,
+                None => return Ok(()),
             }
         }
     }
