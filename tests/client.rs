@@ -193,14 +193,7 @@ async fn responses_answered_out_of_order_reach_their_requests() {
     let room = room().await;
     let client = connect(&room).await;
     // Answers in reverse order of sending: the first waits longest.
-    room.script(
-        "getFileRequestInfo",
-        Rule::new()
-            .reply(Reply::With(std::sync::Arc::new(echo_file_request_id)))
-            .delay(delay_by_file_request_id(|n| {
-                Duration::from_millis(200 - 40 * n)
-            })),
-    );
+    echo_file_requests_after(&room, |n| Duration::from_millis(200 - 40 * n));
     let mut requests = room.requests();
     let calls = (0..5).map(|n| client.request(GetFileRequestInfo::new(n.to_string())));
     let answers = guarded("five requests", futures_util::future::join_all(calls)).await;
@@ -220,15 +213,25 @@ async fn responses_answered_out_of_order_reach_their_requests() {
     assert_eq!(ids.len(), 5);
 }
 
-/// A delay computed from the request's `fileRequestId` (a number as a string; 0 if not).
-fn delay_by_file_request_id(delay: impl Fn(u64) -> Duration + Send + Sync + 'static) -> Delay {
-    Delay::PerRequest(std::sync::Arc::new(move |request: &Value| {
+/// Scripts getFileRequestInfo to answer about the request's own `fileRequestId` (a number as
+/// a string; 0 if not) after `delay` of that number.
+fn echo_file_requests_after(
+    room: &MockRoom,
+    delay: impl Fn(u64) -> Duration + Send + Sync + 'static,
+) {
+    let delay = Delay::PerRequest(std::sync::Arc::new(move |request: &Value| {
         let n = request["fileRequestId"]
             .as_str()
             .and_then(|id| id.parse().ok())
             .unwrap_or(0);
         delay(n)
-    }))
+    }));
+    room.script(
+        "getFileRequestInfo",
+        Rule::new()
+            .reply(Reply::With(std::sync::Arc::new(echo_file_request_id)))
+            .delay(delay),
+    );
 }
 
 /// The documented getFileRequestInfo response about the request's `fileRequestId`.
@@ -250,15 +253,8 @@ fn echo_file_request_id(request: &Value) -> Value {
 async fn a_thousand_requests_in_flight_each_get_their_own_response() {
     let room = room().await;
     let client = connect(&room).await;
-    room.script(
-        "getFileRequestInfo",
-        Rule::new()
-            .reply(Reply::With(std::sync::Arc::new(echo_file_request_id)))
-            // Scrambled: answers come back in a different order than the requests went.
-            .delay(delay_by_file_request_id(|n| {
-                Duration::from_millis((n * 7919) % 50)
-            })),
-    );
+    // Scrambled: answers come back in a different order than the requests went.
+    echo_file_requests_after(&room, |n| Duration::from_millis((n * 7919) % 50));
     let calls = (0..1000).map(|n| {
         let client = client.clone();
         async move {

@@ -171,14 +171,7 @@ fn every_client_request_passes_check_or_is_explained() {
         "requests that fail check with no entry in discrepancies.json:\n{}",
         unexplained.join("\n")
     );
-    let stale: Vec<_> = (0..table.requests.len())
-        .filter(|index| !used.contains(index))
-        .map(|index| &table.requests[index])
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "entries that no longer happen: {stale:#?}"
-    );
+    assert_all_used(&table.requests, &used);
     // The corpus is the client's whole surface, not a sample.
     let (python, _) = counts["python/requests.jsonl"];
     assert!(python >= 200, "python corpus has {python} requests");
@@ -238,14 +231,7 @@ fn every_key_a_client_filter_requires_exists_in_our_type_or_is_explained() {
         "keys client filters require that our types lack, with no entry in discrepancies.json:\n{}",
         missing.join("\n")
     );
-    let stale: Vec<_> = (0..table.filters.len())
-        .filter(|index| !used.contains(index))
-        .map(|index| &table.filters[index])
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "entries that no longer happen: {stale:#?}"
-    );
+    assert_all_used(&table.filters, &used);
     assert!(
         typed >= 100,
         "only {typed} filters name a typed message: the corpus or the match is broken"
@@ -286,4 +272,16 @@ fn every_real_capture_is_an_example_of_its_definition() {
         );
     }
     assert!(real >= 6, "only {real} real captures of typed messages");
+}
+
+/// Every entry of discrepancies.json was needed: one that no longer happens is stale.
+fn assert_all_used<T: std::fmt::Debug>(entries: &[T], used: &BTreeSet<usize>) {
+    let stale: Vec<&T> = (0..entries.len())
+        .filter(|index| !used.contains(index))
+        .map(|index| &entries[index])
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "entries that no longer happen: {stale:#?}"
+    );
 }

@@ -557,22 +557,20 @@ fn the_folder_decoder_gives_the_compiled_decoders_errors() {
     let decoder = FolderDecoder::new(&model);
     let mut differences = Vec::new();
     for line in &corpus.lines {
-        let server = match ServerMessage::from_slice(line) {
-            Ok(message) if message.is_unknown() => Ok(Checked::Unknown),
-            Ok(message) if message.is_untyped() => Ok(Checked::Untyped),
-            Ok(_) => Ok(Checked::Typed {
-                unknown_fields: Default::default(),
-            }),
-            Err(error) => Err(error),
+        // A compiled decode's (is_unknown, is_untyped), as the folder decoder reports it.
+        let checked = |decoded: Result<(bool, bool), trueconf_api::DecodeError>| {
+            decoded.map(|(unknown, untyped)| match (unknown, untyped) {
+                (true, _) => Checked::Unknown,
+                (false, true) => Checked::Untyped,
+                (false, false) => Checked::Typed {
+                    unknown_fields: Default::default(),
+                },
+            })
         };
-        let client = match ClientMessage::from_slice(line) {
-            Ok(message) if message.is_unknown() => Ok(Checked::Unknown),
-            Ok(message) if message.is_untyped() => Ok(Checked::Untyped),
-            Ok(_) => Ok(Checked::Typed {
-                unknown_fields: Default::default(),
-            }),
-            Err(error) => Err(error),
-        };
+        let server =
+            checked(ServerMessage::from_slice(line).map(|m| (m.is_unknown(), m.is_untyped())));
+        let client =
+            checked(ClientMessage::from_slice(line).map(|m| (m.is_unknown(), m.is_untyped())));
         let without_fields = |checked: Result<Checked, trueconf_api::DecodeError>| match checked {
             Ok(Checked::Typed { .. }) => Ok(Checked::Typed {
                 unknown_fields: Default::default(),
