@@ -1,7 +1,7 @@
 //! `schema`: JSON Schema export, one file per message plus a bundle of everything.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
@@ -53,7 +53,7 @@ pub fn run(args: &Args) -> u8 {
     }
     source.visit(&mut |message| export.message(message));
     let bundle = export.bundle_document();
-    export.write(PathBuf::from("trueconf-api.json"), &bundle);
+    export.write(PathBuf::from("trueconf-api.json"), bundle);
     if let Some(message) = export.error {
         eprintln!("error: {message}");
         return EXIT_USAGE;
@@ -122,16 +122,8 @@ impl Export {
                     return;
                 }
                 let method = facts.wire_name;
-                self.write(
-                    PathBuf::from("requests").join(format!("{method}.json")),
-                    &root_schema(request),
-                );
-                self.write(
-                    PathBuf::from("responses").join(format!("{method}.json")),
-                    &root_schema(response),
-                );
-                request.subschema(&mut self.bundle);
-                response.subschema(&mut self.bundle);
+                self.export("requests", method, request);
+                self.export("responses", method, response);
                 self.commands.push(method.to_string());
             }
             Message::Notification { facts, schema } => {
@@ -139,27 +131,32 @@ impl Export {
                     return;
                 }
                 let event = facts.wire_name;
-                self.write(
-                    PathBuf::from("notifications").join(format!("{event}.json")),
-                    &root_schema(schema),
-                );
-                schema.subschema(&mut self.bundle);
+                self.export("notifications", event, schema);
                 self.notifications.push(event.to_string());
             }
         }
     }
 
-    fn write(&mut self, relative: PathBuf, schema: &Value) {
+    /// Writes `schema` as a document of its own to FOLDER/NAME.json, and adds it to the bundle.
+    fn export(&mut self, folder: &str, name: &str, schema: &dyn MessageSchema) {
+        self.write(
+            Path::new(folder).join(format!("{name}.json")),
+            root_schema(schema),
+        );
+        schema.subschema(&mut self.bundle);
+    }
+
+    /// Writes one schema file (restricted to `--api`), counting it; the first error stops the
+    /// rest.
+    fn write(&mut self, relative: PathBuf, mut schema: Value) {
         if self.error.is_some() {
             return;
         }
-        let mut schema = schema.clone();
         if let Some(version) = self.api {
             restrict_to_api(&mut schema, version);
         }
-        let schema = &schema;
         let path = self.out.join(relative);
-        let text = match serde_json::to_string_pretty(schema) {
+        let text = match serde_json::to_string_pretty(&schema) {
             Ok(text) => text + "\n",
             Err(error) => {
                 self.error = Some(format!("cannot encode {}: {error}", path.display()));
