@@ -120,7 +120,8 @@ pub fn validate(
                 diagnostics,
             )
         };
-        match definition.kind {
+        // A message goes into its list; a shared type comes out, for `model.types`.
+        let shared = match definition.kind {
             RawKind::Command => {
                 let request = definition
                     .request
@@ -140,6 +141,7 @@ pub fn validate(
                     request,
                     response,
                 });
+                None
             }
             RawKind::Notification => {
                 let fields = definition
@@ -152,6 +154,7 @@ pub fn validate(
                     info: message_info(definition, info, MessageKind::Notification),
                     fields,
                 });
+                None
             }
             RawKind::Record => {
                 let fields = definition
@@ -159,44 +162,26 @@ pub fn validate(
                     .as_deref()
                     .map(|fields| resolve(fields, "$.fields", &mut diagnostics))
                     .unwrap_or_default();
-                model.types.insert(
-                    definition.name.clone(),
-                    TypeDef::Record(Record {
-                        definition: info,
-                        fields,
-                    }),
-                );
+                Some(TypeDef::Record(Record {
+                    definition: info,
+                    fields,
+                }))
             }
-            RawKind::Enum => {
-                let values = enum_values(file, &mut diagnostics);
-                model.types.insert(
-                    definition.name.clone(),
-                    TypeDef::Enum(Enum {
-                        definition: info,
-                        values,
-                    }),
-                );
-            }
-            RawKind::Union => {
-                let variants = union_variants(file, &known_types, &mut diagnostics);
-                model.types.insert(
-                    definition.name.clone(),
-                    TypeDef::Union(Union {
-                        definition: info,
-                        variants,
-                    }),
-                );
-            }
-            RawKind::Newtype => {
-                let inner = newtype_inner(file, &mut diagnostics);
-                model.types.insert(
-                    definition.name.clone(),
-                    TypeDef::Newtype(Newtype {
-                        definition: info,
-                        inner,
-                    }),
-                );
-            }
+            RawKind::Enum => Some(TypeDef::Enum(Enum {
+                definition: info,
+                values: enum_values(file, &mut diagnostics),
+            })),
+            RawKind::Union => Some(TypeDef::Union(Union {
+                definition: info,
+                variants: union_variants(file, &known_types, &mut diagnostics),
+            })),
+            RawKind::Newtype => Some(TypeDef::Newtype(Newtype {
+                definition: info,
+                inner: newtype_inner(file, &mut diagnostics),
+            })),
+        };
+        if let Some(shared) = shared {
+            model.types.insert(definition.name.clone(), shared);
         }
     }
     model
