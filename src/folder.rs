@@ -168,13 +168,8 @@ impl FolderDecoder {
     /// `"method": "event"` makes it a notification named by `event`, any other `method` a
     /// response.
     pub fn decode_server(&self, json: &[u8]) -> Result<Checked, DecodeError> {
-        let (method, event) = route::server_route(json)?;
-        match event {
-            Some(event) if *method == *b"event" => {
-                self.decode_named(Direction::Notification, &event, json)
-            }
-            _ => self.decode_named(Direction::Response, &method, json),
-        }
+        let (direction, name) = route::server_message(json)?;
+        self.decode_named(direction, &name, json)
     }
 
     /// Decodes any client→server request, as
