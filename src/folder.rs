@@ -500,27 +500,12 @@ impl Present {
     }
 }
 
-/// A string, checked and dropped (as `String` reads it).
+/// A string, checked and dropped (expecting what `String` and the open string enums expect).
 struct AnyString;
 
 impl<'de> Deserialize<'de> for AnyString {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_string(StringVisitor)
-    }
-}
-
-/// Expects what `String` expects.
-struct StringVisitor;
-
-impl Visitor<'_> for StringVisitor {
-    type Value = AnyString;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyString, E> {
-        Ok(AnyString)
+        wire::deserialize_str_with(deserializer, |_| AnyString)
     }
 }
 
@@ -743,22 +728,22 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
             unknowns,
         } = self;
         match ty {
-            Ty::Scalar(scalar) => match scalar {
-                Scalar::String => AnyString::deserialize(deserializer).map(drop),
-                Scalar::Bool => bool::deserialize(deserializer).map(drop),
-                Scalar::U8 => u8::deserialize(deserializer).map(drop),
-                Scalar::U16 => u16::deserialize(deserializer).map(drop),
-                Scalar::U32 => u32::deserialize(deserializer).map(drop),
-                Scalar::U64 => u64::deserialize(deserializer).map(drop),
-                Scalar::I8 => i8::deserialize(deserializer).map(drop),
-                Scalar::I16 => i16::deserialize(deserializer).map(drop),
-                Scalar::I32 => i32::deserialize(deserializer).map(drop),
-                Scalar::I64 => i64::deserialize(deserializer).map(drop),
-                Scalar::F64 => f64::deserialize(deserializer).map(drop),
-                Scalar::Json => serde_json::Value::deserialize(deserializer).map(drop),
-            },
+            // An open string enum reads as a string.
+            Ty::Scalar(Scalar::String) | Ty::StringEnum => {
+                AnyString::deserialize(deserializer).map(drop)
+            }
+            Ty::Scalar(Scalar::Bool) => bool::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U8) => u8::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U16) => u16::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U32) => u32::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U64) => u64::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I8) => i8::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I16) => i16::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I32) => i32::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I64) => i64::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::F64) => f64::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::Json) => serde_json::Value::deserialize(deserializer).map(drop),
             Ty::IntegerEnum => i64::deserialize(deserializer).map(drop),
-            Ty::StringEnum => wire::deserialize_str_with(deserializer, |_| ()),
             Ty::Record(index) => deserializer.deserialize_map(ObjectVisitor {
                 decoder,
                 shape: &decoder.shapes[*index],
