@@ -22,7 +22,7 @@ use trueconf_api::schema_support::{
 };
 use trueconf_api::{Command, Notification, ObjectMap, Request, Response};
 use trueconf_api_codegen::model::{
-    DefinitionInfo, EnumLiteral, Field, MessageInfo, Model, Scalar, TypeDef, TypeRef,
+    DefinitionInfo, Field, MessageInfo, Model, Scalar, TypeDef, TypeRef,
 };
 
 /// One message's JSON Schema, however it is produced.
@@ -338,10 +338,7 @@ impl FolderModel {
                 if enumeration.is_integer() {
                     let values: Vec<(i64, &str, &str)> = listed
                         .map(|value| {
-                            let number = match value.value {
-                                EnumLiteral::Integer(number) => number,
-                                EnumLiteral::String(_) => 0,
-                            };
+                            let number = value.value.as_i64();
                             (number, value.rust_name.as_str(), value.doc.trim())
                         })
                         .collect();
@@ -349,10 +346,7 @@ impl FolderModel {
                 } else {
                     let values: Vec<(&str, &str, &str)> = listed
                         .map(|value| {
-                            let text = match &value.value {
-                                EnumLiteral::String(text) => text.as_str(),
-                                EnumLiteral::Integer(_) => "",
-                            };
+                            let text = value.value.as_str();
                             (text, value.rust_name.as_str(), value.doc.trim())
                         })
                         .collect();
