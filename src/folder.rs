@@ -40,7 +40,6 @@ use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use trueconf_api_codegen::model::{Field, Model, Scalar, TypeDef, TypeRef, UnionAlternative};
 
 use crate::dispatch;
@@ -554,61 +553,70 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
         let mut error: Option<AnyString> = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.as_str();
-            // The envelope's keys come first, as in the generated decoders.
-            // As in the generated decoders, an error in a key's value notes the key on its way
-            // out (see `wire::note_key`).
-            let envelope_key = match envelope {
-                Envelope::Record => Ok(false),
-                Envelope::Request(name) => match key {
-                    "method" => expect_name(&mut method, "method", name, &mut map).map(|()| true),
-                    "requestId" => next_once(&mut request_id, "requestId", &mut map).map(|()| true),
-                    _ => Ok(false),
-                },
-                Envelope::Response(name) => match key {
-                    "method" => expect_name(&mut method, "method", name, &mut map).map(|()| true),
-                    "requestId" => next_once(&mut request_id, "requestId", &mut map).map(|()| true),
-                    "result" => next_once(&mut result, "result", &mut map).map(|()| true),
-                    "error" => next_once(&mut error, "error", &mut map).map(|()| true),
-                    _ => Ok(false),
-                },
-                Envelope::Notification(name) => match key {
-                    "method" => {
-                        expect_name(&mut method, "method", "event", &mut map).map(|()| true)
-                    }
-                    "event" => expect_name(&mut event, "event", name, &mut map).map(|()| true),
-                    _ => Ok(false),
-                },
-            }
-            .map_err(|error| in_key(key.as_bytes(), error))?;
-            if envelope_key {
-                continue;
-            }
-            let Some((position, index)) = shape.find(key, hint) else {
-                unknowns.unknown(&at, key);
-                map.next_value::<Box<RawValue>>()
-                    .map_err(|error| in_key(key.as_bytes(), error))?;
-                unknowns.skipped = true;
-                continue;
+            // As in the generated decoders (`wire::collect_fields`), an error in a key's value
+            // notes the key on its way out (see `wire::note_key`), once for the whole step.
+            let mut take_value = || {
+                // The envelope's keys come first, as in the generated decoders.
+                let envelope_key = match envelope {
+                    Envelope::Record => Ok(false),
+                    Envelope::Request(name) => match key {
+                        "method" => {
+                            expect_name(&mut method, "method", name, &mut map).map(|()| true)
+                        }
+                        "requestId" => {
+                            next_once(&mut request_id, "requestId", &mut map).map(|()| true)
+                        }
+                        _ => Ok(false),
+                    },
+                    Envelope::Response(name) => match key {
+                        "method" => {
+                            expect_name(&mut method, "method", name, &mut map).map(|()| true)
+                        }
+                        "requestId" => {
+                            next_once(&mut request_id, "requestId", &mut map).map(|()| true)
+                        }
+                        "result" => next_once(&mut result, "result", &mut map).map(|()| true),
+                        "error" => next_once(&mut error, "error", &mut map).map(|()| true),
+                        _ => Ok(false),
+                    },
+                    Envelope::Notification(name) => match key {
+                        "method" => {
+                            expect_name(&mut method, "method", "event", &mut map).map(|()| true)
+                        }
+                        "event" => expect_name(&mut event, "event", name, &mut map).map(|()| true),
+                        _ => Ok(false),
+                    },
+                }?;
+                if envelope_key {
+                    return Ok(());
+                }
+                let Some((position, index)) = shape.find(key, hint) else {
+                    unknowns.unknown(&at, key);
+                    wire::skip_value(&mut map)?;
+                    unknowns.skipped = true;
+                    return Ok(());
+                };
+                hint = position + 1;
+                let field = &shape.fields[index];
+                // An alias fills its field's slot, so the two together are a duplicate.
+                if present.contains(index) {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate field `{}`",
+                        field.wire_name
+                    )));
+                }
+                present.insert(index);
+                if at.is_root() && key != field.wire_name {
+                    unknowns.top.insert(key.to_string());
+                }
+                map.next_value_seed(FieldSeed {
+                    decoder,
+                    field,
+                    at: at.child(Step::Key(key)),
+                    unknowns,
+                })
             };
-            hint = position + 1;
-            let field = &shape.fields[index];
-            // An alias fills its field's slot, so the two together are a duplicate.
-            if present.contains(index) {
-                let error =
-                    de::Error::custom(format_args!("duplicate field `{}`", field.wire_name));
-                return Err(in_key(key.as_bytes(), error));
-            }
-            present.insert(index);
-            if at.is_root() && key != field.wire_name {
-                unknowns.top.insert(key.to_string());
-            }
-            map.next_value_seed(FieldSeed {
-                decoder,
-                field,
-                at: at.child(Step::Key(key)),
-                unknowns,
-            })
-            .map_err(|error| in_key(key.as_bytes(), error))?;
+            take_value().map_err(|error| in_key(key.as_bytes(), error))?;
         }
         let enforce_required = match envelope {
             Envelope::Record => true,
