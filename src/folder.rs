@@ -135,8 +135,7 @@ impl FolderDecoder {
             model,
             shapes: Vec::new(),
             unions: Vec::new(),
-            records: HashMap::new(),
-            union_index: HashMap::new(),
+            named: HashMap::new(),
         };
         let mut commands = HashMap::new();
         for command in &model.commands {
@@ -241,8 +240,8 @@ struct Build<'m> {
     model: &'m Model,
     shapes: Vec<Shape>,
     unions: Vec<UnionShape>,
-    records: HashMap<String, usize>,
-    union_index: HashMap<String, usize>,
+    /// Records and unions already resolved (or, for a record, being resolved), by name.
+    named: HashMap<String, Ty>,
 }
 
 impl Build<'_> {
@@ -290,32 +289,38 @@ impl Build<'_> {
     }
 
     fn named(&mut self, name: &str) -> Ty {
+        if let Some(ty) = self.named.get(name) {
+            return ty.clone();
+        }
         let model = self.model;
         match model.types.get(name) {
             Some(TypeDef::Record(record)) => {
-                if let Some(&index) = self.records.get(name) {
-                    return Ty::Record(index);
-                }
                 // Reserved before its fields are resolved (`shape` takes the next index), so
                 // a record that reaches itself (which validation rejects anyway) cannot
                 // recurse forever.
-                self.records.insert(name.to_string(), self.shapes.len());
+                self.named
+                    .insert(name.to_string(), Ty::Record(self.shapes.len()));
                 Ty::Record(self.shape(&record.definition.rust_name, &record.fields))
             }
             Some(TypeDef::Enum(enumeration)) if enumeration.is_integer() => Ty::IntegerEnum,
             Some(TypeDef::Enum(_)) => Ty::StringEnum,
             Some(TypeDef::Newtype(newtype)) => Ty::Scalar(newtype.inner),
             Some(TypeDef::Union(union)) => {
-                if let Some(&index) = self.union_index.get(name) {
-                    return Ty::Union(index);
-                }
+                // A JSON object goes to the record alternative (at most one).
+                let record = match union
+                    .record_alternative()
+                    .map(|(_, record)| self.named(record))
+                {
+                    Some(Ty::Record(index)) => Some(index),
+                    _ => None,
+                };
                 let mut shape = UnionShape {
                     expecting: union.expecting(),
                     boolean: false,
                     integer: None,
                     float: false,
                     string: false,
-                    record: None,
+                    record,
                 };
                 for variant in &union.variants {
                     match &variant.ty {
@@ -325,18 +330,13 @@ impl Build<'_> {
                         }
                         UnionAlternative::Scalar(Scalar::F64) => shape.float = true,
                         UnionAlternative::Scalar(Scalar::String) => shape.string = true,
-                        UnionAlternative::Scalar(_) => {}
-                        UnionAlternative::Record(record) => {
-                            if let Ty::Record(index) = self.named(record) {
-                                shape.record = shape.record.or(Some(index));
-                            }
-                        }
+                        UnionAlternative::Scalar(_) | UnionAlternative::Record(_) => {}
                     }
                 }
-                let index = self.unions.len();
+                let ty = Ty::Union(self.unions.len());
                 self.unions.push(shape);
-                self.union_index.insert(name.to_string(), index);
-                Ty::Union(index)
+                self.named.insert(name.to_string(), ty.clone());
+                ty
             }
             // A validated model names only defined types; anything else is accepted as is.
             None => Ty::Scalar(Scalar::Json),
