@@ -259,10 +259,9 @@ fn server_from_slice_routed<S, R: NamedMessages, N: NamedMessages>(
     response: fn(R) -> S,
     notification: fn(N) -> S,
 ) -> Result<S, DecodeError> {
-    let (method, event) = route::server_route(json)?;
-    match event {
-        Some(event) if *method == *b"event" => N::decode_named(&event, json).map(notification),
-        _ => R::decode_named(&method, json).map(response),
+    match route::server_message(json)? {
+        (Direction::Notification, event) => N::decode_named(&event, json).map(notification),
+        (_, method) => R::decode_named(&method, json).map(response),
     }
 }
 

@@ -40,7 +40,6 @@ use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use trueconf_api_codegen::model::{Field, Model, Scalar, TypeDef, TypeRef, UnionAlternative};
 
 use crate::dispatch;
@@ -136,8 +135,7 @@ impl FolderDecoder {
             model,
             shapes: Vec::new(),
             unions: Vec::new(),
-            records: HashMap::new(),
-            union_index: HashMap::new(),
+            named: HashMap::new(),
         };
         let mut commands = HashMap::new();
         for command in &model.commands {
@@ -168,13 +166,8 @@ impl FolderDecoder {
     /// `"method": "event"` makes it a notification named by `event`, any other `method` a
     /// response.
     pub fn decode_server(&self, json: &[u8]) -> Result<Checked, DecodeError> {
-        let (method, event) = route::server_route(json)?;
-        match event {
-            Some(event) if *method == *b"event" => {
-                self.decode_named(Direction::Notification, &event, json)
-            }
-            _ => self.decode_named(Direction::Response, &method, json),
-        }
+        let (direction, name) = route::server_message(json)?;
+        self.decode_named(direction, &name, json)
     }
 
     /// Decodes any client→server request, as
@@ -247,8 +240,8 @@ struct Build<'m> {
     model: &'m Model,
     shapes: Vec<Shape>,
     unions: Vec<UnionShape>,
-    records: HashMap<String, usize>,
-    union_index: HashMap<String, usize>,
+    /// Records and unions already resolved (or, for a record, being resolved), by name.
+    named: HashMap<String, Ty>,
 }
 
 impl Build<'_> {
@@ -296,32 +289,38 @@ impl Build<'_> {
     }
 
     fn named(&mut self, name: &str) -> Ty {
+        if let Some(ty) = self.named.get(name) {
+            return ty.clone();
+        }
         let model = self.model;
         match model.types.get(name) {
             Some(TypeDef::Record(record)) => {
-                if let Some(&index) = self.records.get(name) {
-                    return Ty::Record(index);
-                }
                 // Reserved before its fields are resolved (`shape` takes the next index), so
                 // a record that reaches itself (which validation rejects anyway) cannot
                 // recurse forever.
-                self.records.insert(name.to_string(), self.shapes.len());
+                self.named
+                    .insert(name.to_string(), Ty::Record(self.shapes.len()));
                 Ty::Record(self.shape(&record.definition.rust_name, &record.fields))
             }
             Some(TypeDef::Enum(enumeration)) if enumeration.is_integer() => Ty::IntegerEnum,
             Some(TypeDef::Enum(_)) => Ty::StringEnum,
             Some(TypeDef::Newtype(newtype)) => Ty::Scalar(newtype.inner),
             Some(TypeDef::Union(union)) => {
-                if let Some(&index) = self.union_index.get(name) {
-                    return Ty::Union(index);
-                }
+                // A JSON object goes to the record alternative (at most one).
+                let record = match union
+                    .record_alternative()
+                    .map(|(_, record)| self.named(record))
+                {
+                    Some(Ty::Record(index)) => Some(index),
+                    _ => None,
+                };
                 let mut shape = UnionShape {
                     expecting: union.expecting(),
                     boolean: false,
                     integer: None,
                     float: false,
                     string: false,
-                    record: None,
+                    record,
                 };
                 for variant in &union.variants {
                     match &variant.ty {
@@ -331,18 +330,13 @@ impl Build<'_> {
                         }
                         UnionAlternative::Scalar(Scalar::F64) => shape.float = true,
                         UnionAlternative::Scalar(Scalar::String) => shape.string = true,
-                        UnionAlternative::Scalar(_) => {}
-                        UnionAlternative::Record(record) => {
-                            if let Ty::Record(index) = self.named(record) {
-                                shape.record = shape.record.or(Some(index));
-                            }
-                        }
+                        UnionAlternative::Scalar(_) | UnionAlternative::Record(_) => {}
                     }
                 }
-                let index = self.unions.len();
+                let ty = Ty::Union(self.unions.len());
                 self.unions.push(shape);
-                self.union_index.insert(name.to_string(), index);
-                Ty::Union(index)
+                self.named.insert(name.to_string(), ty.clone());
+                ty
             }
             // A validated model names only defined types; anything else is accepted as is.
             None => Ty::Scalar(Scalar::Json),
@@ -505,27 +499,12 @@ impl Present {
     }
 }
 
-/// A string, checked and dropped (as `String` reads it).
+/// A string, checked and dropped (expecting what `String` and the open string enums expect).
 struct AnyString;
 
 impl<'de> Deserialize<'de> for AnyString {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_string(StringVisitor)
-    }
-}
-
-/// Expects what `String` expects.
-struct StringVisitor;
-
-impl Visitor<'_> for StringVisitor {
-    type Value = AnyString;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyString, E> {
-        Ok(AnyString)
+        wire::deserialize_str_with(deserializer, |_| AnyString)
     }
 }
 
@@ -574,61 +553,70 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
         let mut error: Option<AnyString> = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.as_str();
-            // The envelope's keys come first, as in the generated decoders.
-            // As in the generated decoders, an error in a key's value notes the key on its way
-            // out (see `wire::note_key`).
-            let envelope_key = match envelope {
-                Envelope::Record => Ok(false),
-                Envelope::Request(name) => match key {
-                    "method" => expect_name(&mut method, "method", name, &mut map).map(|()| true),
-                    "requestId" => next_once(&mut request_id, "requestId", &mut map).map(|()| true),
-                    _ => Ok(false),
-                },
-                Envelope::Response(name) => match key {
-                    "method" => expect_name(&mut method, "method", name, &mut map).map(|()| true),
-                    "requestId" => next_once(&mut request_id, "requestId", &mut map).map(|()| true),
-                    "result" => next_once(&mut result, "result", &mut map).map(|()| true),
-                    "error" => next_once(&mut error, "error", &mut map).map(|()| true),
-                    _ => Ok(false),
-                },
-                Envelope::Notification(name) => match key {
-                    "method" => {
-                        expect_name(&mut method, "method", "event", &mut map).map(|()| true)
-                    }
-                    "event" => expect_name(&mut event, "event", name, &mut map).map(|()| true),
-                    _ => Ok(false),
-                },
-            }
-            .map_err(|error| in_key(key.as_bytes(), error))?;
-            if envelope_key {
-                continue;
-            }
-            let Some((position, index)) = shape.find(key, hint) else {
-                unknowns.unknown(&at, key);
-                map.next_value::<Box<RawValue>>()
-                    .map_err(|error| in_key(key.as_bytes(), error))?;
-                unknowns.skipped = true;
-                continue;
+            // As in the generated decoders (`wire::collect_fields`), an error in a key's value
+            // notes the key on its way out (see `wire::note_key`), once for the whole step.
+            let mut take_value = || {
+                // The envelope's keys come first, as in the generated decoders.
+                let envelope_key = match envelope {
+                    Envelope::Record => Ok(false),
+                    Envelope::Request(name) => match key {
+                        "method" => {
+                            expect_name(&mut method, "method", name, &mut map).map(|()| true)
+                        }
+                        "requestId" => {
+                            next_once(&mut request_id, "requestId", &mut map).map(|()| true)
+                        }
+                        _ => Ok(false),
+                    },
+                    Envelope::Response(name) => match key {
+                        "method" => {
+                            expect_name(&mut method, "method", name, &mut map).map(|()| true)
+                        }
+                        "requestId" => {
+                            next_once(&mut request_id, "requestId", &mut map).map(|()| true)
+                        }
+                        "result" => next_once(&mut result, "result", &mut map).map(|()| true),
+                        "error" => next_once(&mut error, "error", &mut map).map(|()| true),
+                        _ => Ok(false),
+                    },
+                    Envelope::Notification(name) => match key {
+                        "method" => {
+                            expect_name(&mut method, "method", "event", &mut map).map(|()| true)
+                        }
+                        "event" => expect_name(&mut event, "event", name, &mut map).map(|()| true),
+                        _ => Ok(false),
+                    },
+                }?;
+                if envelope_key {
+                    return Ok(());
+                }
+                let Some((position, index)) = shape.find(key, hint) else {
+                    unknowns.unknown(&at, key);
+                    wire::skip_value(&mut map)?;
+                    unknowns.skipped = true;
+                    return Ok(());
+                };
+                hint = position + 1;
+                let field = &shape.fields[index];
+                // An alias fills its field's slot, so the two together are a duplicate.
+                if present.contains(index) {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate field `{}`",
+                        field.wire_name
+                    )));
+                }
+                present.insert(index);
+                if at.is_root() && key != field.wire_name {
+                    unknowns.top.insert(key.to_string());
+                }
+                map.next_value_seed(FieldSeed {
+                    decoder,
+                    field,
+                    at: at.child(Step::Key(key)),
+                    unknowns,
+                })
             };
-            hint = position + 1;
-            let field = &shape.fields[index];
-            // An alias fills its field's slot, so the two together are a duplicate.
-            if present.contains(index) {
-                let error =
-                    de::Error::custom(format_args!("duplicate field `{}`", field.wire_name));
-                return Err(in_key(key.as_bytes(), error));
-            }
-            present.insert(index);
-            if at.is_root() && key != field.wire_name {
-                unknowns.top.insert(key.to_string());
-            }
-            map.next_value_seed(FieldSeed {
-                decoder,
-                field,
-                at: at.child(Step::Key(key)),
-                unknowns,
-            })
-            .map_err(|error| in_key(key.as_bytes(), error))?;
+            take_value().map_err(|error| in_key(key.as_bytes(), error))?;
         }
         let enforce_required = match envelope {
             Envelope::Record => true,
@@ -748,22 +736,22 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
             unknowns,
         } = self;
         match ty {
-            Ty::Scalar(scalar) => match scalar {
-                Scalar::String => AnyString::deserialize(deserializer).map(drop),
-                Scalar::Bool => bool::deserialize(deserializer).map(drop),
-                Scalar::U8 => u8::deserialize(deserializer).map(drop),
-                Scalar::U16 => u16::deserialize(deserializer).map(drop),
-                Scalar::U32 => u32::deserialize(deserializer).map(drop),
-                Scalar::U64 => u64::deserialize(deserializer).map(drop),
-                Scalar::I8 => i8::deserialize(deserializer).map(drop),
-                Scalar::I16 => i16::deserialize(deserializer).map(drop),
-                Scalar::I32 => i32::deserialize(deserializer).map(drop),
-                Scalar::I64 => i64::deserialize(deserializer).map(drop),
-                Scalar::F64 => f64::deserialize(deserializer).map(drop),
-                Scalar::Json => serde_json::Value::deserialize(deserializer).map(drop),
-            },
+            // An open string enum reads as a string.
+            Ty::Scalar(Scalar::String) | Ty::StringEnum => {
+                AnyString::deserialize(deserializer).map(drop)
+            }
+            Ty::Scalar(Scalar::Bool) => bool::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U8) => u8::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U16) => u16::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U32) => u32::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::U64) => u64::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I8) => i8::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I16) => i16::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I32) => i32::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::I64) => i64::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::F64) => f64::deserialize(deserializer).map(drop),
+            Ty::Scalar(Scalar::Json) => serde_json::Value::deserialize(deserializer).map(drop),
             Ty::IntegerEnum => i64::deserialize(deserializer).map(drop),
-            Ty::StringEnum => wire::deserialize_str_with(deserializer, |_| ()),
             Ty::Record(index) => deserializer.deserialize_map(ObjectVisitor {
                 decoder,
                 shape: &decoder.shapes[*index],

@@ -12,6 +12,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::DecodeError;
+use crate::meta::Direction;
 use crate::wire::{next_once, Key};
 
 /// What routing needs from the top level of a message.
@@ -188,6 +189,18 @@ pub fn server_route(json: &[u8]) -> Result<(Name<'_>, Option<Name<'_>>), DecodeE
         Some(event) => Ok((into_name(method), Some(into_name(event.into_cow())))),
         None => Err(DecodeError::data("event", "missing field `event`")),
     }
+}
+
+/// How a server→client message is routed: `"method": "event"` makes it a notification named
+/// by `event`, any other `method` a response named by `method` (the generated
+/// `ServerMessage::from_slice`, and the run-time folder decoder's `decode_server`).
+#[inline]
+pub(crate) fn server_message(json: &[u8]) -> Result<(Direction, Name<'_>), DecodeError> {
+    let (method, event) = server_route(json)?;
+    Ok(match event {
+        Some(event) if *method == *b"event" => (Direction::Notification, event),
+        _ => (Direction::Response, method),
+    })
 }
 
 /// The `method` of a client→server message.

@@ -231,35 +231,48 @@ fn message_metadata(
     facts: &MessageFacts<'_>,
     direction: &str,
 ) {
-    object.insert("title".into(), json!(title));
-    let mut description = facts.summary.to_string();
-    if let Some(more) = facts.description {
-        description.push_str("\n\n");
-        description.push_str(more);
-    }
-    object.insert("description".into(), json!(description));
+    title_and_description(object, title, facts.summary, facts.description);
     object.insert("x-wire-name".into(), json!(facts.wire_name));
     object.insert("x-direction".into(), json!(direction));
     if let Some(since) = facts.since {
         object.insert("x-since".into(), json!(since));
     }
     object.insert("x-api-versions".into(), json!(facts.api));
-    object.insert("x-source".into(), json!(source_word(facts.source)));
-    object.insert("x-doc-urls".into(), json!(facts.doc_urls));
-    object.insert("x-definition".into(), json!(facts.definition_file));
+    provenance(object, facts.source, &facts.doc_urls, facts.definition_file);
 }
 
+/// `title`, `description` and `x-` metadata of a shared type's schema.
 fn type_metadata(object: &mut Map<String, Value>, facts: &TypeFacts<'_>) {
-    object.insert("title".into(), json!(facts.name));
-    let mut description = facts.summary.to_string();
-    if let Some(more) = facts.description {
+    title_and_description(object, facts.name, facts.summary, facts.description);
+    provenance(object, facts.source, &facts.doc_urls, facts.definition_file);
+}
+
+/// `title`, then `description`: the summary, and the longer description after a blank line.
+fn title_and_description(
+    object: &mut Map<String, Value>,
+    title: &str,
+    summary: &str,
+    more: Option<&str>,
+) {
+    object.insert("title".into(), json!(title));
+    let mut description = summary.to_string();
+    if let Some(more) = more {
         description.push_str("\n\n");
         description.push_str(more);
     }
     object.insert("description".into(), json!(description));
-    object.insert("x-source".into(), json!(source_word(facts.source)));
-    object.insert("x-doc-urls".into(), json!(facts.doc_urls));
-    object.insert("x-definition".into(), json!(facts.definition_file));
+}
+
+/// `x-source`, `x-doc-urls` and `x-definition`, in that order: where a definition comes from.
+fn provenance(
+    object: &mut Map<String, Value>,
+    source: Source,
+    doc_urls: &[&str],
+    definition_file: &str,
+) {
+    object.insert("x-source".into(), json!(source_word(source)));
+    object.insert("x-doc-urls".into(), json!(doc_urls));
+    object.insert("x-definition".into(), json!(definition_file));
 }
 
 /// An object schema from envelope properties followed by field schemas.

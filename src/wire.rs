@@ -362,13 +362,10 @@ fn next_field_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<FieldKey
 
 /// Skips the value of a key the type does not know. Raw keys skip serde_json's checks of a
 /// string (UTF-8, no control characters); an unknown key still gets them (a key that names a
-/// field is ASCII by construction), and so does its value: it is read as raw JSON text, which
-/// serde_json checks as UTF-8 while skipping it without recursion (plain `IgnoredAny` would
-/// not check it, and a message with invalid UTF-8 anywhere is not JSON). Unknown keys are rare,
-/// so the copy this makes is paid only where a newer Room sends something the definitions do
-/// not know. A raw key that cannot be shown valid here (a bad byte, or escapes) fails this
-/// pass; the entry points that read raw keys then decode again with string keys, which gives
-/// serde_json's own verdict and error.
+/// field is ASCII by construction), and so does its value ([`skip_value`]). A raw key that
+/// cannot be shown valid here (a bad byte, or escapes) fails this pass; the entry points that
+/// read raw keys then decode again with string keys, which gives serde_json's own verdict and
+/// error.
 #[inline(never)]
 fn skip_unknown<'de, A: MapAccess<'de>>(key: &FieldKey<'de>, map: &mut A) -> Result<(), A::Error> {
     if !key.is_json_string() {
@@ -377,6 +374,16 @@ fn skip_unknown<'de, A: MapAccess<'de>>(key: &FieldKey<'de>, map: &mut A) -> Res
             &"a JSON object key (UTF-8, no control characters)",
         ));
     }
+    skip_value(map)
+}
+
+/// Skips the next value of `map`, an unknown key's (the generated decoders', and the run-time
+/// folder decoder's): it is read as raw JSON text, which serde_json checks as UTF-8 while
+/// skipping it without recursion (plain `IgnoredAny` would not check it, and a message with
+/// invalid UTF-8 anywhere is not JSON). Unknown keys are rare, so the copy this makes is paid
+/// only where a newer Room sends something the definitions do not know.
+#[inline]
+pub(crate) fn skip_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<Box<serde_json::value::RawValue>>()?;
     Ok(())
 }

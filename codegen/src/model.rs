@@ -350,6 +350,26 @@ pub enum EnumLiteral {
     String(String),
 }
 
+impl EnumLiteral {
+    /// The integer, or 0 for a string (an integer enum's values are all integers; the
+    /// generated enum and its schema list them so).
+    pub fn as_i64(&self) -> i64 {
+        match self {
+            EnumLiteral::Integer(number) => *number,
+            EnumLiteral::String(_) => 0,
+        }
+    }
+
+    /// The string, or `""` for an integer (a string enum's values are all strings; the
+    /// generated enum and its schema list them so).
+    pub fn as_str(&self) -> &str {
+        match self {
+            EnumLiteral::String(text) => text,
+            EnumLiteral::Integer(_) => "",
+        }
+    }
+}
+
 impl Enum {
     /// True when the values are JSON integers.
     pub fn is_integer(&self) -> bool {

@@ -22,7 +22,7 @@ use trueconf_api::schema_support::{
 };
 use trueconf_api::{Command, Notification, ObjectMap, Request, Response};
 use trueconf_api_codegen::model::{
-    DefinitionInfo, EnumLiteral, Field, MessageInfo, Model, Scalar, TypeDef, TypeRef,
+    DefinitionInfo, Field, MessageInfo, Model, Scalar, TypeDef, TypeRef,
 };
 
 /// One message's JSON Schema, however it is produced.
@@ -143,17 +143,10 @@ enum Item {
     Type(String),
 }
 
-/// A schema that [`Folder`] builds: which item of which folder.
-#[derive(Clone)]
-struct Pending {
-    folder: Rc<FolderModel>,
-    item: Item,
-}
-
 thread_local! {
     /// The item the next `subschema_for::<Folder>()` is about. schemars asks a type for its
     /// id, name and schema through static functions, so the stand-in reads them from here.
-    static NEXT: RefCell<Option<Pending>> = const { RefCell::new(None) };
+    static NEXT: RefCell<Option<FolderItem>> = const { RefCell::new(None) };
     /// The schema the next `subschema_for::<Inline>()` returns.
     static INLINE: RefCell<Option<Schema>> = const { RefCell::new(None) };
 }
@@ -219,7 +212,9 @@ fn wrap<T: JsonSchema>(generator: &mut SchemaGenerator, inner: Schema) -> Schema
     generator.subschema_for::<T>()
 }
 
-/// A message or shared type of a folder, as a [`MessageSchema`].
+/// A message or shared type of a folder, as a [`MessageSchema`]; also the schema that
+/// [`Folder`] builds next (which item of which folder).
+#[derive(Clone)]
 struct FolderItem {
     folder: Rc<FolderModel>,
     item: Item,
@@ -227,11 +222,7 @@ struct FolderItem {
 
 impl FolderItem {
     fn pending(&self) {
-        let pending = Pending {
-            folder: Rc::clone(&self.folder),
-            item: self.item.clone(),
-        };
-        NEXT.with(|next| *next.borrow_mut() = Some(pending));
+        NEXT.with(|next| *next.borrow_mut() = Some(self.clone()));
     }
 }
 
@@ -347,10 +338,7 @@ impl FolderModel {
                 if enumeration.is_integer() {
                     let values: Vec<(i64, &str, &str)> = listed
                         .map(|value| {
-                            let number = match value.value {
-                                EnumLiteral::Integer(number) => number,
-                                EnumLiteral::String(_) => 0,
-                            };
+                            let number = value.value.as_i64();
                             (number, value.rust_name.as_str(), value.doc.trim())
                         })
                         .collect();
@@ -358,10 +346,7 @@ impl FolderModel {
                 } else {
                     let values: Vec<(&str, &str, &str)> = listed
                         .map(|value| {
-                            let text = match &value.value {
-                                EnumLiteral::String(text) => text.as_str(),
-                                EnumLiteral::Integer(_) => "",
-                            };
+                            let text = value.value.as_str();
                             (text, value.rust_name.as_str(), value.doc.trim())
                         })
                         .collect();
@@ -423,14 +408,11 @@ impl FolderModel {
     fn value_schema(self: &Rc<Self>, generator: &mut SchemaGenerator, ty: &TypeRef) -> Schema {
         match ty {
             TypeRef::Scalar(scalar) => scalar_schema(generator, *scalar),
-            TypeRef::Named(name) => {
-                FolderItem {
-                    folder: Rc::clone(self),
-                    item: Item::Type(name.clone()),
-                }
-                .pending();
-                generator.subschema_for::<Folder>()
+            TypeRef::Named(name) => FolderItem {
+                folder: Rc::clone(self),
+                item: Item::Type(name.clone()),
             }
+            .subschema(generator),
             TypeRef::Array(element) => {
                 let element = self.value_schema(generator, element);
                 wrap::<Vec<Inline>>(generator, element)

@@ -41,10 +41,7 @@ impl Emitter<'_> {
             let numbers: Vec<i64> = enumeration
                 .values
                 .iter()
-                .map(|value| match value.value {
-                    EnumLiteral::Integer(number) => number,
-                    EnumLiteral::String(_) => 0,
-                })
+                .map(|value| value.value.as_i64())
                 .collect();
             let arbitrary = self.open_enum_arbitrary(
                 &name_ident,
@@ -124,10 +121,7 @@ impl Emitter<'_> {
             let strings: Vec<&str> = enumeration
                 .values
                 .iter()
-                .map(|value| match &value.value {
-                    EnumLiteral::String(text) => text.as_str(),
-                    EnumLiteral::Integer(_) => "",
-                })
+                .map(|value| value.value.as_str())
                 .collect();
             let arbitrary = self.open_enum_arbitrary(
                 &name_ident,
