@@ -250,16 +250,17 @@ impl Shared {
     /// Room echoed none, the oldest request of the same method. `false` when nobody waits.
     fn deliver(&self, method: &str, request_id: Option<&str>, bytes: Bytes) -> bool {
         let mut table = lock(&self.pending);
-        let key = match request_id.filter(|id| !id.is_empty()) {
-            Some(id) => table.waiting.contains_key(id).then(|| id.to_string()),
+        let waiter = match request_id.filter(|id| !id.is_empty()) {
+            Some(id) => table.waiting.remove(id),
             None => table
                 .waiting
                 .iter()
                 .filter(|(_, waiter)| &*waiter.method == method)
                 .min_by_key(|(_, waiter)| waiter.sequence)
-                .map(|(id, _)| id.clone()),
+                .map(|(id, _)| id.clone())
+                .and_then(|id| table.waiting.remove(&id)),
         };
-        match key.and_then(|key| table.waiting.remove(&key)) {
+        match waiter {
             Some(waiter) => {
                 drop(table);
                 // The requester may have just given up; then the answer is dropped.
