@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::config::{Config, Credentials, Target};
+use super::error::within;
 use super::http;
 use super::{ConnectionStatus, Error, Shared};
 use crate::commands::{Auth, AuthResponse};
@@ -51,17 +52,13 @@ pub(crate) async fn open(config: &Config) -> Result<Opened, Error> {
         Target::Url(url) => (url.clone(), None),
     };
     let websocket = WebSocketConfig::default().max_message_size(Some(config.max_message_size));
-    let connect = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(websocket), true);
-    let socket = match tokio::time::timeout(config.connect_timeout, connect).await {
-        Ok(Ok((socket, _response))) => socket,
-        Ok(Err(error)) => return Err(Error::WebSocket(Box::new(error))),
-        Err(_) => {
-            return Err(Error::Timeout {
-                waiting_for: format!("WebSocket connection to {url}"),
-                after: config.connect_timeout,
-            })
-        }
+    let connect = async {
+        tokio_tungstenite::connect_async_with_config(url.as_str(), Some(websocket), true)
+            .await
+            .map_err(|error| Error::WebSocket(Box::new(error)))
     };
+    let waiting_for = || format!("WebSocket connection to {url}");
+    let (socket, _response) = within(config.connect_timeout, waiting_for, connect).await?;
     tracing::debug!(url, "WebSocket open");
     Ok(Opened { socket, url, http })
 }
@@ -110,15 +107,7 @@ pub(crate) async fn authorize(
             }
         };
         let timeout = shared.config.request_timeout;
-        let bytes = match tokio::time::timeout(timeout, exchange).await {
-            Ok(reply) => reply?,
-            Err(_) => {
-                return Err(Error::Timeout {
-                    waiting_for: "`auth` response".into(),
-                    after: timeout,
-                })
-            }
-        };
+        let bytes = within(timeout, || "`auth` response".into(), exchange).await?;
         let response: Response<Auth> = crate::from_slice(&bytes)?;
         match auth_outcome(response.result) {
             Ok(auth) => return Ok(auth),

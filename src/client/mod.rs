@@ -311,16 +311,11 @@ impl Shared {
                 .map_err(|_| Error::Closed)?;
             response.await.unwrap_or(Err(Error::Closed))
         };
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => {
-                tracing::debug!(method, request_id = id, "timed out");
-                Err(Error::Timeout {
-                    waiting_for: format!("`{method}` response"),
-                    after: timeout,
-                })
-            }
-        }
+        let waiting_for = || {
+            tracing::debug!(method, request_id = id, "timed out");
+            format!("`{method}` response")
+        };
+        error::within(timeout, waiting_for, exchange).await
     }
 
     /// Sends `command` and waits for its response, decoded (success or failure) and as
