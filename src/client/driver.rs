@@ -63,6 +63,19 @@ pub(crate) async fn open(config: &Config) -> Result<Opened, Error> {
     Ok(Opened { socket, url, http })
 }
 
+/// Opens a connection ([`open`]), authorizes it with each of `credentials` in turn
+/// ([`authorize`]) and keeps the `auth` response and the HTTP endpoint `config.json` named in
+/// the state cache; the authorized socket and its URL.
+pub(crate) async fn open_authorized(
+    shared: &Shared,
+    credentials: &[Credentials],
+) -> Result<(Socket, String), Error> {
+    let mut opened = open(&shared.config).await?;
+    let auth = authorize(shared, &mut opened.socket, credentials).await?;
+    shared.authorized(auth, opened.http);
+    Ok((opened.socket, opened.url))
+}
+
 /// Authorizes a freshly opened connection before anything else is sent on it: `auth` with
 /// each of `attempts` in turn until one is accepted. Frames that come meanwhile are routed as
 /// usual (notifications reach the streams).
@@ -214,15 +227,13 @@ async fn reconnect(shared: &Shared, policy: &super::Reconnect) -> Option<Socket>
             return None;
         }
         let attempt_result = async {
-            let mut opened = open(&shared.config).await?;
             let mut credentials = Vec::new();
             if let Some(token) = shared.session_token() {
                 credentials.push(Credentials::Token(token));
             }
             credentials.push(shared.config.credentials.clone());
-            let auth = authorize(shared, &mut opened.socket, &credentials).await?;
-            shared.authorized(auth, opened.http.clone());
-            Ok::<_, Error>(opened.socket)
+            let (socket, _url) = open_authorized(shared, &credentials).await?;
+            Ok::<_, Error>(socket)
         };
         let attempt_result = tokio::select! {
             result = attempt_result => result,

@@ -539,15 +539,12 @@ impl Client {
             closing: AtomicBool::new(false),
             outgoing,
         });
-        let mut opened = driver::open(&shared.config).await?;
         let credentials = [shared.config.credentials.clone()];
-        let auth = driver::authorize(&shared, &mut opened.socket, &credentials).await?;
-        shared.authorized(auth, opened.http);
-        let span = tracing::info_span!("trueconf_client", url = %opened.url);
+        let (socket, url) = driver::open_authorized(&shared, &credentials).await?;
+        let span = tracing::info_span!("trueconf_client", url = %url);
         span.in_scope(|| tracing::info!("connected and authorized"));
-        let task = tokio::spawn(
-            driver::run(Arc::clone(&shared), opened.socket, requests).instrument(span),
-        );
+        let task =
+            tokio::spawn(driver::run(Arc::clone(&shared), socket, requests).instrument(span));
         let client = Client {
             shared,
             _task: Arc::new(TaskGuard(task)),
