@@ -345,7 +345,7 @@ impl Shared {
         let (response, bytes) = self.exchange_typed(command, timeout).await?;
         match response.result {
             Ok(payload) => {
-                self.observe(&payload);
+                self.observe(&payload, &bytes);
                 Ok(payload)
             }
             Err(failure) => Err(Error::Failed(Failed::new(C::METHOD, failure.error, bytes))),
@@ -384,10 +384,10 @@ impl Shared {
         }
     }
 
-    /// Keeps the responses the state cache follows.
-    fn observe(&self, payload: &dyn Any) {
-        if let Some(state) = payload.downcast_ref::<GetAppStateResponse>() {
-            match app_state_from_response(state) {
+    /// Keeps the responses the state cache follows; `bytes` is the response as received.
+    fn observe(&self, payload: &dyn Any, bytes: &[u8]) {
+        if payload.is::<GetAppStateResponse>() {
+            match app_state_from_response(bytes) {
                 Some(state) => lock(&self.state).app_state = Some(state),
                 None => tracing::warn!("the getAppState response does not convert to the state"),
             }
@@ -448,15 +448,13 @@ impl Shared {
     }
 }
 
-/// The getAppState payload as the `appStateChanged` notification that carries the same body.
-fn app_state_from_response(state: &GetAppStateResponse) -> Option<AppStateChanged> {
-    let mut json = serde_json::to_value(Response::<GetAppState>::success(state.clone())).ok()?;
-    let object = json.as_object_mut()?;
-    object.remove("result");
-    object.remove("requestId");
-    object.insert("method".into(), "event".into());
-    object.insert("event".into(), AppStateChanged::EVENT.into());
-    crate::from_slice(&serde_json::to_vec(&json).ok()?).ok()
+/// A getAppState response (`bytes`, as received) as the `appStateChanged` notification that
+/// carries the same body: the notification's fields are read straight from the response as a
+/// record, which skips the keys it does not know (`method`, `requestId`, `result`). The
+/// definitions make the two bodies agree field by field (`sameBodyAs`, checked by codegen).
+fn app_state_from_response(bytes: &[u8]) -> Option<AppStateChanged> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    crate::wire::deserialize_record(&mut deserializer).ok()
 }
 
 /// Removes a request's entry when the request is done or abandoned.
