@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tracing::Instrument;
 
-use super::{now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle};
+use super::{notification_text, now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle};
 use crate::{lock, ClientMessage};
 
 /// How many messages wait for one connection before a pusher has to wait.
@@ -399,23 +399,14 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
     ];
     let peer_dn = offer.get("peerDn").cloned().unwrap_or(Value::from(""));
     let notification = |event: &str, extra: &[(&str, Value)]| -> Option<String> {
-        let mut message = room.examples.notification(event)?.clone();
-        message.set("method", &Value::from("event"));
-        message.set("event", &Value::from(event));
-        for (key, value) in common.iter().chain(extra) {
-            message.set(key, value);
-        }
-        if message.get("peerDn").is_some() {
-            message.set("peerDn", &peer_dn);
-        }
-        if message.get("peerDisplayName").is_some() {
-            message.set("peerDisplayName", &peer_dn);
-        }
-        match offer.get("confId") {
-            Some(conf) => message.set("confId", conf),
-            None => message.remove("confId"),
-        }
-        Some(message.to_text(&[]))
+        let example = room.examples.notification(event)?.clone();
+        Some(notification_text(
+            example,
+            event,
+            common.iter().chain(extra),
+            &[("peerDn", &peer_dn), ("peerDisplayName", &peer_dn)],
+            offer.get("confId"),
+        ))
     };
     let status = |status: u8| {
         notification(
