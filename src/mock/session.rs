@@ -360,21 +360,31 @@ impl Answer {
 /// Marks the offer `id` accepted (status 2) and returns it; `None` for an id never offered;
 /// an error for an offer that no longer awaits a reply.
 fn accept_offer(room: &RoomState, id: &str) -> Result<Option<Value>, &'static str> {
+    set_offer_status(room, id, 2, true)
+}
+
+/// Sets the status of the offer whose `fileRequestId` is `id` to `status` and returns the
+/// offer as it is then; `None` for an id never offered. With `only_awaiting`, only an offer
+/// that awaits a reply (status 1) changes: any other is left as it is, and is an error.
+fn set_offer_status(
+    room: &RoomState,
+    id: &str,
+    status: u8,
+    only_awaiting: bool,
+) -> Result<Option<Value>, &'static str> {
     let mut offers = lock(&room.offers);
-    let Some(offer) = offers
+    let Some(fields) = offers
         .iter_mut()
+        .filter_map(Value::as_object_mut)
         .find(|offer| offer.get("fileRequestId").and_then(Value::as_str) == Some(id))
     else {
         return Ok(None);
     };
-    let Some(fields) = offer.as_object_mut() else {
-        return Ok(None);
-    };
-    if fields.get("status") != Some(&Value::from(1)) {
+    if only_awaiting && fields.get("status") != Some(&Value::from(1)) {
         return Err("The file request does not await a reply");
     }
-    fields.insert("status".into(), Value::from(2));
-    Ok(Some(offer.clone()))
+    fields.insert("status".into(), Value::from(status));
+    Ok(Some(Value::Object(fields.clone())))
 }
 
 /// The documented notifications of an accepted download, sent to every connection:
@@ -432,12 +442,8 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
         }
         room.broadcast(message, 1).await;
     }
-    if let Some(offer) = lock(&room.offers)
-        .iter_mut()
-        .filter_map(Value::as_object_mut)
-        .find(|offer| offer.get("fileRequestId") == Some(&id))
-    {
-        offer.insert("status".into(), Value::from(3));
+    if let Some(id) = id.as_str() {
+        let _ = set_offer_status(&room, id, 3, false);
     }
     if let Some(done) = status(3) {
         room.broadcast(done, 1).await;
