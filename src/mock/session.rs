@@ -263,9 +263,9 @@ impl Session {
             ));
         };
         let mut response = example.clone();
-        if let Some(echoed) = echoed_values(request, room.examples.echoed_fields(method)) {
-            for (key, value) in echoed {
-                response.set(&key, &value);
+        for key in room.examples.echoed_fields(method) {
+            if let Some(value) = request.get(key) {
+                response.set(key, value);
             }
         }
         let mut transfer = None;
@@ -448,18 +448,6 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
     if let Some(done) = status(3) {
         room.broadcast(done, 1).await;
     }
-}
-
-/// The values of `keys` in `request` (none when `keys` is empty).
-fn echoed_values(request: &Value, keys: &[String]) -> Option<Vec<(String, Value)>> {
-    if keys.is_empty() {
-        return None;
-    }
-    Some(
-        keys.iter()
-            .filter_map(|key| Some((key.clone(), request.get(key)?.clone())))
-            .collect(),
-    )
 }
 
 /// `object` as a response to `method` with `request_id`, envelope first.
