@@ -95,6 +95,11 @@ pub(crate) async fn authorize(
             .into_request()
             .with_request_id(id.as_str());
         let text = serde_json::to_string(&request).map_err(Error::Encode)?;
+        // Counted like every other request (ClientStats::requests).
+        shared
+            .stats
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let exchange = async {
             socket
                 .send(Message::text(text))
