@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::config::{Config, Credentials, Target};
+use super::error::within;
 use super::http;
 use super::{ConnectionStatus, Error, Shared};
 use crate::commands::{Auth, AuthResponse};
@@ -51,19 +52,28 @@ pub(crate) async fn open(config: &Config) -> Result<Opened, Error> {
         Target::Url(url) => (url.clone(), None),
     };
     let websocket = WebSocketConfig::default().max_message_size(Some(config.max_message_size));
-    let connect = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(websocket), true);
-    let socket = match tokio::time::timeout(config.connect_timeout, connect).await {
-        Ok(Ok((socket, _response))) => socket,
-        Ok(Err(error)) => return Err(Error::WebSocket(Box::new(error))),
-        Err(_) => {
-            return Err(Error::Timeout {
-                waiting_for: format!("WebSocket connection to {url}"),
-                after: config.connect_timeout,
-            })
-        }
+    let connect = async {
+        tokio_tungstenite::connect_async_with_config(url.as_str(), Some(websocket), true)
+            .await
+            .map_err(|error| Error::WebSocket(Box::new(error)))
     };
+    let waiting_for = || format!("WebSocket connection to {url}");
+    let (socket, _response) = within(config.connect_timeout, waiting_for, connect).await?;
     tracing::debug!(url, "WebSocket open");
     Ok(Opened { socket, url, http })
+}
+
+/// Opens a connection ([`open`]), authorizes it with each of `credentials` in turn
+/// ([`authorize`]) and keeps the `auth` response and the HTTP endpoint `config.json` named in
+/// the state cache; the authorized socket and its URL.
+pub(crate) async fn open_authorized(
+    shared: &Shared,
+    credentials: &[Credentials],
+) -> Result<(Socket, String), Error> {
+    let mut opened = open(&shared.config).await?;
+    let auth = authorize(shared, &mut opened.socket, credentials).await?;
+    shared.authorized(auth, opened.http);
+    Ok((opened.socket, opened.url))
 }
 
 /// Authorizes a freshly opened connection before anything else is sent on it: `auth` with
@@ -85,6 +95,11 @@ pub(crate) async fn authorize(
             .into_request()
             .with_request_id(id.as_str());
         let text = serde_json::to_string(&request).map_err(Error::Encode)?;
+        // Counted like every other request (ClientStats::requests).
+        shared
+            .stats
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let exchange = async {
             socket
                 .send(Message::text(text))
@@ -110,15 +125,7 @@ pub(crate) async fn authorize(
             }
         };
         let timeout = shared.config.request_timeout;
-        let bytes = match tokio::time::timeout(timeout, exchange).await {
-            Ok(reply) => reply?,
-            Err(_) => {
-                return Err(Error::Timeout {
-                    waiting_for: "`auth` response".into(),
-                    after: timeout,
-                })
-            }
-        };
+        let bytes = within(timeout, || "`auth` response".into(), exchange).await?;
         let response: Response<Auth> = crate::from_slice(&bytes)?;
         match auth_outcome(response.result) {
             Ok(auth) => return Ok(auth),
@@ -225,15 +232,13 @@ async fn reconnect(shared: &Shared, policy: &super::Reconnect) -> Option<Socket>
             return None;
         }
         let attempt_result = async {
-            let mut opened = open(&shared.config).await?;
             let mut credentials = Vec::new();
             if let Some(token) = shared.session_token() {
                 credentials.push(Credentials::Token(token));
             }
             credentials.push(shared.config.credentials.clone());
-            let auth = authorize(shared, &mut opened.socket, &credentials).await?;
-            shared.authorized(auth, opened.http.clone());
-            Ok::<_, Error>(opened.socket)
+            let (socket, _url) = open_authorized(shared, &credentials).await?;
+            Ok::<_, Error>(socket)
         };
         let attempt_result = tokio::select! {
             result = attempt_result => result,

@@ -1,6 +1,7 @@
 //! What can go wrong talking to a Room.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use crate::{Command, DecodeError, Failure};
@@ -53,6 +54,22 @@ pub enum Error {
     /// complete. With reconnect on, requests made after the loss wait for the new connection
     /// instead.
     Closed,
+}
+
+/// Runs `future` for at most `after`; when time runs out first, it is dropped and the result
+/// is [`Error::Timeout`] naming what was awaited, `waiting_for()` (called only then).
+pub(crate) async fn within<T>(
+    after: Duration,
+    waiting_for: impl FnOnce() -> String,
+    future: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(after, future).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Timeout {
+            waiting_for: waiting_for(),
+            after,
+        }),
+    }
 }
 
 impl Error {

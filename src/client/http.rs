@@ -9,6 +9,7 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use super::error::within;
 use super::Error;
 
 /// Where the Room's web server publishes its ports.
@@ -138,11 +139,5 @@ pub(crate) async fn get(
         }
         Ok(body)
     };
-    match tokio::time::timeout(timeout, exchange).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Timeout {
-            waiting_for: format!("HTTP response from {shown}"),
-            after: timeout,
-        }),
-    }
+    within(timeout, || format!("HTTP response from {shown}"), exchange).await
 }

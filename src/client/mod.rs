@@ -250,16 +250,17 @@ impl Shared {
     /// Room echoed none, the oldest request of the same method. `false` when nobody waits.
     fn deliver(&self, method: &str, request_id: Option<&str>, bytes: Bytes) -> bool {
         let mut table = lock(&self.pending);
-        let key = match request_id.filter(|id| !id.is_empty()) {
-            Some(id) => table.waiting.contains_key(id).then(|| id.to_string()),
+        let waiter = match request_id.filter(|id| !id.is_empty()) {
+            Some(id) => table.waiting.remove(id),
             None => table
                 .waiting
                 .iter()
                 .filter(|(_, waiter)| &*waiter.method == method)
                 .min_by_key(|(_, waiter)| waiter.sequence)
-                .map(|(id, _)| id.clone()),
+                .map(|(id, _)| id.clone())
+                .and_then(|id| table.waiting.remove(&id)),
         };
-        match key.and_then(|key| table.waiting.remove(&key)) {
+        match waiter {
             Some(waiter) => {
                 drop(table);
                 // The requester may have just given up; then the answer is dropped.
@@ -310,16 +311,11 @@ impl Shared {
                 .map_err(|_| Error::Closed)?;
             response.await.unwrap_or(Err(Error::Closed))
         };
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => {
-                tracing::debug!(method, request_id = id, "timed out");
-                Err(Error::Timeout {
-                    waiting_for: format!("`{method}` response"),
-                    after: timeout,
-                })
-            }
-        }
+        let waiting_for = || {
+            tracing::debug!(method, request_id = id, "timed out");
+            format!("`{method}` response")
+        };
+        error::within(timeout, waiting_for, exchange).await
     }
 
     /// Sends `command` and waits for its response, decoded (success or failure) and as
@@ -349,7 +345,7 @@ impl Shared {
         let (response, bytes) = self.exchange_typed(command, timeout).await?;
         match response.result {
             Ok(payload) => {
-                self.observe(&payload);
+                self.observe(&payload, &bytes);
                 Ok(payload)
             }
             Err(failure) => Err(Error::Failed(Failed::new(C::METHOD, failure.error, bytes))),
@@ -388,10 +384,10 @@ impl Shared {
         }
     }
 
-    /// Keeps the responses the state cache follows.
-    fn observe(&self, payload: &dyn Any) {
-        if let Some(state) = payload.downcast_ref::<GetAppStateResponse>() {
-            match app_state_from_response(state) {
+    /// Keeps the responses the state cache follows; `bytes` is the response as received.
+    fn observe(&self, payload: &dyn Any, bytes: &[u8]) {
+        if payload.is::<GetAppStateResponse>() {
+            match app_state_from_response(bytes) {
                 Some(state) => lock(&self.state).app_state = Some(state),
                 None => tracing::warn!("the getAppState response does not convert to the state"),
             }
@@ -452,15 +448,13 @@ impl Shared {
     }
 }
 
-/// The getAppState payload as the `appStateChanged` notification that carries the same body.
-fn app_state_from_response(state: &GetAppStateResponse) -> Option<AppStateChanged> {
-    let mut json = serde_json::to_value(Response::<GetAppState>::success(state.clone())).ok()?;
-    let object = json.as_object_mut()?;
-    object.remove("result");
-    object.remove("requestId");
-    object.insert("method".into(), "event".into());
-    object.insert("event".into(), AppStateChanged::EVENT.into());
-    crate::from_slice(&serde_json::to_vec(&json).ok()?).ok()
+/// A getAppState response (`bytes`, as received) as the `appStateChanged` notification that
+/// carries the same body: the notification's fields are read straight from the response as a
+/// record, which skips the keys it does not know (`method`, `requestId`, `result`). The
+/// definitions make the two bodies agree field by field (`sameBodyAs`, checked by codegen).
+fn app_state_from_response(bytes: &[u8]) -> Option<AppStateChanged> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    crate::wire::deserialize_record(&mut deserializer).ok()
 }
 
 /// Removes a request's entry when the request is done or abandoned.
@@ -543,15 +537,12 @@ impl Client {
             closing: AtomicBool::new(false),
             outgoing,
         });
-        let mut opened = driver::open(&shared.config).await?;
         let credentials = [shared.config.credentials.clone()];
-        let auth = driver::authorize(&shared, &mut opened.socket, &credentials).await?;
-        shared.authorized(auth, opened.http);
-        let span = tracing::info_span!("trueconf_client", url = %opened.url);
+        let (socket, url) = driver::open_authorized(&shared, &credentials).await?;
+        let span = tracing::info_span!("trueconf_client", url = %url);
         span.in_scope(|| tracing::info!("connected and authorized"));
-        let task = tokio::spawn(
-            driver::run(Arc::clone(&shared), opened.socket, requests).instrument(span),
-        );
+        let task =
+            tokio::spawn(driver::run(Arc::clone(&shared), socket, requests).instrument(span));
         let client = Client {
             shared,
             _task: Arc::new(TaskGuard(task)),

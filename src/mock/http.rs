@@ -85,26 +85,24 @@ async fn handle(room: Arc<RoomState>, request: Request<Incoming>) -> Result<Repl
     };
     tracing::debug!(method = %request.method(), path, "mock Room: HTTP request");
     let reply = match (request.method(), path.as_str()) {
-        (&Method::GET, "/public/default/config.json") => json_reply(
+        (&Method::GET, "/public/default/config.json") => reply(
             StatusCode::OK,
-            &json!({
+            JSON,
+            json!({
                 "config": {
                     "http": { "port": room.http_port },
                     "websocket": { "port": room.ws_port }
                 }
-            }),
+            })
+            .to_string(),
         ),
         (&Method::GET, "/frames/" | "/frames") => match (param("peerId"), param("token")) {
             (Some(peer_id), Some(token)) if room.http_token_valid(&token) => {
                 room.record_frame(peer_id);
-                let mut reply = Response::new(Full::new(Bytes::from_static(FRAME_JPEG)));
-                reply
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
-                reply
+                reply(StatusCode::OK, "image/jpeg", FRAME_JPEG)
             }
-            (Some(_), _) => text_reply(StatusCode::FORBIDDEN, "invalid or expired token"),
-            (None, _) => text_reply(StatusCode::BAD_REQUEST, "peerId is required"),
+            (Some(_), _) => reply(StatusCode::FORBIDDEN, TEXT, "invalid or expired token"),
+            (None, _) => reply(StatusCode::BAD_REQUEST, TEXT, "peerId is required"),
         },
         (&Method::POST, "/mock/notify") => {
             let count = match param("count").map(|count| count.parse::<usize>()) {
@@ -120,40 +118,36 @@ async fn handle(room: Arc<RoomState>, request: Request<Incoming>) -> Result<Repl
                 (Ok(count), Ok(body)) => match serde_json::from_slice::<Value>(&body) {
                     Ok(message) => {
                         let sessions = room.broadcast(super::wire_text(&message), count).await;
-                        json_reply(
-                            StatusCode::OK,
-                            &json!({ "pushed": count, "connections": sessions }),
-                        )
+                        let pushed = json!({ "pushed": count, "connections": sessions });
+                        reply(StatusCode::OK, JSON, pushed.to_string())
                     }
-                    Err(error) => text_reply(
+                    Err(error) => reply(
                         StatusCode::BAD_REQUEST,
-                        &format!("the body is not JSON: {error}"),
+                        TEXT,
+                        format!("the body is not JSON: {error}"),
                     ),
                 },
-                (Err(problem), _) => text_reply(StatusCode::BAD_REQUEST, &problem),
-                (_, Err(_)) => text_reply(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
+                (Err(problem), _) => reply(StatusCode::BAD_REQUEST, TEXT, problem),
+                (_, Err(_)) => reply(StatusCode::PAYLOAD_TOO_LARGE, TEXT, "body too large"),
             }
         }
-        _ => text_reply(StatusCode::NOT_FOUND, "not found"),
+        _ => reply(StatusCode::NOT_FOUND, TEXT, "not found"),
     };
     Ok(reply)
 }
 
-fn json_reply(status: StatusCode, body: &Value) -> Reply {
-    let mut reply = Response::new(Full::new(Bytes::from(body.to_string())));
+/// The content type of a JSON reply.
+const JSON: &str = "application/json";
+
+/// The content type of a plain-text reply (errors).
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// A reply with `status`, the `Content-Type` `content_type` and `body`.
+fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
+    let mut reply = Response::new(Full::new(body.into()));
     *reply.status_mut() = status;
     reply
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    reply
-}
-
-fn text_reply(status: StatusCode, text: &str) -> Reply {
-    let mut reply = Response::new(Full::new(Bytes::from(text.to_string())));
-    *reply.status_mut() = status;
-    reply.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     reply
 }

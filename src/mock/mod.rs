@@ -758,27 +758,51 @@ impl RoomState {
             "status": 1,
             "timestamp": timestamp,
         }));
-        let mut announcement = self
+        let example = self
             .examples
             .notification("receivedFileRequest")
             .cloned()
             .unwrap_or_else(|| OrderedObject::from_value(&json!({})));
-        for (key, value) in [
-            ("method", json!("event")),
-            ("event", json!("receivedFileRequest")),
+        let fields = [
             ("fileRequestId", json!(id)),
             ("peerId", json!(offer.peer_id)),
             ("peerDn", json!(offer.peer_dn)),
             ("fileName", json!(offer.file_name)),
             ("fileSize", json!(offer.file_size)),
             ("timestamp", json!(timestamp)),
-        ] {
-            announcement.set(key, &value);
-        }
-        announcement.remove("confId");
-        self.broadcast(announcement.to_text(&[]), 1).await;
+        ];
+        let announcement = notification_text(example, "receivedFileRequest", &fields, &[], None);
+        self.broadcast(announcement, 1).await;
         id
     }
+}
+
+/// The text of an `event` notification built on `message` (the event's example, or what the
+/// caller uses without one): `method` and `event` set, then each of `fields`, then each of
+/// `if_present` only where `message` already has that key, then `confId` set to `conf_id`, or
+/// removed without one. Keys keep their place in `message`; new ones go at the end.
+fn notification_text<'a>(
+    mut message: OrderedObject,
+    event: &str,
+    fields: impl IntoIterator<Item = &'a (&'a str, Value)>,
+    if_present: &[(&str, &Value)],
+    conf_id: Option<&Value>,
+) -> String {
+    message.set("method", &Value::from("event"));
+    message.set("event", &Value::from(event));
+    for (key, value) in fields {
+        message.set(key, value);
+    }
+    for (key, value) in if_present {
+        if message.get(key).is_some() {
+            message.set(key, value);
+        }
+    }
+    match conf_id {
+        Some(conf) => message.set("confId", conf),
+        None => message.remove("confId"),
+    }
+    message.to_text(&[])
 }
 
 /// Milliseconds since the Unix epoch (the unit of incoming file-request timestamps).

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tracing::Instrument;
 
-use super::{now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle};
+use super::{notification_text, now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle};
 use crate::{lock, ClientMessage};
 
 /// How many messages wait for one connection before a pusher has to wait.
@@ -263,9 +263,9 @@ impl Session {
             ));
         };
         let mut response = example.clone();
-        if let Some(echoed) = echoed_values(request, room.examples.echoed_fields(method)) {
-            for (key, value) in echoed {
-                response.set(&key, &value);
+        for key in room.examples.echoed_fields(method) {
+            if let Some(value) = request.get(key) {
+                response.set(key, value);
             }
         }
         let mut transfer = None;
@@ -360,21 +360,31 @@ impl Answer {
 /// Marks the offer `id` accepted (status 2) and returns it; `None` for an id never offered;
 /// an error for an offer that no longer awaits a reply.
 fn accept_offer(room: &RoomState, id: &str) -> Result<Option<Value>, &'static str> {
+    set_offer_status(room, id, 2, true)
+}
+
+/// Sets the status of the offer whose `fileRequestId` is `id` to `status` and returns the
+/// offer as it is then; `None` for an id never offered. With `only_awaiting`, only an offer
+/// that awaits a reply (status 1) changes: any other is left as it is, and is an error.
+fn set_offer_status(
+    room: &RoomState,
+    id: &str,
+    status: u8,
+    only_awaiting: bool,
+) -> Result<Option<Value>, &'static str> {
     let mut offers = lock(&room.offers);
-    let Some(offer) = offers
+    let Some(fields) = offers
         .iter_mut()
+        .filter_map(Value::as_object_mut)
         .find(|offer| offer.get("fileRequestId").and_then(Value::as_str) == Some(id))
     else {
         return Ok(None);
     };
-    let Some(fields) = offer.as_object_mut() else {
-        return Ok(None);
-    };
-    if fields.get("status") != Some(&Value::from(1)) {
+    if only_awaiting && fields.get("status") != Some(&Value::from(1)) {
         return Err("The file request does not await a reply");
     }
-    fields.insert("status".into(), Value::from(2));
-    Ok(Some(offer.clone()))
+    fields.insert("status".into(), Value::from(status));
+    Ok(Some(Value::Object(fields.clone())))
 }
 
 /// The documented notifications of an accepted download, sent to every connection:
@@ -399,23 +409,14 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
     ];
     let peer_dn = offer.get("peerDn").cloned().unwrap_or(Value::from(""));
     let notification = |event: &str, extra: &[(&str, Value)]| -> Option<String> {
-        let mut message = room.examples.notification(event)?.clone();
-        message.set("method", &Value::from("event"));
-        message.set("event", &Value::from(event));
-        for (key, value) in common.iter().chain(extra) {
-            message.set(key, value);
-        }
-        if message.get("peerDn").is_some() {
-            message.set("peerDn", &peer_dn);
-        }
-        if message.get("peerDisplayName").is_some() {
-            message.set("peerDisplayName", &peer_dn);
-        }
-        match offer.get("confId") {
-            Some(conf) => message.set("confId", conf),
-            None => message.remove("confId"),
-        }
-        Some(message.to_text(&[]))
+        let example = room.examples.notification(event)?.clone();
+        Some(notification_text(
+            example,
+            event,
+            common.iter().chain(extra),
+            &[("peerDn", &peer_dn), ("peerDisplayName", &peer_dn)],
+            offer.get("confId"),
+        ))
     };
     let status = |status: u8| {
         notification(
@@ -441,28 +442,12 @@ async fn play_transfer(room: Arc<RoomState>, offer: Value) {
         }
         room.broadcast(message, 1).await;
     }
-    if let Some(offer) = lock(&room.offers)
-        .iter_mut()
-        .filter_map(Value::as_object_mut)
-        .find(|offer| offer.get("fileRequestId") == Some(&id))
-    {
-        offer.insert("status".into(), Value::from(3));
+    if let Some(id) = id.as_str() {
+        let _ = set_offer_status(&room, id, 3, false);
     }
     if let Some(done) = status(3) {
         room.broadcast(done, 1).await;
     }
-}
-
-/// The values of `keys` in `request` (none when `keys` is empty).
-fn echoed_values(request: &Value, keys: &[String]) -> Option<Vec<(String, Value)>> {
-    if keys.is_empty() {
-        return None;
-    }
-    Some(
-        keys.iter()
-            .filter_map(|key| Some((key.clone(), request.get(key)?.clone())))
-            .collect(),
-    )
 }
 
 /// `object` as a response to `method` with `request_id`, envelope first.
