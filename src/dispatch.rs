@@ -28,8 +28,8 @@ pub fn decode<T: DeserializeOwned>(
 
 /// [`decode`] through a [`DeserializeSeed`]: the whole of `json` (nothing but whitespace after
 /// the value) read by `seed`, and on failure the located, named error that keeps the message.
-/// The generated types come here through `PhantomData<T>`; the run-time folder decoder
-/// (the `folder` module, which uses this one) with its own seeds, so the two report failures alike.
+/// The generated types come here through `PhantomData<T>`; the run-time folder decoder (the
+/// `folder` module, which uses this one) with its own seeds, so the two report failures alike.
 #[inline]
 pub(crate) fn decode_seed<'de, S: DeserializeSeed<'de>>(
     json: &'de [u8],
