@@ -15,6 +15,10 @@ Subcommands (run from the repository root):
   add FILE  Upsert sweep entries (a JSON list, or {"sources": {...}, "entries": [...]}) read
             from FILE ("-" = stdin): an entry replaces the one with the same (subject, key,
             source). Sources are derived from the entries' URLs unless given.
+  add-text FILE
+            The same from the sweep's text notes (format in parse_text below); the sweep notes
+            are committed next to this script so the file can be rebuilt: migrate, then
+            add-text scripts/evidence/pages-notifications-sweep.txt.
   fmt       Check and rewrite the file sorted by (subject, key, source).
   check     Check only; exit 1 on a problem.
   report    Print every field whose `presence.doc` the index contradicts.
@@ -309,8 +313,9 @@ def migrate():
         print("gap:", p)
 
 
-def add_entries(path):
-    data = json.loads(sys.stdin.read() if path == "-" else Path(path).read_text())
+def add_entries(path, text=False):
+    raw = sys.stdin.read() if path == "-" else Path(path).read_text()
+    data = parse_text(raw) if text else json.loads(raw)
     if isinstance(data, list):
         data = {"entries": data}
     index = load_index()
@@ -333,6 +338,53 @@ def add_entries(path):
             added += 1
     save(index)
     print(f"added {added}, replaced {replaced}; {len(index['entries'])} entries")
+
+
+def parse_text(text):
+    """Sweep notes -> entries. Lines:
+
+      @ <subject>                    subject of the following lines (notifications/x, types/X)
+      > <url> [<url> ...]            the page(s) the following lines come from
+      <key> | <says> | <condition> | <note> [| <json type>]
+                                     one entry per current page; key "-" = the whole message
+                                     (says page); condition only for conditional; a
+                                     literal bar in a note is written \\|
+      ! <url> <note>                 what this stored copy is (generation, how far it is cut),
+                                     added to the source's note
+      # ...                          comment; blank lines are ignored
+    """
+    entries, sources = [], {}
+    subject, urls = None, []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            subject, urls = line[1:].strip(), []
+            continue
+        if line.startswith(">"):
+            urls = line[1:].split()
+            continue
+        if line.startswith("!"):
+            url, _, note = line[1:].strip().partition(" ")
+            s = sources.setdefault(source_id(url), source_for(url))
+            s["note"] = s["note"] + " " + note.strip()
+            continue
+        parts = [p.strip().replace("\\|", "|") for p in re.split(r"(?<!\\)\|", line)]
+        if len(parts) not in (4, 5) or subject is None or not urls:
+            sys.exit(f"line {n}: expected key | says | condition | note [| type]: {raw}")
+        key, says, condition, note = parts[:4]
+        for url in urls:
+            e = {"subject": subject, "key": None if key == "-" else key, "url": url,
+                 "says": says}
+            if len(parts) == 5 and parts[4]:
+                e["type"] = parts[4]
+            if condition:
+                e["condition"] = condition
+            if note:
+                e["note"] = note
+            entries.append(e)
+    return {"sources": sources, "entries": entries}
 
 
 def report():
@@ -390,6 +442,8 @@ def main():
         migrate()
     elif cmd == "add" and len(sys.argv) == 3:
         add_entries(sys.argv[2])
+    elif cmd == "add-text" and len(sys.argv) == 3:
+        add_entries(sys.argv[2], text=True)
     elif cmd == "fmt":
         save(load_index())
     elif cmd == "check":
