@@ -322,13 +322,20 @@ def add_entries(path, text=False):
     for sid, s in data.get("sources", {}).items():
         index["sources"][sid] = s
     by_ident = {(e["subject"], e["key"], e["source"]): i for i, e in enumerate(index["entries"])}
-    added = replaced = 0
+    added = replaced = dropped = 0
     for e in data["entries"]:
         if "url" in e:  # convenience: give the URL, get the source id
             url = e.pop("url")
             e["source"] = source_id(url)
             index["sources"].setdefault(e["source"], source_for(url))
         ident = (e["subject"], e["key"], e["source"])
+        if e["says"] == "-":  # the page does not mention the key: drop a seeded entry
+            if ident in by_ident:
+                index["entries"].pop(by_ident[ident])
+                by_ident = {(x["subject"], x["key"], x["source"]): i
+                            for i, x in enumerate(index["entries"])}
+                dropped += 1
+            continue
         if ident in by_ident:
             index["entries"][by_ident[ident]] = e
             replaced += 1
@@ -337,7 +344,8 @@ def add_entries(path, text=False):
             index["entries"].append(e)
             added += 1
     save(index)
-    print(f"added {added}, replaced {replaced}; {len(index['entries'])} entries")
+    print(f"added {added}, replaced {replaced}, dropped {dropped}; "
+          f"{len(index['entries'])} entries")
 
 
 def parse_text(text):
@@ -347,7 +355,9 @@ def parse_text(text):
       > <url> [<url> ...]            the page(s) the following lines come from
       <key> | <says> | <condition> | <note> [| <json type>]
                                      one entry per current page; key "-" = the whole message
-                                     (says page); condition only for conditional; a
+                                     (says page); says "-" drops a seeded entry for a
+                                     page that does not mention the key; condition only
+                                     for conditional; a
                                      literal bar in a note is written \\|
       ! <url> <note>                 what this stored copy is (generation, how far it is cut),
                                      added to the source's note
@@ -426,6 +436,13 @@ def report():
                           f"  {e.get('note', '')}")
         if doc in DESCRIBING and url:
             own = [e for e in es if e["source"] == source_id(url)]
+            swept = any(e["source"] == source_id(url) and e["key"] is not None
+                        and not e.get("note", "").startswith("From the definition")
+                        for e in index["entries"] if e["subject"] == subject)
+            if not own and swept:
+                counts[f"{doc}, its own url does not mention the key"] += 1
+                print(f"URL-SILENT {subject} {f['name']}: definition {doc} @ {url}, "
+                      "but that page, as swept, does not mention the key")
             if own and own[0]["says"] != doc:
                 counts[f"{doc}, its own url says {own[0]['says']}"] += 1
                 print(f"URL-DISAGREES {subject} {f['name']}: definition {doc} @ {url}, "
