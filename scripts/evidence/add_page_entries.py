@@ -6,7 +6,7 @@ Input (a file argument or stdin), JSON:
                 "says": "stated", "condition": "...", "note": "...", "type": "..."}],
    "remove": [{"subject": "...", "key": "...", "url": "https://..."}],
    "sources": {"<url>": "note for this page"}}
-`url` names the page; the source id and record are derived from it (pagelib.page_source).
+`url` names the page (or `urls`: the same finding on several pages that say the same); the source id and record are derived from it (pagelib.page_source).
 An entry replaces an existing one with the same subject, key and page. Every entry of a page
 also gets the page's `page` entry for its subject, so the page is listed for that subject.
 
@@ -28,7 +28,11 @@ def main():
     doc = load(out)
     notes = data.get("sources", {})
     sources, entries = {}, []
+    expanded = []
     for e in data.get("entries", []):
+        for url in e.pop("urls", None) or [e.pop("url")]:
+            expanded.append(dict(e, url=url))
+    for e in expanded:
         url = e.pop("url")
         sid = source_id(url)
         src = doc["sources"].get(sid) or page_source(url)
