@@ -16,18 +16,14 @@ import json
 import sys
 from collections import defaultdict
 
+from migrate_pages import load_defs, records_in
 from pagelib import SCHEMA
 
 DESCRIBES = {"mandatory", "stated", "conditional"}
 
 
 def fields():
-    defs = {}
-    for kind in ("commands", "types"):
-        for f in sorted((SCHEMA / kind).glob("*.json")):
-            d = json.loads(f.read_text())
-            defs[(kind, d["name"])] = d
-    from migrate_pages import records_in
+    defs = load_defs()
     records, out = set(), []
     for (kind, name), d in sorted(defs.items()):
         if kind != "commands":
