@@ -273,7 +273,7 @@ def model_reads(classes, usage):
     """Every property of every message model, nested classes followed, with the usage line."""
     rows = []
 
-    def walk(cls, kind, name, prefix, seen):
+    def walk(cls, kind, name, prefix, seen, used):
         c = classes[cls]
         props = list(c["props"])
         base = c["base"]
@@ -286,15 +286,15 @@ def model_reads(classes, usage):
             path = prefix + [key]
             rows.append({"kind": kind, "message": name, "path": path, "type": json_type(cstype, classes),
                          "source": f"{classes[cls]['file'] if (key, cstype, line) in c['props'] else classes[c['base']]['file']}:{line}",
-                         "model": cls, "used": usage.get(cls)})
+                         "model": cls, "used": used})
             inner = cstype.rstrip("[]")
             if inner in classes and inner not in seen:
-                walk(inner, kind, name, path, seen | {inner})
+                walk(inner, kind, name, path, seen | {inner}, used)
 
     for cls in classes:
         subj = model_subject(cls)
         if subj:
-            walk(cls, *subj, [], {cls})
+            walk(cls, *subj, [], {cls}, usage.get(cls))
     return rows
 
 
@@ -346,7 +346,7 @@ def generate(mirrors, out_dir):
         handlers = {**head, "note": "handles: dispatch or subscription for a message; reads: keys taken out "
                                     "of a message in a branch that selects it; model_reads: properties of "
                                     "the deserialisation models (`used`: where the code converts a message "
-                                    "to the model, null when it never does)",
+                                    "to the message's model, null when it never does)",
                     "handles": sorted(hand, key=key), "reads": sorted(rd, key=key),
                     "model_reads": sorted(mreads, key=key)}
         (out_dir / f"{src['out']}.labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n")

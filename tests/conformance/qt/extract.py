@@ -12,6 +12,15 @@ QVariantMaps and lets QJsonObject serialise them (keys come out sorted, as QJson
 Each `if` is tried taken and not taken (two branches comparing one variable with two different
 literals are never combined); a loop body runs once with its inner `if`s not taken, i.e. a
 one-element list. Nothing of the wrapper is stored here, only what its messages look like.
+
+It also writes what the wrapper does with incoming messages (`handler_files` in pin.json) to
+`OUT.handlers.json`: `handles`, the notifications it dispatches by name (main: the
+`compare("name", name)` chain; pull request #7: the `Q_SIGNAL void name(const QJsonObject&)`
+slots it invokes by the event's name), and `reads`, the keys it takes out of a message inside a
+branch whose condition names that message (`json_obj[OBJ_METHOD] == V_AUTH`,
+`event == V_APP_STATE_CHANGED`), with `#define` and `QStringLiteral` names resolved. Keys read
+where no message is named (method, event, result, error of any message) are the envelope and
+are left out.
 """
 import argparse
 import copy
@@ -332,6 +341,65 @@ def extract(src, fname):
     return rows
 
 
+def defines(texts):
+    """NAME -> string of `#define NAME "x"` and `NAME = QStringLiteral("x")`."""
+    out = {}
+    for text in texts:
+        out.update(re.findall(r'#define\s+(\w+)\s+"([^"]*)"', text))
+        out.update(re.findall(r'(\w+)\s*=\s*QStringLiteral\("([^"]*)"\)', text))
+    return out
+
+
+def handler_rows(texts, names):
+    """handles and reads of the wrapper's incoming-message code (see the module docstring)."""
+    handles, reads = [], []
+    for fname, text in texts.items():
+        for m in re.finditer(r'compare\("(\w+)",\s*name\)', text):
+            handles.append({"kind": "notification", "message": m.group(1),
+                            "source": f"{fname}:{text.count(chr(10), 0, m.start()) + 1}", "via": "dispatch by name"})
+        for m in re.finditer(r"Q_SIGNAL\s+void\s+(\w+)\(const QJsonObject&", text):
+            if m.group(1) != "unsupportedEvent":
+                handles.append({"kind": "notification", "message": m.group(1),
+                                "source": f"{fname}:{text.count(chr(10), 0, m.start()) + 1}",
+                                "via": "slot invoked by the event's name"})
+        for cond in re.finditer(r"\bif\s*\(", text):
+            depth, i = 0, cond.end() - 1
+            while i < len(text):
+                depth += (text[i] == "(") - (text[i] == ")")
+                if depth == 0:
+                    break
+                i += 1
+            c = text[cond.end():i]
+            subjects = []
+            for m in re.finditer(r"\[(OBJ_METHOD|_methodFieldName)\](?:\.toString\(\))?\s*==\s*(\w+)", c):
+                subjects.append(("response", names.get(m.group(2))))
+            for m in re.finditer(r"\bevent\s*==\s*(\w+)", c):
+                subjects.append(("notification", names.get(m.group(1))))
+            subjects = [x for x in subjects if x[1] and x[1] != "event"]
+            if not subjects:
+                continue
+            j = text.index("{", i)
+            depth, k = 0, j
+            while k < len(text):
+                depth += (text[k] == "{") - (text[k] == "}")
+                if depth == 0:
+                    break
+                k += 1
+            seen = set()
+            for m in re.finditer(r"(?:\[|contains\(|value\()(\w+)[\])]", text[cond.end():k]):
+                key = names.get(m.group(1))
+                if not key or key in ("method", "event"):
+                    continue
+                line = text.count("\n", 0, cond.end() + m.start()) + 1
+                for kind, name in subjects:
+                    if (kind, name, key, line) in seen:
+                        continue
+                    seen.add((kind, name, key, line))
+                    reads.append({"kind": kind, "message": name, "path": [key], "source": f"{fname}:{line}",
+                                  "via": f"branch at line {text.count(chr(10), 0, cond.start()) + 1}"})
+    return handles, reads
+
+
 def generate(repo, out_dir):
     pin = json.loads((HERE / "pin.json").read_text())
     written = []
@@ -355,6 +423,16 @@ def generate(repo, out_dir):
                                 for r in rows if r["message"] is None]}
         (out_dir / f"{src['out']}.labels.json").write_text(json.dumps(labels, indent=1) + "\n")
         written += [f"{src['out']}.jsonl", f"{src['out']}.labels.json"]
+        texts = {f: subprocess.run(["git", "-C", str(repo), "show", f"{src['commit']}:{f}"], check=True,
+                                   capture_output=True, text=True).stdout for f in src["handler_files"]}
+        handles, reads = handler_rows(texts, defines(texts.values()))
+        key = lambda r: (r["message"], r.get("path", []), r["source"])
+        doc = {"repository": pin["repository"], "ref": src["ref"], "commit": src["commit"],
+               "note": "handles: notifications the wrapper dispatches by name; reads: keys it takes out of "
+                       "a message in a branch that names that message",
+               "handles": sorted(handles, key=key), "reads": sorted(reads, key=key)}
+        (out_dir / f"{src['out']}.handlers.json").write_text(json.dumps(doc, indent=1) + "\n")
+        written.append(f"{src['out']}.handlers.json")
     return written
 
 
