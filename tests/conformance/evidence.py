@@ -205,7 +205,7 @@ class Index:
                 continue
             note = []
             if model:
-                note.append(f"property of the model {r['model']}"
+                note.append(f"property of the model {r['model']}" + (f" (array of {r['items']})" if r.get("items") else "")
                             + (f", which the code fills from the message at {r['used']}" if r.get("used")
                                else " (the kiosk's code never converts a message to this model)"))
             elif r.get("via"):

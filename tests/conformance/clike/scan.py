@@ -284,7 +284,9 @@ def model_reads(classes, usage):
             if not prefix and key in ("method", "event", "requestId"):
                 continue
             path = prefix + [key]
+            item = cstype[:-2] if cstype.endswith("[]") else None
             rows.append({"kind": kind, "message": name, "path": path, "type": json_type(cstype, classes),
+                         **({"items": json_type(item, classes) or item} if item else {}),
                          "source": f"{classes[cls]['file'] if (key, cstype, line) in c['props'] else classes[c['base']]['file']}:{line}",
                          "model": cls, "used": used})
             inner = cstype.rstrip("[]")
