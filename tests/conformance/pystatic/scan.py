@@ -143,6 +143,12 @@ class FileScan:
                 out[a.arg] = ["sample"]
             elif isinstance(d, ast.Constant) and d.value is not None:
                 out[a.arg] = d.value
+        # locals set from constants: `state = 1 if not maximized else 2`
+        for node in ast.walk(func):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                v = node.value.body if isinstance(node.value, ast.IfExp) else node.value
+                if isinstance(v, ast.Constant) and v.value is not None and node.targets[0].id not in out:
+                    out[node.targets[0].id] = v.value
         return out
 
     def scan_requests(self):
