@@ -22,7 +22,7 @@ RESPONSES = [{
     "message": {"method": "accept", "result": True},
     "label": {"source": "csharp-kiosk-buttons", "repository": "https://github.com/zoboff/KioskVideoCallButtons",
               "commit": "4aacd63cda77aba7ab780d80663b508b8a8b415e", "file": "TrueConfVideoSDKInterface.cs",
-              "line": 60, "note": "XML doc 'Response example' of accept(): hand-written by TrueConf's developer, "
+              "line_in_file": 60, "note": "XML doc 'Response example' of accept(): hand-written by TrueConf's developer, "
                                   "not a capture; also listed in ../captures/captures.json (real: false)"}}]
 
 
