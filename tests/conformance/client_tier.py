@@ -47,18 +47,22 @@ GROUP_NOTE = {
     "qt-sample": "MitskiFys/PersonTracking @eaf9324, 2021-06-28 (third-party Qt sample)",
 }
 PRIMARY = {"python": "python-trueconf-room-1.0.0"}  # cite this source of a group, not its copies
-# Pre-4.1 file transfer: the older name, its documented (or inferred) successor, and the keys.
+# Pre-4.1 file transfer: names python-trueconf-room and Qt main (2023-03) use and Qt pull request #7
+# (2024-01) dropped, while it uses the documented 4.1.0+ file-transfer names instead. The successor
+# is our reading of the names (same role, "file" -> "file request"); None where the names do not
+# tell one successor. The command pairs are argued key by key in ANALYSIS.md section 1d.
 OBSOLETE = {
     "acceptFile": "acceptIncomingFileRequest", "rejectFile": "rejectIncomingFileRequest",
     "getFileInfo": "getFileRequestInfo", "getFileRequests": "getIncomingFilesRequests",
     "getFileUploads": "getOutgoingFilesRequests", "getFileTransferInfo": "getFileTransferHistory",
     "clearFileTransfer": "clearFileTransferHistory", "sendConferenceFile": "sendFileToConference",
-    "fileAccepted": "incomingFileRequestAccepted", "fileRejected": "incomingFileRequestRejected",
     "fileStatus": "fileRequestStatusChanged", "fileTransferAvailable": "fileTransferAvailabilityChanged",
-    "fileTransferCleared": "fileTransferHistoryCleared", "fileTransferFileDeleted": "fileDeletedFromFileTransfer",
+    "fileTransferCleared": "fileTransferHistoryCleared",
+    "fileTransferFileDeleted": "fileDeletedFromFileTransferHistory",
     "fileDownloadingProgress": "incomingFileRequestDownloadingProgress",
     "fileUploadingProgress": "outgoingFileRequestUploadingProgress",
-    "fileSent": "outgoingFileRequestAccepted", "fileConferenceSent": "outgoingFileRequestAccepted",
+    "fileSent": "outgoingFileRequestSent", "fileConferenceSent": "outgoingFileRequestSentToConference",
+    "fileAccepted": None, "fileRejected": None, "fileTransferPinChanged": None,
 }
 
 
@@ -95,6 +99,13 @@ def cite(entries, limit=4):
         more = f" +{len(locs) - limit}" if len(locs) > limit else ""
         parts.append(f"{g} {', '.join(locs[:limit])}{more}")
     return "; ".join(parts)
+
+
+def dropped(w, by_subject, subject):
+    """Say so when Qt main uses a name that pull request #7 no longer uses (data, not a verdict)."""
+    groups = {GROUP[e["source"]] for e in by_subject.get(subject, [])}
+    if "qt-main" in groups and "qt-pr7" not in groups:
+        w("- the Qt wrapper uses it on main (2023-03) and no longer in pull request #7 (2024-01)")
 
 
 def status(defs, known, kind, name):
@@ -152,7 +163,10 @@ def build():
       "Qt `QString` parameter is as good as the C++ type, and a key with no type means the source gives none. The "
       "MAUI kiosk only shows method names (its NuGet package builds the JSON), so it is listed but never decides "
       "`every`. Reply/notification keys come from python filters (`requires`: the filter needs the key) and "
-      "handler or model reads (`reads`); all are optional in the tier (no doc states them).\n")
+      "handler or model reads (`reads`); all are optional in the tier (no doc states them). **Obsolete** marks the "
+      "pre-4.1 file-transfer names: python-trueconf-room and Qt main use them, Qt pull request #7 (2024-01) "
+      "dropped every one of them and uses the documented 4.1.0+ names instead; the successor named is our "
+      "reading of the names (the command pairs are argued key by key in ANALYSIS.md section 1d).\n")
 
     # ---- figures ---------------------------------------------------------------------------
     per_group = defaultdict(lambda: {"sends": set(), "handles_resp": set(), "handles_notif": set()})
@@ -187,6 +201,20 @@ def build():
       f"catalogued, {sum(1 for n in all_n_undoc if ('notifications', n) not in defs and n not in known['notifications'])} "
       f"unknown.\n")
 
+    # ---- index -----------------------------------------------------------------------------
+    w("## Index\n")
+    w("| name | kind | status | clients | obsolete |\n|---|---|---|---|---|")
+    for kind, names in (("commands", all_c_undoc), ("notifications", all_n_undoc)):
+        for name in names:
+            if kind == "commands":
+                es = by_subject.get(f"commands/{name}#request", []) + by_subject.get(f"commands/{name}#response", [])
+            else:
+                es = by_subject.get(f"notifications/{name}", [])
+            groups = sorted({GROUP[e["source"]] for e in es})
+            obs = ("yes" + (f" → `{OBSOLETE[name]}`" if OBSOLETE[name] else "")) if name in OBSOLETE else ""
+            w(f"| `{name}` | {kind[:-1]} | {status(defs, known, kind, name)} | {', '.join(groups)} | {obs} |")
+    w("")
+
     # ---- commands --------------------------------------------------------------------------
     w("## Commands without a doc page\n")
     for name in all_c_undoc:
@@ -198,6 +226,7 @@ def build():
             title += f" — **obsolete**: pre-4.1 file transfer, successor `{OBSOLETE[name]}`"
         w(title + "\n")
         k = known["commands"].get(name)
+        dropped(w, by_subject, f"commands/{name}#request")
         if k:
             w(f"- known.json: {k['evidence']}" + (f" Params listed: {', '.join(k['params'])}." if k.get("params") else ""))
         if name in OBSOLETE:
@@ -293,12 +322,15 @@ def build():
         st = status(defs, known, "notifications", name)
         title = f"### `{name}` — {st}"
         if name in OBSOLETE:
-            title += f" — **obsolete**: pre-4.1 file transfer, successor `{OBSOLETE[name]}`"
+            succ = OBSOLETE[name]
+            title += " — **obsolete**: pre-4.1 file transfer, " + (
+                f"successor by name `{succ}`" if succ else "no single successor can be told from the names")
         w(title + "\n")
         k = known["notifications"].get(name)
+        dropped(w, by_subject, f"notifications/{name}")
         if k:
             w(f"- known.json: {k['evidence']}")
-        if name in OBSOLETE:
+        if name in OBSOLETE and OBSOLETE[name]:
             succ = OBSOLETE[name]
             sd = defs.get(("notifications", succ))
             users_new = sorted({GROUP[e["source"]] for e in by_subject.get(f"notifications/{succ}", [])})
