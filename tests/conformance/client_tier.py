@@ -14,12 +14,13 @@ the definitions lack (the MAUI kiosk's getHardware keys among them) and the per-
 Clients are grouped: pyVideoSDK @50dbd06 is python-trueconf-room 1.0.0 under another name and
 counts once; the MAUI kiosk's requests show only method names, so it never decides `required`.
 """
-import argparse
 import json
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+import regen
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -410,19 +411,7 @@ def build():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    text = build()
-    if args.check:
-        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
-            print("CLIENT-TIER.md is out of date", file=sys.stderr)
-            return 1
-        print("CLIENT-TIER.md is current")
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return regen.main_texts(__doc__, lambda: {OUT: build()})
 
 
 if __name__ == "__main__":

@@ -26,11 +26,12 @@ A read of a nested key is given to the record the definitions use for its parent
 the parent field's type); when the parent is not typed, the entry keeps the message as subject
 and the key is the dotted path ("DSCaptureList.id"), which the note says.
 """
-import argparse
 import json
 import re
 import sys
 from pathlib import Path
+
+import regen
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -351,28 +352,10 @@ def build():
         "sources": idx.sources,
         "entries": idx.entries,
     }
-    # one entry per line, so a rerun's diff shows entries, not braces
-    head = json.dumps({k: v for k, v in doc.items() if k != "entries"}, indent=1, ensure_ascii=False)
-    lines = ",\n".join("  " + json.dumps(e, ensure_ascii=False) for e in doc["entries"])
-    return head[:-2] + ',\n "entries": [\n' + lines + "\n ]\n}\n"
-
+    return regen.entries_text(doc)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    args = ap.parse_args()
-    text = build()
-    if args.check:
-        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT.relative_to(ROOT)} is out of date (run tests/conformance/evidence.py)", file=sys.stderr)
-            return 1
-        print(f"{OUT.relative_to(ROOT)} is current")
-        return 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    doc = json.loads(text)
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['sources'])} sources, {len(doc['entries'])} entries")
-    return 0
+    return regen.main_texts(__doc__, lambda: {OUT: build()})
 
 
 if __name__ == "__main__":

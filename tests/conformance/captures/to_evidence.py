@@ -11,7 +11,6 @@ message or record that it lacks (for arrays: lacking in at least one item; the n
 Envelope keys (method, event, requestId, and result of responses) are not listed. Copies of one
 capture in several repositories each get their entries, and the note names the original.
 """
-import argparse
 import json
 import re
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 from evidence import ROOT, Definitions, json_type, keep_key  # noqa: E402
 
 OUT = ROOT / "schema" / "evidence" / "captures.json"
@@ -109,26 +109,10 @@ def build():
                           "tests/conformance/captures/captures.json (entries with real=true only); rerun it "
                           "after editing either; `--check` fails when this file is stale.",
            "sources": sources, "entries": entries}
-    head = json.dumps({k: v for k, v in doc.items() if k != "entries"}, indent=1, ensure_ascii=False)
-    lines = ",\n".join("  " + json.dumps(e, ensure_ascii=False) for e in entries)
-    return head[:-2] + ',\n "entries": [\n' + lines + "\n ]\n}\n"
-
+    return regen.entries_text(doc)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    text = build()
-    if args.check:
-        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT.relative_to(ROOT)} is out of date", file=sys.stderr)
-            return 1
-        print(f"{OUT.relative_to(ROOT)} is current")
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    doc = json.loads(text)
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['sources'])} sources, {len(doc['entries'])} entries")
-    return 0
+    return regen.main_texts(__doc__, lambda: {OUT: build()})
 
 
 if __name__ == "__main__":

@@ -27,15 +27,15 @@ What each source gives (pin.json `scan` lists which of these apply):
 Output per source (`out` in pin.json): OUT.jsonl (requests), OUT.labels.json (line N of the
 jsonl: file:line, function, samples) and OUT.handlers.json (handles, reads, models, file:line).
 """
-import argparse
 import json
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 STRING = re.compile(r'@?"(?:\\.|[^"\\\n])*"')
 CS_TYPES = {"string": "string", "int": "integer", "long": "integer", "short": "integer", "double": "number",
             "float": "number", "bool": "boolean", "object": None, "JObject": "object", "JArray": "array"}
@@ -171,23 +171,12 @@ def reads(text, fname):
     rows = []
     for cond in re.finditer(r"\bif\s*\(", text):
         # the balanced condition and the block after it
-        depth, i = 0, cond.end() - 1
-        while i < len(text):
-            depth += (text[i] == "(") - (text[i] == ")")
-            if depth == 0:
-                break
-            i += 1
+        i = regen.closing(text, cond.end() - 1)
         subjects = selected_messages(text[cond.end():i])
         if not subjects:
             continue
         j = text.index("{", i)
-        depth, k = 0, j
-        while k < len(text):
-            depth += (text[k] == "{") - (text[k] == "}")
-            if depth == 0:
-                break
-            k += 1
-        block = text[j:k]
+        block = text[j:regen.closing(text, j)]
         aliases = {a.group(1): [a.group(2)] for a in re.finditer(r'(\w+)\s*=\s*\w+\.value\(QString\("(\w+)"\)\)', block)}
         for m in re.finditer(r'(\w+)((?:\["\w+"\]|\[\d+\])+)|\.value\(QString\("(\w+)"\)\)', block):
             if m.group(3):
@@ -204,13 +193,7 @@ def reads(text, fname):
                              "via": f"branch at line {line_of(text, cond.start())}"})
     # a read in the condition itself (`(bool)json["result"] == true`)
     for cond in re.finditer(r"\bif\s*\(", text):
-        depth, i = 0, cond.end() - 1
-        while i < len(text):
-            depth += (text[i] == "(") - (text[i] == ")")
-            if depth == 0:
-                break
-            i += 1
-        c = text[cond.end():i]
+        c = text[cond.end():regen.closing(text, cond.end() - 1)]
         for alt in re.split(r"\|\|", c):
             subjects = selected_messages(alt)
             for m in re.finditer(r'\(\w+\)\w+\["(\w+)"\]', alt):
@@ -229,11 +212,7 @@ def models(files):
     for fname, text in files.items():
         for c in re.finditer(r"class\s+(\w+)(?:\s*:\s*(\w+))?\s*\{", text):
             start = c.end()
-            depth, k = 1, start
-            while depth and k < len(text):
-                depth += (text[k] == "{") - (text[k] == "}")
-                k += 1
-            body = text[start:k]
+            body = text[start:regen.closing(text, start - 1) + 1]
             props, rename = [], None
             for line_no, line in enumerate(body.split("\n")):
                 r = re.search(r'\[JsonProperty\("(\w+)"\)\]', line)
@@ -335,8 +314,6 @@ def generate(mirrors, out_dir):
             mreads = model_reads(classes, usage)
         good = sorted((r for r in reqs if r["message"]), key=lambda r: (r["message"]["method"], r["source"]))
         bad = [r for r in reqs if not r["message"]]
-        with open(out_dir / f"{src['out']}.jsonl", "w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(json.dumps(r["message"], separators=(",", ":")) + "\n" for r in good)
         head = {"repository": f"https://github.com/{src['repo']}", "commit": src["commit"], "date": src["date"]}
         labels = {**head, "note": "entry N describes line N of the .jsonl; `samples`: operands whose value is a "
                                   "placeholder; `params_unknown`: arguments of a library call whose wire keys "
@@ -351,28 +328,12 @@ def generate(mirrors, out_dir):
                                     "to the message's model, null when it never does)",
                     "handles": sorted(hand, key=key), "reads": sorted(rd, key=key),
                     "model_reads": sorted(mreads, key=key)}
-        (out_dir / f"{src['out']}.labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n")
-        (out_dir / f"{src['out']}.handlers.json").write_text(json.dumps(handlers, indent=1, ensure_ascii=False) + "\n")
-        written += [f"{src['out']}.jsonl", f"{src['out']}.labels.json", f"{src['out']}.handlers.json"]
+        written += regen.write_scan(out_dir, src["out"], [r["message"] for r in good], labels, handlers)
     return written
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("mirrors", type=Path, help="folder with <owner>+<name>/repo git dirs")
-    ap.add_argument("--check", action="store_true", help="fail if the committed files differ")
-    args = ap.parse_args()
-    if not args.check:
-        print("wrote", ", ".join(generate(args.mirrors, HERE)))
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        stale = [n for n in generate(args.mirrors, Path(tmp))
-                 if not (HERE / n).is_file() or (HERE / n).read_bytes() != (Path(tmp) / n).read_bytes()]
-    if stale:
-        print("out of date:", ", ".join(stale), file=sys.stderr)
-        return 1
-    print("C#/C++ scans match pin.json")
-    return 0
+    return regen.main_dir(__doc__, generate, HERE, "folder with <owner>+<name>/repo git dirs")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,13 @@ carry only the method name). responses.jsonl holds the one response form such co
 C# wrapper's doc-comment example of `accept` (hand-written, not a capture). Run clike/scan.py
 first; this only reads its committed output.
 """
-import argparse
 import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 CLIKE = HERE.parent / "clike"
 RESPONSES = [{
     "message": {"method": "accept", "result": True},
@@ -49,30 +50,16 @@ def build():
            "requests": labels}
     resp_doc = {"note": "entry N describes line N of responses.jsonl", "responses": [
         {"line": n, **r["label"]} for n, r in enumerate(RESPONSES, 1)]}
-    return {
+    return {HERE / name: text for name, text in {
         "requests.jsonl": "".join(l + "\n" for l in lines),
         "requests.labels.json": json.dumps(doc, indent=1) + "\n",
         "responses.jsonl": "".join(json.dumps(r["message"], separators=(",", ":")) + "\n" for r in RESPONSES),
         "responses.labels.json": json.dumps(resp_doc, indent=1) + "\n",
-    }
+    }.items()}
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    files = build()
-    if args.check:
-        stale = [n for n, t in files.items() if not (HERE / n).is_file() or (HERE / n).read_text() != t]
-        if stale:
-            print("out of date:", ", ".join(stale), file=sys.stderr)
-            return 1
-        print("held-out set is current")
-        return 0
-    for name, text in files.items():
-        (HERE / name).write_text(text)
-    print("wrote", ", ".join(files))
-    return 0
+    return regen.main_texts(__doc__, build)
 
 
 if __name__ == "__main__":

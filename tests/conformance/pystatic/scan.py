@@ -23,15 +23,15 @@ Output per source (`out` in pin.json): OUT.jsonl (requests), OUT.labels.json (li
 jsonl: file:line, function, samples) and OUT.handlers.json (filters and reads, file:line).
 Nothing of TrueConf's code is stored, only what its messages look like.
 """
-import argparse
 import ast
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 SAMPLES = {"str": "sample", "int": 1, "float": 0.5, "bool": True, "list": ["sample"], "dict": {},
            "List": ["sample"], "Dict": {}}
 JSON_TYPE = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
@@ -390,41 +390,24 @@ def generate(mirrors, out_dir):
             reads += scan.reads
             handles += scan.handles
         requests.sort(key=lambda r: (r["message"]["method"], r["source"]))
-        with open(out_dir / f"{src['out']}.jsonl", "w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(json.dumps(r["message"], separators=(",", ":")) + "\n" for r in requests)
         head = {"repository": f"https://github.com/{src['repo']}", "commit": src["commit"], "date": src["date"]}
         labels = {**head, "note": "entry N describes line N of the .jsonl; `samples`: keys whose value is a "
                                   "sample of the parameter's type; `untyped_keys`: keys whose value the "
                                   "source gives no type for (written as null)",
                   "requests": [{"line": n, **{k: v for k, v in r.items() if k != "message"}}
                                for n, r in enumerate(requests, 1)]}
-        handlers = {**head, "note": "handles: a handler registered for, or a branch selecting, a message; filters: check_schema literals (keys required, values pinned); reads: "
-                                    "keys a handler takes out of a message (`path` from the message root)",
+        handlers = {**head, "note": "handles: a handler registered for, or a branch selecting, a message; "
+                                    "filters: check_schema literals (keys required, values pinned); reads: keys a "
+                                    "handler takes out of a message (`path` from the message root)",
                     "handles": sorted(handles, key=lambda r: (r["message"], r["source"])),
                     "filters": sorted(filters, key=lambda r: (r["message"], r["source"])),
                     "reads": sorted(reads, key=lambda r: (r["message"], r["path"], r["source"]))}
-        (out_dir / f"{src['out']}.labels.json").write_text(json.dumps(labels, indent=1) + "\n")
-        (out_dir / f"{src['out']}.handlers.json").write_text(json.dumps(handlers, indent=1) + "\n")
-        written += [f"{src['out']}.jsonl", f"{src['out']}.labels.json", f"{src['out']}.handlers.json"]
+        written += regen.write_scan(out_dir, src["out"], [r["message"] for r in requests], labels, handlers)
     return written
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("mirrors", type=Path, help="folder with <owner>+<name>/repo git dirs")
-    ap.add_argument("--check", action="store_true", help="fail if the committed files differ")
-    args = ap.parse_args()
-    if not args.check:
-        print("wrote", ", ".join(generate(args.mirrors, HERE)))
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        stale = [n for n in generate(args.mirrors, Path(tmp))
-                 if not (HERE / n).is_file() or (HERE / n).read_bytes() != (Path(tmp) / n).read_bytes()]
-    if stale:
-        print("out of date:", ", ".join(stale), file=sys.stderr)
-        return 1
-    print("Python scans match pin.json")
-    return 0
+    return regen.main_dir(__doc__, generate, HERE, "folder with <owner>+<name>/repo git dirs")
 
 
 if __name__ == "__main__":

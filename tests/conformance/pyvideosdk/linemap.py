@@ -10,7 +10,6 @@ here, count]) and the lines that differ on either side. The evidence index uses 
 pyVideoSDK's own file:line for every entry taken from python-trueconf-room, and drops entries
 on lines that differ.
 """
-import argparse
 import difflib
 import json
 import subprocess
@@ -18,6 +17,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 
 
 def show(mirrors, repo, commit, path):
@@ -42,22 +43,13 @@ def build(mirrors):
     return json.dumps(out, indent=1) + "\n"
 
 
+def generate(mirrors, out_dir):
+    (out_dir / "linemap.json").write_text(build(mirrors))
+    return ["linemap.json"]
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("mirrors", type=Path)
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    text = build(args.mirrors)
-    target = HERE / "linemap.json"
-    if args.check:
-        if not target.is_file() or target.read_text() != text:
-            print("linemap.json is out of date", file=sys.stderr)
-            return 1
-        print("linemap.json matches pin.json")
-        return 0
-    target.write_text(text)
-    print("wrote linemap.json")
-    return 0
+    return regen.main_dir(__doc__, generate, HERE, "folder with <owner>+<name>/repo git dirs")
 
 
 if __name__ == "__main__":

@@ -22,16 +22,16 @@ branch whose condition names that message (`json_obj[OBJ_METHOD] == V_AUTH`,
 where no message is named (method, event, result, error of any message) are the envelope and
 are left out.
 """
-import argparse
 import copy
 import json
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 TOKEN = re.compile(r'''(?P<ws>\s+|//[^\n]*|/\*.*?\*/|\#[^\n]*)
     |R"\((?P<raw>.*?)\)"|(?P<str>"(?:\\.|[^"\\\n])*")|(?P<chr>'(?:\\.|[^'\\])*')
     |(?P<id>[A-Za-z_]\w*)|(?P<num>\d+)|(?P<op>::|\+=|==|!=|->|&&|\|\||.)''', re.S | re.X)
@@ -363,12 +363,7 @@ def handler_rows(texts, names):
                                 "source": f"{fname}:{text.count(chr(10), 0, m.start()) + 1}",
                                 "via": "slot invoked by the event's name"})
         for cond in re.finditer(r"\bif\s*\(", text):
-            depth, i = 0, cond.end() - 1
-            while i < len(text):
-                depth += (text[i] == "(") - (text[i] == ")")
-                if depth == 0:
-                    break
-                i += 1
+            i = regen.closing(text, cond.end() - 1)
             c = text[cond.end():i]
             subjects = []
             for m in re.finditer(r"\[(OBJ_METHOD|_methodFieldName)\](?:\.toString\(\))?\s*==\s*(\w+)", c):
@@ -378,13 +373,7 @@ def handler_rows(texts, names):
             subjects = [x for x in subjects if x[1] and x[1] != "event"]
             if not subjects:
                 continue
-            j = text.index("{", i)
-            depth, k = 0, j
-            while k < len(text):
-                depth += (text[k] == "{") - (text[k] == "}")
-                if depth == 0:
-                    break
-                k += 1
+            k = regen.closing(text, text.index("{", i))
             seen = set()
             for m in re.finditer(r"(?:\[|contains\(|value\()(\w+)[\])]", text[cond.end():k]):
                 key = names.get(m.group(1))
@@ -437,21 +426,7 @@ def generate(repo, out_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("repo", type=Path, help="git clone of zoboff/videosdk with the pinned commits")
-    ap.add_argument("--check", action="store_true", help="fail if the committed files differ")
-    args = ap.parse_args()
-    if not args.check:
-        print("wrote", ", ".join(generate(args.repo, HERE)))
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        stale = [n for n in generate(args.repo, Path(tmp))
-                 if not (HERE / n).is_file() or (HERE / n).read_bytes() != (Path(tmp) / n).read_bytes()]
-    if stale:
-        print("out of date:", ", ".join(stale), file=sys.stderr)
-        return 1
-    print("Qt skeletons match pin.json")
-    return 0
+    return regen.main_dir(__doc__, generate, HERE, "git clone of zoboff/videosdk with the pinned commits")
 
 
 if __name__ == "__main__":
