@@ -332,7 +332,7 @@ impl Emitter<'_> {
                     name: &[u8],
                     map: A,
                     slot: &mut ::core::option::Option<T>,
-                    wrap: impl ::core::ops::FnOnce(Self) -> T,
+                    wrap: impl ::core::ops::FnOnce(Self) -> T
                 ) -> ::core::result::Result<bool, A::Error> {
                     match name {
                         #(#wire_bytes => {

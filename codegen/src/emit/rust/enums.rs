@@ -9,7 +9,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::docs::{doc_attrs, prose};
-use super::{ident, Emitter};
+use super::{derive, ident, Emitter};
 use crate::model::{Enum, EnumLiteral};
 
 /// What an open enum's code depends on its JSON type for.
@@ -105,11 +105,15 @@ impl Emitter<'_> {
             let variant = ident(&value.rust_name);
             quote! { #doc #variant, }
         });
-        let copy = repr.copy.then(|| quote! { Copy, });
+        let derive = if repr.copy {
+            derive(&["Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash"])
+        } else {
+            derive(&["Debug", "Clone", "PartialEq", "Eq", "Hash"])
+        };
         let wire = &repr.wire;
         quote! {
             #doc
-            #[derive(Debug, Clone, #copy PartialEq, Eq, Hash)]
+            #derive
             #[non_exhaustive]
             pub enum #name {
                 #(#variants)*
@@ -232,7 +236,7 @@ impl Emitter<'_> {
                 listed_strategy: quote! {
                     #rt::__private::proptest::strategy::Strategy::prop_map(
                         #rt::__private::proptest::sample::select(&[#(#strings),*][..]),
-                        ::std::string::ToString::to_string,
+                        ::std::string::ToString::to_string
                     )
                 },
                 from_drawn: quote! { |value| Self::from_value(&value) },
@@ -257,9 +261,9 @@ impl Emitter<'_> {
                 #rt::__private::proptest::strategy::Strategy::prop_map(
                     #rt::__private::proptest::prop_oneof![
                         #listed,
-                        #rt::__private::proptest::arbitrary::any::<#wire>(),
+                        #rt::__private::proptest::arbitrary::any::<#wire>()
                     ],
-                    #from,
+                    #from
                 )
             },
         )

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
-use super::{ident, Emitter};
+use super::{derive, ident, Emitter};
 use crate::model::{Command, Field, Notification, Record, Scalar, TypeDef, TypeRef};
 
 impl Emitter<'_> {
@@ -45,17 +45,12 @@ impl Emitter<'_> {
     /// The struct itself: one public field per definition field.
     fn struct_definition(&self, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {
         let doc = doc_attrs(doc);
-        let eq = if self.fields_are_eq(fields) {
-            quote! { Eq, }
-        } else {
-            quote! {}
-        };
-        let has_required = fields.iter().any(|field| !field.optional);
-        let default = if has_required {
-            quote! {}
-        } else {
-            quote! { Default, }
-        };
+        let mut traits = self.struct_derives(fields);
+        // `Default` only when no field is required: it would be an invalid value otherwise.
+        if fields.iter().all(|field| field.optional) {
+            traits.push("Default");
+        }
+        let derive = derive(&traits);
         let struct_fields = fields.iter().map(|field| {
             let doc = doc_attrs(&self.field_doc(field));
             let rust = ident(&field.rust_name);
@@ -64,7 +59,7 @@ impl Emitter<'_> {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, #eq #default)]
+            #derive
             #[non_exhaustive]
             pub struct #name {
                 #(#struct_fields)*
@@ -145,20 +140,20 @@ impl Emitter<'_> {
                 fn accept_field<'de, A: #rt::__private::serde::de::MapAccess<'de>>(
                     partial: &mut Self::Partial,
                     key: &[u8],
-                    map: &mut A,
+                    map: &mut A
                 ) -> ::core::result::Result<bool, A::Error> {
                     #accept_body
                 }
 
                 fn from_partial<E: #rt::__private::serde::de::Error>(
-                    partial: Self::Partial,
+                    partial: Self::Partial
                 ) -> ::core::result::Result<Self, E> {
                     #complete_body
                 }
 
                 fn write_fields<M: #rt::__private::serde::ser::SerializeMap>(
                     &self,
-                    map: &mut M,
+                    map: &mut M
                 ) -> ::core::result::Result<(), M::Error> {
                     #write_body
                 }
@@ -257,7 +252,7 @@ impl Emitter<'_> {
         Some(quote! {
             impl #rt::__private::FieldsSchema for #name {
                 fn field_schemas(
-                    generator: &mut #rt::__private::schemars::SchemaGenerator,
+                    generator: &mut #rt::__private::schemars::SchemaGenerator
                 ) -> #rt::__private::FieldSchemas {
                     #schema_body
                 }
@@ -381,11 +376,9 @@ impl Emitter<'_> {
         let arbitrary = self.arbitrary_struct(&name, fields, true);
         let owner_path = self.owner_path(owner);
         let doc = format!(" Every field of [`{owner}`]({owner_path}), each `None` while absent.");
-        let eq = if self.fields_are_eq(fields) {
-            quote! { Eq, }
-        } else {
-            quote! {}
-        };
+        let mut traits = self.struct_derives(fields);
+        traits.push("Default");
+        let derive = derive(&traits);
         let slots = fields.iter().map(|field| {
             let rust = ident(&field.rust_name);
             let value = self.value_type(field);
@@ -395,7 +388,7 @@ impl Emitter<'_> {
         let write_body = write_fields_body(fields, true);
         quote! {
             #[doc = #doc]
-            #[derive(Debug, Clone, PartialEq, #eq Default)]
+            #derive
             #[non_exhaustive]
             pub struct #name {
                 #(#slots)*
@@ -406,7 +399,7 @@ impl Emitter<'_> {
             impl #rt::__private::PartialFields for #name {
                 fn write_fields<M: #rt::__private::serde::ser::SerializeMap>(
                     &self,
-                    map: &mut M,
+                    map: &mut M
                 ) -> ::core::result::Result<(), M::Error> {
                     #write_body
                 }

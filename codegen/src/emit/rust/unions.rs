@@ -6,7 +6,7 @@ use quote::quote;
 use super::docs::{doc_attrs, prose};
 use std::collections::BTreeSet;
 
-use super::{ident, Emitter};
+use super::{derive, ident, Emitter};
 use crate::model::{Scalar, TypeRef, Union, UnionAlternative, UnionVariant};
 
 impl Emitter<'_> {
@@ -21,15 +21,15 @@ impl Emitter<'_> {
             &union.definition,
             "One of several JSON types, told apart by the JSON type of the value.",
         ));
-        let eq = if union
+        let mut traits = vec!["Debug", "Clone", "PartialEq"];
+        if union
             .variants
             .iter()
             .all(|v| self.is_eq(&v.ty.type_ref(), &mut BTreeSet::new()))
         {
-            quote! { Eq, }
-        } else {
-            quote! {}
-        };
+            traits.push("Eq");
+        }
+        let derive = derive(&traits);
         let variants = union.variants.iter().map(|variant| {
             let doc = doc_attrs(&format!(
                 "{} (JSON {})",
@@ -168,7 +168,7 @@ impl Emitter<'_> {
         );
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, #eq)]
+            #derive
             #[non_exhaustive]
             pub enum #name_ident {
                 #(#variants)*
