@@ -127,6 +127,26 @@ impl Layout {
         self.text.push_str(token);
     }
 
+    /// Writes a lone `|`. One where an expression starts opens a closure's parameters, and
+    /// the next one closes them: `|value| Self::from_value(&value)`. Any other is an operator
+    /// or a pattern's `|`, spaced as such. `closure_parameters` says whether parameters are
+    /// open in the current stream.
+    fn bar(&mut self, closure_parameters: &mut bool) {
+        if *closure_parameters {
+            self.text.push('|');
+            self.last = Last::Alone('|');
+            *closure_parameters = false;
+            return;
+        }
+        let opens = matches!(
+            self.last,
+            Last::Open | Last::LineStart | Last::Keyword | Last::Alone(',' | '=')
+        );
+        self.write("|", Next::Punct('|', Spacing::Alone));
+        self.last = if opens { Last::Open } else { Last::Alone('|') };
+        *closure_parameters = opens;
+    }
+
     fn stream(&mut self, tokens: TokenStream, context: Context) {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut index = 0;
@@ -178,22 +198,7 @@ impl Layout {
                 TokenTree::Punct(punct)
                     if punct.as_char() == '|' && punct.spacing() == Spacing::Alone =>
                 {
-                    // A `|` where an expression starts opens a closure's parameters, and the
-                    // next one closes them: `|value| Self::from_value(&value)`. Any other is
-                    // an operator or a pattern's `|`, spaced as such.
-                    let opens = matches!(
-                        self.last,
-                        Last::Open | Last::LineStart | Last::Keyword | Last::Alone(',' | '=')
-                    );
-                    if closure_parameters {
-                        self.text.push('|');
-                        self.last = Last::Alone('|');
-                        closure_parameters = false;
-                    } else {
-                        self.write("|", Next::Punct('|', Spacing::Alone));
-                        self.last = if opens { Last::Open } else { Last::Alone('|') };
-                        closure_parameters = opens;
-                    }
+                    self.bar(&mut closure_parameters);
                 }
                 TokenTree::Punct(punct) => {
                     let c = punct.as_char();
