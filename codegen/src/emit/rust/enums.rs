@@ -1,16 +1,24 @@
 //! Open enumerations: listed values get variants, any other value is kept in `Unknown` and
 //! written back unchanged.
 //!
+//! What `Unknown` holds is private to the generated `types` module (an `Unlisted` wrapper, as
+//! ruma keeps its enums' `_Custom(PrivOwnedStr)`): code outside can read the value
+//! (`value()`, `as_str()`) and make one (`from_value`, `From`), but can neither build
+//! `Unknown` itself nor take it apart. So `Unknown` never holds a listed value, and a value a
+//! later version of the definitions lists (it becomes a variant of its own) breaks no code
+//! that compiled before: a match on `Unknown(7)` or a hand-built `Unknown(7)`, which would
+//! silently stop matching and stop being equal, cannot be written.
+//!
 //! Enums of integers and of strings are one shape; what differs (the wire type, how a value
 //! is read, written and compared, which conversions exist) is described by a
-//! [`Representation`], and [`Emitter::enumeration`] writes either from it.
+//! `Representation`, and one function (`enumeration`) writes either from it.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::docs::{doc_attrs, prose};
 use super::{derive, ident, Emitter};
-use crate::model::{Enum, EnumLiteral};
+use crate::model::{Enum, EnumLiteral, TypeDef};
 
 /// What an open enum's code depends on its JSON type for.
 struct Representation {
@@ -24,10 +32,14 @@ struct Representation {
     literals: Vec<TokenStream>,
     /// `from_value`, which reads a wire value (the match on `value` is appended).
     from_value: TokenStream,
-    /// How `from_value` keeps an unlisted value `other` in `Unknown`.
+    /// How `from_value` keeps an unlisted value `other` in `Unknown`'s wrapper.
     keep_unknown: TokenStream,
+    /// How the accessor reads the wrapper `value` that `Unknown` holds.
+    read_unknown: TokenStream,
     /// The accessor that returns the wire value, without its body (a match on `self`).
     accessor: TokenStream,
+    /// The accessor's name, for docs.
+    accessor_name: &'static str,
     /// `is_known`, without its body.
     is_known: TokenStream,
     /// The conversions to and from the wire type.
@@ -111,15 +123,21 @@ impl Emitter<'_> {
             derive(&["Debug", "Clone", "PartialEq", "Eq", "Hash"])
         };
         let wire = &repr.wire;
+        let unknown_doc = doc_attrs(&format!(
+            "A value the definitions do not list, kept as received: read it with `{}()`,\n\
+             make one with `from_value`. Only decoding and `from_value` build it (what it holds\n\
+             is private), never for a listed value: a value that later definitions list\n\
+             becomes a variant of its own without breaking code that compiled before.",
+            repr.accessor_name
+        ));
         quote! {
             #doc
             #derive
             #[non_exhaustive]
             pub enum #name {
                 #(#variants)*
-                /// A value the definitions do not list, kept as received. Decoding never
-                /// produces `Unknown` with a listed value.
-                Unknown(#wire),
+                #unknown_doc
+                Unknown(super::types::unlisted::Unlisted<#wire>),
             }
         }
     }
@@ -138,6 +156,7 @@ impl Emitter<'_> {
             literals,
             from_value,
             keep_unknown,
+            read_unknown,
             accessor,
             is_known,
             ..
@@ -151,7 +170,7 @@ impl Emitter<'_> {
                 #from_value {
                     match value {
                         #(#literals => Self::#variants,)*
-                        other => Self::Unknown(#keep_unknown),
+                        other => Self::Unknown(super::types::unlisted::Unlisted(#keep_unknown)),
                     }
                 }
 
@@ -159,7 +178,7 @@ impl Emitter<'_> {
                 #accessor {
                     match self {
                         #(Self::#variants => #literals,)*
-                        Self::Unknown(value) => value,
+                        Self::Unknown(value) => #read_unknown,
                     }
                 }
 
@@ -169,6 +188,34 @@ impl Emitter<'_> {
                 }
             }
         }
+    }
+
+    /// The private module of the `types` module that holds `Unlisted`, what an open enum's
+    /// `Unknown` keeps (nothing when no enum needs it). Only `types` can build or open one:
+    /// the field is visible to the parent module alone, and the module to no one else.
+    pub(super) fn unlisted_module(&self) -> Option<TokenStream> {
+        let any_enum = self
+            .model
+            .types
+            .values()
+            .any(|definition| matches!(definition, TypeDef::Enum(_)));
+        any_enum.then(|| {
+            let derive = derive(&["Clone", "Copy", "PartialEq", "Eq", "Hash"]);
+            quote! {
+                mod unlisted {
+                    /// A wire value an open enum does not list, as its `Unknown` variant keeps
+                    /// it. Shown as the value itself.
+                    #derive
+                    pub struct Unlisted<T>(pub(super) T);
+
+                    impl<T: ::core::fmt::Debug> ::core::fmt::Debug for Unlisted<T> {
+                        fn fmt(&self, formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            ::core::fmt::Debug::fmt(&self.0, formatter)
+                        }
+                    }
+                }
+            }
+        })
     }
 
     /// How an enum of integers or of strings differs.
@@ -187,6 +234,8 @@ impl Emitter<'_> {
                 literals: numbers.iter().map(|number| quote! { #number }).collect(),
                 from_value: quote! { pub const fn from_value(value: i64) -> Self },
                 keep_unknown: quote! { other },
+                read_unknown: quote! { value.0 },
+                accessor_name: "value",
                 accessor: quote! { pub const fn value(self) -> i64 },
                 is_known: quote! { pub const fn is_known(self) -> bool },
                 conversions: quote! {
@@ -221,6 +270,8 @@ impl Emitter<'_> {
                 literals: strings.iter().map(|text| quote! { #text }).collect(),
                 from_value: quote! { pub fn from_value(value: &str) -> Self },
                 keep_unknown: quote! { ::std::string::ToString::to_string(other) },
+                read_unknown: quote! { value.0.as_str() },
+                accessor_name: "as_str",
                 accessor: quote! { pub fn as_str(&self) -> &str },
                 is_known: quote! { pub fn is_known(&self) -> bool },
                 conversions: quote! {

@@ -243,6 +243,7 @@ impl<'a> Emitter<'a> {
                 TypeDef::Newtype(newtype) => self.newtype(newtype),
                 TypeDef::Union(union) => self.union(union),
             });
+        let unlisted = self.unlisted_module();
         let partials = self.partials();
         let dispatch = self.dispatch();
         // Impls the options ask for need the runtime's matching feature: say so at compile
@@ -289,6 +290,7 @@ impl<'a> Emitter<'a> {
             #[allow(dead_code)]
             pub mod types {
                 #(#types)*
+                #unlisted
             }
             #doc_partial
             #[allow(dead_code)]
