@@ -715,6 +715,39 @@ fn edited_definitions_are_checked_and_exported_without_compiling() {
             "unknown notification roomRebootScheduled",
         ]
     );
+    // The export carries the evidence index, and the new fields have no entry in it: the
+    // folder does not load until the edit records where they come from.
+    let refused = tool()
+        .args(["check", "--definitions", folder_arg])
+        .arg(&capture)
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("`removedFiles` of notifications/fileTransferHistoryCleared has no entry in the evidence index")
+            && stderr.contains("`inSeconds` of notifications/roomRebootScheduled has no entry"),
+        "{stderr}"
+    );
+    fs::write(
+        folder.join("evidence/our-room.json"),
+        serde_json::to_string_pretty(&json!({
+            "description": "What our Room sent, from our own capture (made up for this test).",
+            "sources": { "our-capture": {
+                "kind": "capture", "url": "https://example.invalid/our-room", "version": "5.1.0",
+                "note": "A capture of our Room's traffic." } },
+            "entries": [
+                { "subject": "notifications/fileTransferHistoryCleared", "key": "removedFiles",
+                  "source": "our-capture", "file": "capture.jsonl", "line": 1, "says": "present",
+                  "type": "integer" },
+                { "subject": "notifications/roomRebootScheduled", "key": "inSeconds",
+                  "source": "our-capture", "file": "capture.jsonl", "line": 2, "says": "present",
+                  "type": "integer" }
+            ]
+        }))
+        .expect("encodes"),
+    )
+    .expect("writes");
     let (code, edited) = text(Some(folder_arg));
     assert_eq!(code, Some(1));
     assert_eq!(
