@@ -467,18 +467,7 @@ pub fn load_dir(root: &Path, diagnostics: &mut Diagnostics) -> Vec<LoadedFile> {
         if !dir.is_dir() {
             continue;
         }
-        let mut paths = match fs::read_dir(&dir) {
-            Ok(entries) => entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-                .collect::<Vec<_>>(),
-            Err(error) => {
-                diagnostics.error(&dir, "$", format!("cannot list the folder: {error}"));
-                continue;
-            }
-        };
-        paths.sort();
-        for path in paths {
+        for path in json_files(&dir, diagnostics) {
             match load_file(&path) {
                 Ok(definition) => loaded.push(LoadedFile {
                     path,
@@ -490,6 +479,23 @@ pub fn load_dir(root: &Path, diagnostics: &mut Diagnostics) -> Vec<LoadedFile> {
         }
     }
     loaded
+}
+
+/// The `*.json` files of `dir`, sorted by path so the output does not depend on directory
+/// order; a folder that cannot be listed is a diagnostic (and no files).
+fn json_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut paths = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect::<Vec<_>>(),
+        Err(error) => {
+            diagnostics.error(dir, "$", format!("cannot list the folder: {error}"));
+            return Vec::new();
+        }
+    };
+    paths.sort();
+    paths
 }
 
 /// Reads and parses one definition file.
@@ -841,17 +847,7 @@ pub fn load_evidence(root: &Path, diagnostics: &mut Diagnostics) -> Option<Vec<L
     if !dir.is_dir() {
         return None;
     }
-    let mut paths = match fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .collect::<Vec<_>>(),
-        Err(error) => {
-            diagnostics.error(&dir, "$", format!("cannot list the folder: {error}"));
-            return Some(Vec::new());
-        }
-    };
-    paths.sort();
+    let paths = json_files(&dir, diagnostics);
     let mut loaded = Vec::with_capacity(paths.len());
     for path in paths {
         let parsed = fs::read_to_string(&path)
