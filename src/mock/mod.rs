@@ -49,6 +49,8 @@
 
 mod examples;
 mod http;
+mod model;
+mod outbox;
 mod session;
 
 use std::collections::hash_map::RandomState;
@@ -56,14 +58,18 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc, Notify};
+use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use model::{notification_text, Model};
+use outbox::Outbox;
 
 use crate::lock;
 
@@ -228,6 +234,154 @@ impl FileOffer {
     }
 }
 
+/// An incoming call or invitation into a group conference ([`MockRoom::invite`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Invitation {
+    /// Who calls (TrueConf ID).
+    pub peer_id: String,
+    /// Their display name.
+    pub peer_dn: String,
+    /// The conference type, `inviteReceived`'s `type`: 0 a video call, 1 all on screen, 2 a
+    /// video lecture, 3 role-based.
+    pub conf_type: u8,
+    /// The group conference's name (`confTitle`, sent for group conferences only).
+    pub conf_title: Option<String>,
+    /// The conference's id (`confId`).
+    pub conf_id: String,
+}
+
+impl Invitation {
+    /// A video call (type 0) from `user@some.server`, the caller of the documented example,
+    /// with conference id `conf_id`.
+    pub fn call(conf_id: impl Into<String>) -> Self {
+        Self {
+            peer_id: "user@some.server".into(),
+            peer_dn: "John Doe".into(),
+            conf_type: 0,
+            conf_title: None,
+            conf_id: conf_id.into(),
+        }
+    }
+
+    /// Makes it an invitation into the group conference `title` of type `conf_type`.
+    pub fn group(mut self, title: impl Into<String>, conf_type: u8) -> Self {
+        self.conf_title = Some(title.into());
+        self.conf_type = conf_type;
+        self
+    }
+
+    /// Sets who calls.
+    pub fn from_peer(mut self, peer_id: impl Into<String>, peer_dn: impl Into<String>) -> Self {
+        self.peer_id = peer_id.into();
+        self.peer_dn = peer_dn.into();
+        self
+    }
+}
+
+/// What the mock Room has seen of its WebSocket connections ([`MockRoom::stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MockStats {
+    /// TCP connections accepted on the WebSocket port (refused ones aside).
+    pub accepted: u64,
+    /// Connections closed at once because [`MockRoomBuilder::max_connections`] were open.
+    pub refused: u64,
+    /// Connections closed because their WebSocket handshake did not finish within
+    /// [`MockRoomBuilder::handshake_timeout`].
+    pub handshake_timeouts: u64,
+    /// Handshakes that failed (not a WebSocket upgrade, a broken request).
+    pub handshake_failures: u64,
+    /// Connections closed because they did not authorize within
+    /// [`MockRoomBuilder::auth_timeout`].
+    pub auth_timeouts: u64,
+    /// Connections closed because a message or frame was over
+    /// [`MockRoomBuilder::max_message_size`].
+    pub oversize: u64,
+    /// Messages dropped because a connection's send queue was full (or, for the mock's own
+    /// answers, over the size limit), over every connection so far, closed ones included.
+    pub dropped: u64,
+    /// The open WebSocket connections, by id.
+    pub connections: Vec<ConnectionStats>,
+}
+
+/// One open WebSocket connection of the mock Room ([`MockStats::connections`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionStats {
+    /// The mock's number for it (also in its log lines).
+    pub id: u64,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Whether its latest `auth` succeeded.
+    pub authorized: bool,
+    /// Messages written to it.
+    pub sent: u64,
+    /// Messages dropped for it: notifications that found its send queue full.
+    pub dropped: u64,
+    /// Bytes waiting in its send queue.
+    pub queued_bytes: usize,
+}
+
+/// The limits that keep a mock Room bounded whatever its clients do.
+#[derive(Debug, Clone)]
+struct Limits {
+    handshake_timeout: Duration,
+    auth_timeout: Duration,
+    max_connections: usize,
+    send_queue: usize,
+    send_timeout: Duration,
+    max_message_size: usize,
+}
+
+impl Limits {
+    /// `timeout` as a limit: zero is none.
+    fn limit(timeout: Duration) -> Option<Duration> {
+        (!timeout.is_zero()).then_some(timeout)
+    }
+
+    fn handshake(&self) -> Option<Duration> {
+        Self::limit(self.handshake_timeout)
+    }
+
+    fn auth(&self) -> Option<Duration> {
+        Self::limit(self.auth_timeout)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            handshake_timeout: defaults::HANDSHAKE_TIMEOUT,
+            auth_timeout: defaults::AUTH_TIMEOUT,
+            max_connections: defaults::MAX_CONNECTIONS,
+            send_queue: defaults::SEND_QUEUE,
+            send_timeout: defaults::SEND_TIMEOUT,
+            max_message_size: defaults::MAX_MESSAGE_SIZE,
+        }
+    }
+}
+
+/// The defaults of [`MockRoomBuilder`]'s limits (the `mock-room` subcommand's flags show the
+/// same ones).
+pub mod defaults {
+    use std::time::Duration;
+
+    /// [`MockRoomBuilder::handshake_timeout`](super::MockRoomBuilder::handshake_timeout).
+    pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+    /// [`MockRoomBuilder::auth_timeout`](super::MockRoomBuilder::auth_timeout).
+    pub const AUTH_TIMEOUT: Duration = Duration::from_secs(30);
+    /// [`MockRoomBuilder::max_connections`](super::MockRoomBuilder::max_connections).
+    pub const MAX_CONNECTIONS: usize = 1000;
+    /// [`MockRoomBuilder::send_queue`](super::MockRoomBuilder::send_queue), in bytes.
+    pub const SEND_QUEUE: usize = 1 << 20;
+    /// [`MockRoomBuilder::send_timeout`](super::MockRoomBuilder::send_timeout).
+    pub const SEND_TIMEOUT: Duration = Duration::from_secs(1);
+    /// [`MockRoomBuilder::max_message_size`](super::MockRoomBuilder::max_message_size), in
+    /// bytes.
+    pub const MAX_MESSAGE_SIZE: usize = 16 << 20;
+}
+
 /// Settings of a mock Room, then [`MockRoomBuilder::start`].
 #[derive(Debug, Clone)]
 pub struct MockRoomBuilder {
@@ -238,6 +392,7 @@ pub struct MockRoomBuilder {
     http_token_lifetime: Duration,
     progress_steps: u8,
     progress_interval: Duration,
+    limits: Limits,
 }
 
 impl Default for MockRoomBuilder {
@@ -250,6 +405,7 @@ impl Default for MockRoomBuilder {
             http_token_lifetime: Duration::from_secs(5 * 60),
             progress_steps: 4,
             progress_interval: Duration::from_millis(10),
+            limits: Limits::default(),
         }
     }
 }
@@ -293,6 +449,54 @@ impl MockRoomBuilder {
         self
     }
 
+    /// How long a new connection may take to finish its WebSocket handshake (default 10 s);
+    /// it is closed after that. The same time bounds reading an HTTP request's head and a
+    /// `POST /mock/notify` body. Zero: no limit.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.handshake_timeout = timeout;
+        self
+    }
+
+    /// How long a WebSocket connection may stay without a successful `auth` (default 30 s);
+    /// it is then closed with close code 1008 and a reason that says so. Zero: no limit.
+    pub fn auth_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.auth_timeout = timeout;
+        self
+    }
+
+    /// How many connections may be open at once on each port, handshakes in progress
+    /// included (default 1,000); one more is closed as soon as it is accepted.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections.max(1);
+        self
+    }
+
+    /// How many bytes may wait to be sent to one connection (default 1 MiB). A connection's
+    /// own answers wait for room; the Room's notifications that do not fit are dropped for
+    /// that connection only, and counted ([`MockRoom::stats`]).
+    pub fn send_queue(mut self, bytes: usize) -> Self {
+        self.limits.send_queue = bytes.max(1);
+        self
+    }
+
+    /// How long a pushed notification ([`MockRoom::push`], `POST /mock/notify`) waits for room
+    /// in a connection's full send queue (default 1 s); the connections are waited for all at
+    /// once. A connection that made it wait this long is taken as not reading: it loses that
+    /// notification, and the next ones at once, until its queue has room again.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.send_timeout = timeout;
+        self
+    }
+
+    /// The largest message the mock takes or sends, in bytes (default 16 MiB). A larger
+    /// incoming message or frame closes the connection (close code 1009); a larger outgoing
+    /// one is dropped and counted. It also caps the WebSocket write buffer, which holds at
+    /// most one such message beyond its 16 KiB.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.limits.max_message_size = bytes.max(1024);
+        self
+    }
+
     /// Binds both ports and starts serving. Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<MockRoom> {
         let examples = Examples::bundled_shared().map_err(std::io::Error::other)?;
@@ -300,23 +504,21 @@ impl MockRoomBuilder {
         let ws_listener = TcpListener::bind((self.host.as_str(), self.ws_port)).await?;
         let http_addr = http_listener.local_addr()?;
         let ws_addr = ws_listener.local_addr()?;
-        let offers = examples
-            .response("getIncomingFilesRequests")
-            .and_then(|example| example.to_value().get("incomingFilesRequests").cloned())
-            .and_then(|list| list.as_array().cloned())
-            .unwrap_or_default();
         let (requests, _) = broadcast::channel(REQUEST_LOG);
         let state = Arc::new(RoomState {
             examples,
             protection: self.protection,
             http_port: http_addr.port(),
             ws_port: ws_addr.port(),
+            limits: self.limits,
             rules: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU64::new(1),
+            open: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            counters: Counters::default(),
             tokens: Mutex::new(Tokens::default()),
             http_token_lifetime: self.http_token_lifetime,
-            offers: Mutex::new(offers),
+            model: Mutex::new(Model::new(examples, http_addr.port())),
             progress_steps: self.progress_steps,
             progress_interval: self.progress_interval,
             requests,
@@ -475,21 +677,40 @@ impl MockRoom {
         self.update(method, |rule| rule.reply = Reply::Json(json));
     }
 
-    /// Sends `message` (a notification, or anything) to every connection; returns how many
-    /// it went to. Its envelope keys go first on the wire.
+    /// Sends `message` (a notification, or anything) to every connection, as the Room's own:
+    /// the Room's state follows it (see the module docs). Returns how many connections it was
+    /// queued for; a connection whose send queue is full does not get it (counted in
+    /// [`MockRoom::stats`]). Its envelope keys go first on the wire.
     pub async fn push(&self, message: &Value) -> usize {
         self.push_text(wire_text(message)).await
     }
 
-    /// Sends `text` as it is (garbage included) to every connection; returns how many.
+    /// Sends `text` as it is (garbage included) to every connection, as [`MockRoom::push`]
+    /// does (a JSON notification is taken in by the Room's state).
     pub async fn push_text(&self, text: impl Into<String>) -> usize {
-        self.state.broadcast(text.into(), 1).await
+        self.state.push(text.into(), 1).await.queued
     }
 
-    /// Sends `message` `count` times to every connection, as fast as they take it; returns
-    /// how many connections it went to.
+    /// Sends `message` `count` times to every connection, as fast as each takes it: it is
+    /// queued once per connection, so a connection that reads gets every copy however large
+    /// `count` is, and the call returns at once. Returns how many connections it was queued
+    /// for.
     pub async fn flood(&self, message: &Value, count: usize) -> usize {
-        self.state.broadcast(wire_text(message), count).await
+        let times = u64::try_from(count).unwrap_or(u64::MAX);
+        self.state.push(wire_text(message), times).await.queued
+    }
+
+    /// An incoming call or invitation: sends `inviteReceived` to every connection, then
+    /// `appStateChanged` with `appState` 4 (being called). `accept`, `reject` and `hangUp`
+    /// answer it (see the module docs for what follows them).
+    pub async fn invite(&self, invitation: Invitation) {
+        self.state.invite(&invitation);
+    }
+
+    /// The Room's figures: connections refused or timed out, and per open connection what
+    /// was sent and what was dropped.
+    pub fn stats(&self) -> MockStats {
+        self.state.stats()
     }
 
     /// Drops every connection (no close frame); returns how many there were.
@@ -506,7 +727,7 @@ impl MockRoom {
     /// `getIncomingFilesRequests` and announced to every connection with `receivedFileRequest`;
     /// returns its `fileRequestId`.
     pub async fn offer_file(&self, offer: FileOffer) -> String {
-        self.state.offer_file(offer).await
+        self.state.offer_file(offer)
     }
 
     /// The requests received from now on, as JSON, in order (a reader that falls more than
@@ -624,8 +845,70 @@ struct Counts {
 
 /// What one connection's task listens to.
 struct SessionHandle {
-    outbound: mpsc::Sender<String>,
+    outbox: Outbox,
     kill: Arc<Notify>,
+}
+
+/// How many connections of each port are open right now (`WS` and `HTTP` index
+/// [`RoomState::open`]).
+const WS: usize = 0;
+const HTTP: usize = 1;
+
+/// Room-wide counts of [`MockStats`].
+#[derive(Default)]
+struct Counters {
+    accepted: AtomicU64,
+    refused: AtomicU64,
+    handshake_timeouts: AtomicU64,
+    handshake_failures: AtomicU64,
+    auth_timeouts: AtomicU64,
+    oversize: AtomicU64,
+    /// Messages dropped for connections that have ended.
+    dropped_closed: AtomicU64,
+}
+
+/// One open connection of a port, counted until it is dropped.
+struct Slot {
+    room: Arc<RoomState>,
+    port: usize,
+}
+
+impl Slot {
+    /// A slot on `port` if fewer than `max_connections` are open there.
+    fn take(room: &Arc<RoomState>, port: usize) -> Option<Slot> {
+        let open = &room.open[port];
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+            (count < room.limits.max_connections).then_some(count + 1)
+        })
+        .ok()?;
+        Some(Slot {
+            room: Arc::clone(room),
+            port,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.room.open[self.port].fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How many connections a notification was queued for, and how many had no room.
+#[derive(Debug, Clone, Copy, Default)]
+struct Delivery {
+    queued: usize,
+    full: usize,
+}
+
+impl Delivery {
+    fn count(&mut self, offered: Result<(), outbox::Refused>) {
+        match offered {
+            Ok(()) => self.queued += 1,
+            Err(outbox::Refused::Full) => self.full += 1,
+            Err(outbox::Refused::Closed) => {}
+        }
+    }
 }
 
 /// Everything the listeners and connections share.
@@ -634,12 +917,15 @@ struct RoomState {
     protection: Protection,
     http_port: u16,
     ws_port: u16,
+    limits: Limits,
     rules: Mutex<HashMap<String, Rule>>,
     sessions: Mutex<HashMap<u64, SessionHandle>>,
     next_session: AtomicU64,
+    open: [AtomicUsize; 2],
+    counters: Counters,
     tokens: Mutex<Tokens>,
     http_token_lifetime: Duration,
-    offers: Mutex<Vec<Value>>,
+    model: Mutex<Model>,
     progress_steps: u8,
     progress_interval: Duration,
     requests: broadcast::Sender<Arc<Value>>,
@@ -705,28 +991,94 @@ impl RoomState {
         frames.push_back(peer_id);
     }
 
-    fn senders(&self) -> Vec<mpsc::Sender<String>> {
+    fn outboxes(&self) -> Vec<Outbox> {
         lock(&self.sessions)
             .values()
-            .map(|session| session.outbound.clone())
+            .map(|session| session.outbox.clone())
             .collect()
     }
 
-    /// Sends `text` `count` times to every connection; returns how many connections.
-    async fn broadcast(&self, text: String, count: usize) -> usize {
-        let senders = self.senders();
-        let mut reached = 0;
-        for sender in &senders {
-            let mut delivered = true;
-            for _ in 0..count {
-                if sender.send(text.clone()).await.is_err() {
-                    delivered = false;
-                    break;
-                }
-            }
-            reached += usize::from(delivered);
+    /// Queues `text` `times` times for every connection, at once: a connection whose queue
+    /// is full gets none of it (counted there). For the Room's own few notifications, queued
+    /// in order with the answers around them.
+    fn broadcast(&self, text: impl Into<Utf8Bytes>, times: u64) -> Delivery {
+        let text = text.into();
+        let mut delivery = Delivery::default();
+        for outbox in &self.outboxes() {
+            delivery.count(outbox.offer_now(&text, times));
         }
-        reached
+        delivery
+    }
+
+    /// A message a test pushes as the Room's own: the state takes it in, then it is queued
+    /// `times` times for every connection; a connection whose queue is full is waited for,
+    /// all at once, up to `send_timeout` (see [`MockRoomBuilder::send_timeout`]).
+    async fn push(&self, text: String, times: u64) -> Delivery {
+        if let Ok(message) = serde_json::from_str::<Value>(&text) {
+            lock(&self.model).observe(self.examples, &message);
+        }
+        let text = Utf8Bytes::from(text);
+        let patience = self.limits.send_timeout;
+        let offers = self.outboxes().into_iter().map(|outbox| {
+            let text = text.clone();
+            async move { outbox.offer(&text, times, patience).await }
+        });
+        let mut delivery = Delivery::default();
+        for offered in futures_util::future::join_all(offers).await {
+            delivery.count(offered);
+        }
+        delivery
+    }
+
+    /// Sends an invitation and the change of state it brings.
+    fn invite(&self, invitation: &Invitation) {
+        let example = self
+            .examples
+            .notification("inviteReceived")
+            .cloned()
+            .unwrap_or_else(|| OrderedObject::from_value(&json!({})));
+        let mut fields = vec![
+            ("peerId", json!(invitation.peer_id)),
+            ("peerDn", json!(invitation.peer_dn)),
+            ("type", json!(invitation.conf_type)),
+        ];
+        let mut example = example;
+        match &invitation.conf_title {
+            Some(title) => fields.push(("confTitle", json!(title))),
+            None => example.remove("confTitle"),
+        }
+        let text = notification_text(
+            example,
+            "inviteReceived",
+            &fields,
+            &[],
+            Some(&json!(invitation.conf_id)),
+        );
+        let message: Value = serde_json::from_str(&text).unwrap_or_default();
+        let state = lock(&self.model).invited(self.examples, &message);
+        self.broadcast(text, 1);
+        self.broadcast(state, 1);
+    }
+
+    fn stats(&self) -> MockStats {
+        let counters = &self.counters;
+        let mut connections: Vec<ConnectionStats> = lock(&self.sessions)
+            .values()
+            .map(|session| session.outbox.stats())
+            .collect();
+        connections.sort_by_key(|connection| connection.id);
+        let load = |count: &AtomicU64| count.load(Ordering::Relaxed);
+        MockStats {
+            accepted: load(&counters.accepted),
+            refused: load(&counters.refused),
+            handshake_timeouts: load(&counters.handshake_timeouts),
+            handshake_failures: load(&counters.handshake_failures),
+            auth_timeouts: load(&counters.auth_timeouts),
+            oversize: load(&counters.oversize),
+            dropped: load(&counters.dropped_closed)
+                + connections.iter().map(|c| c.dropped).sum::<u64>(),
+            connections,
+        }
     }
 
     fn drop_sessions(&self) -> usize {
@@ -737,7 +1089,7 @@ impl RoomState {
         sessions.len()
     }
 
-    async fn offer_file(&self, offer: FileOffer) -> String {
+    fn offer_file(&self, offer: FileOffer) -> String {
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
         let noise = self.random.hash_one(("offer", serial));
         let id = format!(
@@ -749,7 +1101,7 @@ impl RoomState {
             serial
         );
         let timestamp = now_millis();
-        lock(&self.offers).push(json!({
+        lock(&self.model).add_offer(json!({
             "fileRequestId": id,
             "peerId": offer.peer_id,
             "peerDn": offer.peer_dn,
@@ -772,37 +1124,9 @@ impl RoomState {
             ("timestamp", json!(timestamp)),
         ];
         let announcement = notification_text(example, "receivedFileRequest", &fields, &[], None);
-        self.broadcast(announcement, 1).await;
+        self.broadcast(announcement, 1);
         id
     }
-}
-
-/// The text of an `event` notification built on `message` (the event's example, or what the
-/// caller uses without one): `method` and `event` set, then each of `fields`, then each of
-/// `if_present` only where `message` already has that key, then `confId` set to `conf_id`, or
-/// removed without one. Keys keep their place in `message`; new ones go at the end.
-fn notification_text<'a>(
-    mut message: OrderedObject,
-    event: &str,
-    fields: impl IntoIterator<Item = &'a (&'a str, Value)>,
-    if_present: &[(&str, &Value)],
-    conf_id: Option<&Value>,
-) -> String {
-    message.set("method", &Value::from("event"));
-    message.set("event", &Value::from(event));
-    for (key, value) in fields {
-        message.set(key, value);
-    }
-    for (key, value) in if_present {
-        if message.get(key).is_some() {
-            message.set(key, value);
-        }
-    }
-    match conf_id {
-        Some(conf) => message.set("confId", conf),
-        None => message.remove("confId"),
-    }
-    message.to_text(&[])
 }
 
 /// Milliseconds since the Unix epoch (the unit of incoming file-request timestamps).
