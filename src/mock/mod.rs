@@ -1,51 +1,269 @@
-//! A mock TrueConf Room: an HTTP port that serves `/public/default/config.json` and frames, and
-//! a WebSocket port that speaks the API with the documented examples (feature `mock`; the
-//! `trueconf-api mock-room` subcommand runs one).
+//! A mock TrueConf Room for tests (feature `mock`): an HTTP port that serves
+//! `/public/default/config.json` and camera frames, and a WebSocket port that speaks the API,
+//! answering every typed command with its documented example and keeping the state a Room
+//! would keep. The `trueconf-api mock-room` subcommand (feature `cli`) runs one as a process.
 //!
-//! What it does by default:
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use serde_json::json;
+//! use trueconf_api::client::Client;
+//! use trueconf_api::commands::{GetAppState, GetFileList, GetIncomingFilesRequests};
+//! use trueconf_api::mock::MockRoom;
+//! use trueconf_api::notifications::AppStateChanged;
+//! use trueconf_api::types::AppState;
+//!
+//! let room = MockRoom::start().await?; // 127.0.0.1, free ports, no PIN
+//! let client = Client::builder().host("127.0.0.1", room.http_port()).connect().await?;
+//! assert_eq!(client.app_state().map(|state| state.app_state), Some(AppState::LoggedIn));
+//!
+//! // The Room announces a new state with its whole body, and getAppState follows it.
+//! let mut states = client.subscribe::<AppStateChanged>();
+//! room.change_app_state(5).await;
+//! assert_eq!(states.recv().await.expect("open")?.app_state, AppState::InConference);
+//! assert_eq!(client.request(GetAppState::new()).await?.app_state, AppState::InConference);
+//!
+//! // What a test pushes, the Room has sent: a pushed offer is listed.
+//! room.push(&json!({"method": "event", "event": "receivedFileRequest",
+//!     "fileRequestId": "f1", "peerId": "a@some.server", "peerDn": "A",
+//!     "fileName": "a.txt", "fileSize": 3, "timestamp": 1700000000000u64})).await;
+//! let offers = client.request(GetIncomingFilesRequests::new()).await?;
+//! assert!(offers.incoming_files_requests.iter().any(|offer| offer.file_request_id == "f1"));
+//!
+//! // A test scripts the rest.
+//! room.fail("getFileList", "File transfer is not available");
+//! let refused = client.request(GetFileList::new()).await.unwrap_err();
+//! assert_eq!(refused.room_error(), Some("File transfer is not available"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it answers
 //!
 //! - `auth` checks the credentials against the [`Protection`] it was started with (an
 //!   unprotected Room accepts anything; a PIN or password Room wants `"type": "secured"` with
 //!   that secret, or a token it issued earlier: one of the latest 4,096). A wrong secret gets
-//!   `"result": false` with an error text. Every other command before a successful `auth` gets `"result": false` too.
-//! - Every typed command gets its documented example response (the first successful
-//!   documented one; see [`Examples`]), with the request's `requestId` echoed (an empty string
-//!   when the request had none). A request that does not decode as its command's (a missing
-//!   or mistyped parameter) gets `"result": false` naming the field; a catalogued but untyped
-//!   command, or an unknown one, gets `"result": false` with an error text.
-//! - A few answers follow the Room's state instead of the example: `auth` issues fresh tokens
-//!   (`token`, reusable as credentials, and `tokenForHttpServer`), `getAppState` reports the
-//!   mock's own HTTP port as `embeddedHttpPort`, `getIncomingFilesRequests` lists the current
-//!   offers, and `getTokenForHttpServer` (catalogued; documented on the built-in HTTP server
-//!   page as returning `token`) issues an HTTP-server token. A response field the example
-//!   lacks but the definition has, named like a parameter of the request, is filled from the
-//!   request ([`Examples::echoed_fields`]: `addToAbook` answers with its `peerId`).
-//! - File transfer plays the documented flow: the offers of the documented
-//!   `getIncomingFilesRequests` example are listed from the start, [`MockRoom::offer_file`]
-//!   adds one and announces it with `receivedFileRequest`, and `acceptIncomingFileRequest`
-//!   answers, then sends `incomingFileRequestAccepted`, `fileRequestStatusChanged` (status 2),
-//!   `incomingFileRequestDownloadingProgress` notifications and finally
-//!   `fileRequestStatusChanged` with status 3 (completed).
-//! - The HTTP port serves `GET /frames/?peerId=…&token=…` (a small JPEG when the token is a
-//!   live HTTP-server token, 403 otherwise) and, for tests run out of process,
-//!   `POST /mock/notify?count=N` with a JSON notification as the body, which pushes it N times
-//!   to every connection.
+//!   `"result": false` with an error text. Every other command before a successful `auth`
+//!   gets `"result": false` too.
+//! - Every typed command gets its documented example response: the first successful
+//!   documented one, read at start-up from the definitions bundled at build time, in its
+//!   documented key order ([`Examples`]), with the request's `requestId` echoed (`""` when the
+//!   request had none). A command with no response example gets every field of its definition
+//!   with an empty value; a response field the example lacks but that is named like a request
+//!   parameter is filled from the request ([`Examples::echoed_fields`]: `addToAbook` answers
+//!   with its `peerId`).
+//! - A request that does not decode as its command's (a missing or mistyped parameter) gets
+//!   `"result": false` naming the field; a catalogued but untyped command, or an unknown one,
+//!   gets `"result": false` with an error text. Exceptions by name: `accept` and `reject`
+//!   ([the call flow](#the-call-flow)) and `getTokenForHttpServer` (catalogued; documented on
+//!   the built-in HTTP server page as returning `token`, it issues an HTTP-server token).
+//! - `auth` issues fresh tokens (`token`, reusable as credentials, and
+//!   `tokenForHttpServer`); `getAppState` reports the mock's own HTTP port as
+//!   `embeddedHttpPort`.
 //!
-//! A test scripts the rest: per method, fail, delay or drop the reply, answer with any JSON,
-//! or drop the connection ([`MockRoom::script`] and its shorthands); push any notification or
-//! any text ([`MockRoom::push`], [`MockRoom::push_text`], [`MockRoom::flood`]); drop every
-//! connection ([`MockRoom::drop_connections`]); and watch what the Room received
-//! ([`MockRoom::requests`], [`MockRoom::received`]).
+//! # State that follows what happens
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use trueconf_api::mock::{MockRoom, Protection};
+//! A notification a test pushes ([`MockRoom::push`], [`MockRoom::push_text`],
+//! [`MockRoom::flood`], `POST /mock/notify`) is taken as sent by the Room, and the Room's state
+//! follows it; so do the requests it answers.
+//!
+//! - **Bodies shared with a command.** A notification whose definition says it carries a
+//!   command's body (`sameBodyAs`, for commands without parameters) sets the keys it carries
+//!   in that command's answer; the other keys keep their value. A pushed `appStateChanged`
+//!   shows in `getAppState`, `hardwareChanged` in `getHardware`, `videoMatrixChanged` in
+//!   `getVideoMatrix`, and so on ([`Examples::same_body_as`]).
+//! - **Incoming files.** `getIncomingFilesRequests` lists the documented example's offers from
+//!   the start, then every offer announced by [`MockRoom::offer_file`] or by a pushed
+//!   `receivedFileRequest` (once per `fileRequestId`, status 1). `acceptIncomingFileRequest` of
+//!   an offer awaiting a reply answers, then sends to every connection
+//!   `incomingFileRequestAccepted`, `fileRequestStatusChanged` (status 2),
+//!   `incomingFileRequestDownloadingProgress` ([`MockRoomBuilder::progress`] steps) and
+//!   `fileRequestStatusChanged` with status 3 and the `fileId` the file got (the
+//!   fileRequestStatusChanged page gives `fileId` for inbound requests once processed:
+//!   <https://trueconf.com/docs/videosdk/en/notifications/fileRequestStatusChanged.html>).
+//!   Accepting it again is refused; an id the Room never offered gets the documented answer
+//!   and nothing follows.
+//! - **History.** A completed download enters `getFileTransferHistory` (after the documented
+//!   example's entries) with its `fileId`; `getFileRequestInfo` of a listed offer answers its
+//!   current status (and `fileId` once completed). A pushed `fileRequestStatusChanged` of a
+//!   listed offer sets its status; status 3 puts it in the history too. The lists keep the
+//!   latest 1,024 entries each.
+//! - **Calls.** A pushed `inviteReceived` is an invitation waiting for an answer
+//!   (`getAppState` then says 4); a pushed `conferenceCreated` is a conference the Room is in,
+//!   and `conferenceDeleted` ends it. [`MockRoom::invite`] plays an incoming call the way the
+//!   Room announces it. What `accept`, `reject` and `hangUp` do next is below.
+//!
+//! # The call flow
+//!
+//! No doc page describes `accept` or `reject` (they are catalogued in `schema/known.json` and
+//! decode as `Untyped`), and no page gives the order of the notifications around a call. The
+//! mock does this, handling the three commands by method name:
+//!
+//! | request | when | answer | then, to every connection |
+//! |---|---|---|---|
+//! | `accept` | an invitation waits | `result: true` | `appStateChanged` (5), `conferenceCreated` |
+//! | `reject` | an invitation waits | `result: true` | `rejectSent` (cause 0), `appStateChanged` (back, usually 3) |
+//! | `hangUp` | in a conference | its documented answer | `appStateChanged` (6), `conferenceDeleted`, `appStateChanged` (back) |
+//! | `hangUp` | an invitation waits | its documented answer | as `reject` |
+//! | `hangUp` | no call | its documented answer | nothing |
+//! | `accept`, `reject` | no invitation | `result: false` with an error | nothing |
+//!
+//! `conferenceCreated` is the documented example with the invitation's `confId` and type as
+//! `confType`; `confTitle` and `conferenceOwner` (the inviting peer) only for an invitation
+//! with a title; no `peerId` and no waiting-room flags. `rejectSent` carries the invitation's
+//! `peerId`, `peerDn` and `confId`. A scripted rule for any of the three ([`MockRoom::script`])
+//! replaces all of this.
+//!
+//! What the evidence shows:
+//!
+//! - The requests: `{"method": "accept"}` and `{"method": "reject"}` with no parameters
+//!   (python-trueconf-room 1.0.0 from PyPI, `trueconf_room/methods.py:27` and `:90`;
+//!   zoboff/videosdk at 2f975761, `methods.cpp:18`), `hangUp` with `forAll` (documented:
+//!   <https://docs.trueconf.com/videosdk/en/commands/hangUp.html>, which says it also ends a
+//!   call still ringing in either direction).
+//! - The answers: `reject` and `hangUp` answer with `method` and `result` (the Python client's
+//!   response filters, `trueconf_room/consts.py:1015` and `:995`; hangUp's page). Both clients
+//!   document `accept`'s answer as `{"event": "commandExecution", "accept": "ok"}`
+//!   (`methods.py:24`, zoboff/videosdk `methods.h:31`), a style no doc page shows; the mock
+//!   answers like every other command instead — our guess.
+//! - The states: `appState` 4 is "calling someone or being called", 5 "in a conference", 6
+//!   "ending a conference" (<https://trueconf.com/docs/videosdk/en/notifications/appStateChanged>,
+//!   <https://trueconf.com/docs/videosdk/en/commands/getAppState.html>). Joining a conference
+//!   is signalled by `appStateChanged` 5 or by `conferenceCreated`
+//!   (<https://trueconf.com/docs/videosdk/en/commands/createConference.html>); the mock sends
+//!   both, in an order that is our guess.
+//! - `conferenceCreated`'s keys: `peerId` only for outgoing calls, `confTitle` and
+//!   `conferenceOwner` only in group conferences, waiting-room flags only for owners and
+//!   moderators (<https://trueconf.com/docs/videosdk/en/notifications/conferenceCreated.html>).
+//!   That the owner is the inviting peer is our guess.
+//! - `rejectSent` is sent when the Room turns down an incoming call
+//!   (<https://docs.trueconf.com/videosdk/en/notifications/rejectSent.html>); cause 0 is our
+//!   choice from its list.
+//! - `conferenceDeleted` has no page; the Python client waits for it with a `confId`
+//!   (`consts.py:219`) and the Qt wrapper handles it (zoboff/videosdk `events.cpp:106`). That
+//!   `hangUp` brings it, and between states 6 and 3, is our guess.
+//! - [`MockRoom::invite`] sends `appStateChanged` 4 before `inviteReceived`: the MAUI kiosk demo
+//!   (TrueConf/trueconf-videosdk-maui-demo-kiosk at 70bb34d0,
+//!   `DemoKiosk/Presentation/Views/Pages/MainPage.xaml.cs:79`) turns an invitation down when
+//!   its state is still 3 or less when the invitation arrives, and answers calls in states 4
+//!   and 5 with `hangUp` (`:201-205`).
+//!
+//! Not evidenced either way, so not done: a pushed `inviteReceived` changes `getAppState` but
+//! sends no `appStateChanged` (a push is exactly what the test sent); `forAll` changes nothing;
+//! outgoing calls (`call`) get their documented answer only. Note that zoboff/videosdk's
+//! `VideoSDK::reject()` sends `accept` (`videosdk.cpp:148-150`), a bug of that wrapper.
+//!
+//! # Scripting
+//!
+//! Per method: fail, delay or drop the reply, answer with any JSON, or drop the connection
+//! ([`MockRoom::script`] with a [`Rule`], and the shorthands [`MockRoom::fail`],
+//! [`MockRoom::delay`], [`MockRoom::drop_reply`], [`MockRoom::reply_with`],
+//! [`MockRoom::disconnect_on`]); push any notification or any text ([`MockRoom::push`],
+//! [`MockRoom::push_text`], [`MockRoom::flood`]); offer a file, call, or change the
+//! application state the way the Room announces it ([`MockRoom::offer_file`],
+//! [`MockRoom::invite`], [`MockRoom::change_app_state`]); drop every connection
+//! ([`MockRoom::drop_connections`]); and watch what arrived ([`MockRoom::requests`],
+//! [`MockRoom::received`]) and what went out ([`MockRoom::stats`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use serde_json::json;
+//! use trueconf_api::client::Client;
+//! use trueconf_api::commands::GetFileTransferHistory;
+//! use trueconf_api::mock::{Delay, MockRoom, Protection, Reply, Rule};
+//!
 //! let room = MockRoom::builder().protection(Protection::Pin("1234".into())).start().await?;
-//! println!("config at {}/public/default/config.json", room.http_url());
-//! room.fail("getFileTransferHistory", "File transfer is not available");
+//! let event = room.notification_example("fileTransferAvailabilityChanged").unwrap();
+//! room.script(
+//!     "getFileTransferHistory",
+//!     Rule::new()
+//!         .reply(Reply::Json(json!({"result": true, "filesRequests": []})))
+//!         .delay(Delay::Fixed(Duration::from_millis(20)))
+//!         .after(vec![event]),
+//! );
+//! let mut requests = room.requests();
+//! let client = Client::builder()
+//!     .host("127.0.0.1", room.http_port())
+//!     .credentials(trueconf_api::client::Credentials::Pin("1234".into()))
+//!     .connect()
+//!     .await?;
+//! let history = client.request(GetFileTransferHistory::new()).await?;
+//! assert!(history.files_requests.is_empty());
+//! let first = requests.recv_method("getFileTransferHistory").await.unwrap();
+//! assert_eq!(first["method"], json!("getFileTransferHistory"));
+//! assert_eq!(room.received("auth"), 1);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Bounded under any client
+//!
+//! Each connection reads and writes on its own, through its own send queue, so one that does
+//! not read holds up no one else. The limits ([`MockRoomBuilder`] methods and `mock-room`
+//! flags; defaults in [`defaults`]):
+//!
+//! | limit | default | past it |
+//! |---|---|---|
+//! | [`handshake_timeout`](MockRoomBuilder::handshake_timeout) | 10 s | the connection is closed (also an HTTP request's head and a push body) |
+//! | [`auth_timeout`](MockRoomBuilder::auth_timeout) | 30 s | closed with close code 1008 and a reason |
+//! | [`max_connections`](MockRoomBuilder::max_connections) | 1,000 per port | one more is closed at once |
+//! | [`send_queue`](MockRoomBuilder::send_queue) | 1 MiB per connection | its own answers wait (it is no longer read); notifications are dropped for it |
+//! | [`send_timeout`](MockRoomBuilder::send_timeout) | 1 s | a push stops waiting for a full queue; that connection loses it |
+//! | [`max_message_size`](MockRoomBuilder::max_message_size) | 16 MiB | closed with close code 1009 (incoming); dropped (outgoing) |
+//!
+//! A push is queued once per connection (a flood of N copies is one entry, so a connection
+//! that reads gets every copy, however large N) and waits, for all connections at once and at
+//! most `send_timeout`, for room in a full queue. A connection that made it wait that long is
+//! taken as not reading: it loses that notification and the next ones, at once, until its queue
+//! has room again. Every loss is counted ([`MockStats::dropped`], per connection in
+//! [`ConnectionStats::dropped`]); the first loss of a connection is logged as a warning, and
+//! the total when it closes. The WebSocket write buffer is capped at 16 KiB plus
+//! `max_message_size`, so a peer that pings without reading cannot grow it; each connection
+//! reads into 8 KiB.
+//!
+//! Measured by `tests/mock_hostile.rs` (peak heap growth of the whole test process, the test's
+//! own clients included, debug build): a connection reading nothing during a 100,000-message
+//! flood (50 MB) beside one that reads every message, 0.7 MB; 1,100 connections that never
+//! finish the handshake, 12.6 MB (11.5 KB each; the client got in once the first ones timed
+//! out); 300 that never authorize, 6.2 MB (20.8 KB each); two 64 MiB messages against a
+//! 1 MiB limit, 2.4 MB; 300,000 pings not read (38 MB of pongs owed), 1.7 MB (44.6 MB without
+//! the write-buffer cap).
+//!
+//! # Out of process: `mock-room`
+//!
+//! ```sh
+//! cargo run --release --features cli -- mock-room [--host 127.0.0.1] [--port HTTP_PORT] [--ws-port PORT] \
+//!     [--pin PIN | --password PASSWORD] [--handshake-timeout S] [--auth-timeout S] \
+//!     [--max-connections N] [--send-queue BYTES] [--send-timeout S] [--max-message-size BYTES]
+//! ```
+//!
+//! Port 0 (the default) picks a free port. The first line on stdout names both,
+//! `mock Room: http://127.0.0.1:PORT ws://127.0.0.1:PORT …`, and is flushed, so a script can
+//! start it and read where it listens; it runs until SIGINT or SIGTERM and exits 0.
+//!
+//! The HTTP port serves `/public/default/config.json` (`config.websocket.port`,
+//! `config.http.port`), `GET /frames/?peerId=…&token=…` (a small JPEG for a live HTTP-server
+//! token, 403 otherwise), and `POST /mock/notify?count=N` with a JSON notification as the body
+//! (at most 1 MiB), pushed N times to every connection as [`MockRoom::flood`] does; it answers
+//! `{"pushed": N, "connections": C, "full": F}`: queued for C connections, F had no room.
+//!
+//! TrueConf's own Python client (python-trueconf-room 1.0.0, hash-pinned) opens a session
+//! against `mock-room` in `bash tests/interop/run.sh` (`tests/interop/trueconf_client/`):
+//! config.json, WebSocket, auth, with its caches filled (systemInfo, settings, monitors_info,
+//! app_state); of its 79 response filters for documented commands, 76 accept the mock's
+//! answer, and the 3 others want keys explained in `tests/conformance/discrepancies.json` (an
+//! older Room's key, a copy-pasted filter) or `tests/interop/trueconf_client/expected.json`
+//! (`searchingResult`, which only the older generation of the searchContact page shows).
+//! It then takes a call with its own methods: a pushed invitation into a group conference,
+//! `accept` (its `app_state` becomes 5, and its `conferenceCreated` filter accepts the mock's
+//! notification), `hangUp` (`conferenceDeleted`, `app_state` 3). Its `conferenceCreated` filter
+//! wants `confTitle` and `conferenceOwner` (`trueconf_room/consts.py:209-218`), which the docs
+//! give for group conferences only, so for a plain video call that handler never fires.
+//! `tests/mock_room.rs` checks the rest on the wire: every typed command (through
+//! [`crate::visit_messages`]) gets a response its `Response<C>` decodes, equal to the
+//! documented example where there is one.
 
 mod examples;
 mod http;
@@ -678,9 +896,10 @@ impl MockRoom {
     }
 
     /// Sends `message` (a notification, or anything) to every connection, as the Room's own:
-    /// the Room's state follows it (see the module docs). Returns how many connections it was
-    /// queued for; a connection whose send queue is full does not get it (counted in
-    /// [`MockRoom::stats`]). Its envelope keys go first on the wire.
+    /// the Room's state follows it ([state](self#state-that-follows-what-happens)). Its
+    /// envelope keys go first on the wire. Returns how many connections it was queued for;
+    /// a connection whose send queue stays full for `send_timeout` does not get it (counted
+    /// in [`MockRoom::stats`]; see [bounds](self#bounded-under-any-client)).
     pub async fn push(&self, message: &Value) -> usize {
         self.push_text(wire_text(message)).await
     }
@@ -693,18 +912,26 @@ impl MockRoom {
 
     /// Sends `message` `count` times to every connection, as fast as each takes it: it is
     /// queued once per connection, so a connection that reads gets every copy however large
-    /// `count` is, and the call returns at once. Returns how many connections it was queued
-    /// for.
+    /// `count` is, and the call returns once it is queued. Returns how many connections it
+    /// was queued for, as [`MockRoom::push`] does.
     pub async fn flood(&self, message: &Value, count: usize) -> usize {
         let times = u64::try_from(count).unwrap_or(u64::MAX);
         self.state.push(wire_text(message), times).await.queued
     }
 
-    /// An incoming call or invitation: sends `inviteReceived` to every connection, then
-    /// `appStateChanged` with `appState` 4 (being called). `accept`, `reject` and `hangUp`
-    /// answer it (see the module docs for what follows them).
+    /// An incoming call or invitation: sends `appStateChanged` with `appState` 4 (being
+    /// called), then `inviteReceived`, to every connection. `accept`, `reject` and `hangUp`
+    /// answer it (see [the call flow](self#the-call-flow) for what follows them).
     pub async fn invite(&self, invitation: Invitation) {
         self.state.invite(&invitation);
+    }
+
+    /// Sets the application state's `appState` (4 being called, 5 in a conference…) and
+    /// announces it to every connection with `appStateChanged`, carrying the whole body as
+    /// the Room does; `getAppState` answers it from now on.
+    pub async fn change_app_state(&self, app_state: i64) {
+        let text = lock(&self.state.model).change_app_state(self.state.examples, &json!(app_state));
+        self.state.broadcast(text, 1);
     }
 
     /// The Room's figures: connections refused or timed out, and per open connection what
@@ -1056,8 +1283,9 @@ impl RoomState {
         );
         let message: Value = serde_json::from_str(&text).unwrap_or_default();
         let state = lock(&self.model).invited(self.examples, &message);
-        self.broadcast(text, 1);
+        // The state first: the MAUI kiosk demo reads appState 4 when the invitation arrives.
         self.broadcast(state, 1);
+        self.broadcast(text, 1);
     }
 
     fn stats(&self) -> MockStats {

@@ -181,7 +181,7 @@ impl Model {
 
     /// Sets `appState` and returns the `appStateChanged` that says so (the whole body, as the
     /// two messages carry the same one).
-    fn change_app_state(&mut self, examples: &Examples, state: &Value) -> String {
+    pub(super) fn change_app_state(&mut self, examples: &Examples, state: &Value) -> String {
         let body = self.body(examples, "getAppState");
         body.set("appState", state);
         let mut message = body.clone();
