@@ -6,7 +6,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use trueconf_api::mock::{defaults, MockRoom, Protection};
+use trueconf_api::mock::{defaults, MockRoom, Protection, Recording};
 
 use super::EXIT_USAGE;
 
@@ -63,6 +63,11 @@ pub struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = defaults::MAX_MESSAGE_SIZE as u64,
           value_parser = clap::value_parser!(u64).range(1024..))]
     max_message_size: u64,
+    /// Answer requests from a recording of `trueconf-api proxy --record` (JSON Lines) instead
+    /// of the documented examples: each request gets the recorded answer to the same method
+    /// and parameters, with the recorded notifications around it; auth too.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["pin", "password"])]
+    replay: Option<std::path::PathBuf>,
 }
 
 /// A count or a size as the library takes it (beyond `usize`: the largest).
@@ -100,7 +105,25 @@ async fn serve(args: &Args) -> u8 {
         (None, Some(password)) => Protection::Password(password.clone()),
         (None, None) => Protection::Unsecured,
     };
-    let room = match MockRoom::builder()
+    let mut builder = MockRoom::builder();
+    if let Some(path) = &args.replay {
+        match Recording::read(path) {
+            Ok(recording) => {
+                eprintln!(
+                    "mock Room: replaying {} ({} messages, {} connections)",
+                    path.display(),
+                    recording.messages(),
+                    recording.connections()
+                );
+                builder = builder.replay(recording);
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let room = match builder
         .host(args.host.as_str())
         .http_port(args.port)
         .ws_port(args.ws_port)

@@ -231,11 +231,84 @@
 //! 1 MiB limit, 2.4 MB; 300,000 pings not read (38 MB of pongs owed), 1.7 MB (44.6 MB without
 //! the write-buffer cap).
 //!
+//! # Replaying a recording
+//!
+//! [`MockRoomBuilder::replay`] (`mock-room --replay FILE.jsonl`) makes the Room answer from a
+//! session recorded by `trueconf-api proxy --record` between a client and a real Room, so a
+//! session with a real Room becomes a test. The recording is JSON Lines, one object per line
+//! (blank lines skipped):
+//!
+//! ```text
+//! {"seq": 1, "time": "2026-12-06T18:42:18.123Z", "conn": 1, "event": "open"}
+//! {"seq": 2, "time": "2026-12-06T18:42:18.130Z", "conn": 1, "from": "client", "frame": "text", "text": "{\"method\":\"auth\",…}"}
+//! {"seq": 3, "time": "2026-12-06T18:42:18.141Z", "conn": 1, "from": "room", "frame": "binary", "base64": "eyJtZXRob2Qi…"}
+//! ```
+//!
+//! - `seq`: a whole number, increasing from line to line; `time`: a string (the proxy writes
+//!   RFC 3339 UTC); `conn`: a whole number naming the connection.
+//! - A message line: `from` is `"client"` or `"room"`, `frame` is `"text"` with `text` (the
+//!   exact message text) or `"binary"` with `base64` (standard base64 of the bytes). An
+//!   optional `check` object (the proxy's verdict) is ignored.
+//! - An `"event": "open"` or `"close"` line marks a connection's start or end (any other keys
+//!   on it are ignored); connections are numbered in the order they first appear.
+//! - Anything else is a startup error naming the line: `FILE:LINE: problem`
+//!   ([`RecordingError`]).
+//!
+//! How it answers:
+//!
+//! - A request is matched to a recorded request with the same `method` and the same
+//!   parameters: every key but `requestId`, compared as JSON values, key order ignored.
+//!   Identical requests take the recorded answers in recorded order, then the last one again.
+//! - The answer is the recorded response text, byte for byte, with its top-level `requestId`
+//!   replaced by the incoming one as it came (`""` when it had none); a response recorded
+//!   without a `requestId` is sent as recorded. A recorded response belongs to the earliest
+//!   recorded request of its connection with the same method and `requestId` still waiting.
+//! - What else the Room sent on that connection goes with the connection's latest request
+//!   before it: recorded before that request's response, it is sent just before the replayed
+//!   response; recorded after it (before the next request), just after. What the Room sent
+//!   before a connection's first request is sent after the replaying connection's first
+//!   `auth` answer (at once, if the recorded connection never sent `auth`): the n-th
+//!   connection to the replaying Room gets what the n-th recorded connection got.
+//! - Everything goes to the connection that asked, at once: recorded times are not kept.
+//! - A request no recorded one matches gets `"result": false` with an error naming the
+//!   method and saying no recorded answer matched (and whether the recording has that
+//!   method with other parameters); it is logged and counted ([`MockStats::replay_unmatched`]).
+//! - `auth` is answered from the recording too: a successful recorded answer authorizes the
+//!   connection, and the HTTP-server tokens recorded answers hand out (`tokenForHttpServer`,
+//!   `getTokenForHttpServer`'s `token`) are served frames like the mock's own. Scripted rules
+//!   ([`MockRoom::script`]) still come first.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use trueconf_api::client::Client;
+//! use trueconf_api::commands::GetFileList;
+//! use trueconf_api::mock::{MockRoom, Recording};
+//!
+//! let recording = Recording::parse(r#"
+//! {"seq":1,"time":"2026-12-06T18:42:18.100Z","conn":1,"event":"open"}
+//! {"seq":2,"time":"2026-12-06T18:42:18.101Z","conn":1,"from":"client","frame":"text","text":"{\"method\":\"auth\",\"requestId\":\"1\",\"type\":\"unsecured\"}"}
+//! {"seq":3,"time":"2026-12-06T18:42:18.102Z","conn":1,"from":"room","frame":"text","text":"{\"method\":\"auth\",\"requestId\":\"1\",\"previleges\":2,\"result\":true,\"resultCode\":0}"}
+//! {"seq":4,"time":"2026-12-06T18:42:18.200Z","conn":1,"from":"client","frame":"text","text":"{\"method\":\"getFileList\",\"requestId\":\"2\"}"}
+//! {"seq":5,"time":"2026-12-06T18:42:18.210Z","conn":1,"from":"room","frame":"text","text":"{\"method\":\"getFileList\",\"requestId\":\"2\",\"fileList\":[{\"fileId\":\"1\",\"fileName\":\"a.png\"}],\"result\":true}","check":{"verdict":"ok"}}
+//! "#)?;
+//! let room = MockRoom::builder().replay(recording).start().await?;
+//! let client = Client::builder()
+//!     .host("127.0.0.1", room.http_port())
+//!     .fetch_state(false) // the recording holds no getAppState or getSystemInfo
+//!     .connect()
+//!     .await?;
+//! let files = client.request(GetFileList::new()).await?;
+//! assert_eq!(files.file_list[0].file_name, "a.png");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Out of process: `mock-room`
 //!
 //! ```sh
 //! cargo run --release --features cli -- mock-room [--host 127.0.0.1] [--port HTTP_PORT] [--ws-port PORT] \
-//!     [--pin PIN | --password PASSWORD] [--handshake-timeout S] [--auth-timeout S] \
+//!     [--pin PIN | --password PASSWORD | --replay FILE.jsonl] [--handshake-timeout S] [--auth-timeout S] \
 //!     [--max-connections N] [--send-queue BYTES] [--send-timeout S] [--max-message-size BYTES]
 //! ```
 //!
@@ -269,6 +342,7 @@ mod examples;
 mod http;
 mod model;
 mod outbox;
+mod replay;
 mod session;
 
 use std::collections::hash_map::RandomState;
@@ -296,6 +370,7 @@ use crate::lock;
 #[doc(hidden)]
 pub use examples::BUNDLED_DEFINITIONS;
 pub use examples::{wire_text, ExampleOrigin, Examples, OrderedObject};
+pub use replay::{Recording, RecordingError};
 
 /// How the mock's control is protected: what `auth` accepts.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -519,6 +594,8 @@ pub struct MockStats {
     /// Messages dropped because a connection's send queue was full (or, for the mock's own
     /// answers, over the size limit), over every connection so far, closed ones included.
     pub dropped: u64,
+    /// Replaying: requests no recorded answer matched (each answered `"result": false`).
+    pub replay_unmatched: u64,
     /// The open WebSocket connections, by id.
     pub connections: Vec<ConnectionStats>,
 }
@@ -611,6 +688,7 @@ pub struct MockRoomBuilder {
     progress_steps: u8,
     progress_interval: Duration,
     limits: Limits,
+    replay: Option<Arc<Recording>>,
 }
 
 impl Default for MockRoomBuilder {
@@ -624,6 +702,7 @@ impl Default for MockRoomBuilder {
             progress_steps: 4,
             progress_interval: Duration::from_millis(10),
             limits: Limits::default(),
+            replay: None,
         }
     }
 }
@@ -715,6 +794,13 @@ impl MockRoomBuilder {
         self
     }
 
+    /// Answers requests from `recording` instead of the examples: see
+    /// [Replaying a recording](self#replaying-a-recording).
+    pub fn replay(mut self, recording: Recording) -> Self {
+        self.replay = Some(Arc::new(recording));
+        self
+    }
+
     /// Binds both ports and starts serving. Must be called inside a Tokio runtime.
     pub async fn start(self) -> std::io::Result<MockRoom> {
         let examples = Examples::bundled_shared().map_err(std::io::Error::other)?;
@@ -729,6 +815,8 @@ impl MockRoomBuilder {
             http_port: http_addr.port(),
             ws_port: ws_addr.port(),
             limits: self.limits,
+            replay: self.replay,
+            replayed_connections: AtomicUsize::new(0),
             rules: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU64::new(1),
@@ -1090,6 +1178,7 @@ struct Counters {
     handshake_failures: AtomicU64,
     auth_timeouts: AtomicU64,
     oversize: AtomicU64,
+    replay_unmatched: AtomicU64,
     /// Messages dropped for connections that have ended.
     dropped_closed: AtomicU64,
 }
@@ -1145,6 +1234,10 @@ struct RoomState {
     http_port: u16,
     ws_port: u16,
     limits: Limits,
+    /// The recording the Room answers from, when it replays one.
+    replay: Option<Arc<Recording>>,
+    /// How many connections opened while replaying (the n-th replays the n-th recorded).
+    replayed_connections: AtomicUsize,
     rules: Mutex<HashMap<String, Rule>>,
     sessions: Mutex<HashMap<u64, SessionHandle>>,
     next_session: AtomicU64,
@@ -1177,6 +1270,17 @@ impl RoomState {
         let mut tokens = self.live_tokens();
         tokens.http.insert(token.clone(), Instant::now());
         token
+    }
+
+    /// Takes HTTP-server tokens a replayed answer handed out as the Room's own.
+    fn accept_http_tokens(&self, tokens: Vec<String>) {
+        if tokens.is_empty() {
+            return;
+        }
+        let mut live = self.live_tokens();
+        for token in tokens {
+            live.http.insert(token, Instant::now());
+        }
     }
 
     fn http_token_valid(&self, token: &str) -> bool {
@@ -1303,6 +1407,7 @@ impl RoomState {
             handshake_failures: load(&counters.handshake_failures),
             auth_timeouts: load(&counters.auth_timeouts),
             oversize: load(&counters.oversize),
+            replay_unmatched: load(&counters.replay_unmatched),
             dropped: load(&counters.dropped_closed)
                 + connections.iter().map(|c| c.dropped).sum::<u64>(),
             connections,

@@ -7,19 +7,50 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::ConnectionStats;
 
 /// What an entry costs beyond its text: the entry itself and its place in the channel.
 const ENTRY_COST: usize = 64;
 
+/// One message to send (cheap to clone: both kinds share their bytes).
+#[derive(Debug, Clone)]
+pub(super) enum Payload {
+    Text(Utf8Bytes),
+    /// A binary frame (only a replayed recording sends one).
+    Binary(Bytes),
+}
+
+impl Payload {
+    fn len(&self) -> usize {
+        match self {
+            Payload::Text(text) => text.len(),
+            Payload::Binary(bytes) => bytes.len(),
+        }
+    }
+
+    pub(super) fn to_message(&self) -> Message {
+        match self {
+            Payload::Text(text) => Message::Text(text.clone()),
+            Payload::Binary(bytes) => Message::Binary(bytes.clone()),
+        }
+    }
+}
+
+impl From<String> for Payload {
+    fn from(text: String) -> Self {
+        Payload::Text(Utf8Bytes::from(text))
+    }
+}
+
 /// What the writer of a connection sends.
 pub(super) enum Outbound {
-    /// A text message, `times` times in a row (a flood is one entry, however long).
-    Text { text: Utf8Bytes, times: u64 },
+    /// A message, `times` times in a row (a flood is one entry, however long).
+    Message { payload: Payload, times: u64 },
     /// A close frame; the connection ends after it.
     Close(Option<CloseFrame>),
 }
@@ -87,29 +118,29 @@ impl Outbox {
         (Outbox(shared), inbox)
     }
 
-    /// What `text` costs: its length and the entry, at most the whole budget (a message
-    /// larger than the queue goes in when the queue is empty).
-    fn cost(&self, text: &str) -> u32 {
-        u32::try_from(text.len().saturating_add(ENTRY_COST))
+    /// What a message of `length` bytes costs: its length and the entry, at most the whole
+    /// budget (a message larger than the queue goes in when the queue is empty).
+    fn cost(&self, length: usize) -> u32 {
+        u32::try_from(length.saturating_add(ENTRY_COST))
             .unwrap_or(u32::MAX)
             .min(self.0.capacity)
     }
 
     /// Queues an answer of this connection's own: waits until the queue has room (a peer that
     /// does not read its answers stops being read, as TCP would have it).
-    pub(super) async fn send(&self, text: Utf8Bytes) -> Result<(), Refused> {
-        let cost = self.cost(text.as_str());
+    pub(super) async fn send(&self, payload: Payload) -> Result<(), Refused> {
+        let cost = self.cost(payload.len());
         let permit = Arc::clone(&self.0.budget)
             .acquire_many_owned(cost)
             .await
             .map_err(|_| Refused::Closed)?;
-        self.enqueue(Outbound::Text { text, times: 1 }, Some(permit))
+        self.enqueue(Outbound::Message { payload, times: 1 }, Some(permit))
     }
 
     /// Queues a notification of the Room `times` times if the queue has room now (it is not
     /// counted as dropped when it has none: see [`Outbox::offer`] and [`Outbox::offer_now`]).
     pub(super) fn try_offer(&self, text: &Utf8Bytes, times: u64) -> Result<(), Refused> {
-        match Arc::clone(&self.0.budget).try_acquire_many_owned(self.cost(text.as_str())) {
+        match Arc::clone(&self.0.budget).try_acquire_many_owned(self.cost(text.len())) {
             Ok(permit) => {
                 self.0.stalled.store(false, Ordering::Relaxed);
                 self.queue_text(text, times, permit)
@@ -147,11 +178,7 @@ impl Outbox {
             other => return other,
         }
         let budget = Arc::clone(&self.0.budget);
-        match tokio::time::timeout(
-            patience,
-            budget.acquire_many_owned(self.cost(text.as_str())),
-        )
-        .await
+        match tokio::time::timeout(patience, budget.acquire_many_owned(self.cost(text.len()))).await
         {
             Ok(Ok(permit)) => self.queue_text(text, times, permit),
             Ok(Err(_)) => Err(Refused::Closed),
@@ -169,8 +196,8 @@ impl Outbox {
         times: u64,
         permit: OwnedSemaphorePermit,
     ) -> Result<(), Refused> {
-        let text = text.clone();
-        self.enqueue(Outbound::Text { text, times }, Some(permit))
+        let payload = Payload::Text(text.clone());
+        self.enqueue(Outbound::Message { payload, times }, Some(permit))
     }
 
     /// Counts `times` notifications dropped; the first loss of the connection is logged.

@@ -20,13 +20,15 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 use tracing::Instrument;
 
 use super::model::notification_text;
-use super::outbox::{Inbox, Outbound, Outbox, Queued, Refused};
-use super::{now_millis, Delay, OrderedObject, Reply, RoomState, SessionHandle, Slot, WS};
+use super::outbox::{Inbox, Outbound, Outbox, Payload, Queued, Refused};
+use super::{
+    now_millis, Delay, OrderedObject, Recording, Reply, RoomState, SessionHandle, Slot, WS,
+};
 use crate::{lock, ClientMessage};
 
 /// What tungstenite buffers before writing to the socket; the write buffer is capped at this
@@ -151,7 +153,21 @@ async fn run(stream: TcpStream, peer: SocketAddr, slot: Slot, id: u64) {
         outbox: outbox.clone(),
         authorized: false,
         ever_authorized: false,
+        opening: Vec::new(),
     };
+    if let Some(recording) = &room.replay {
+        // The n-th connection replays the n-th recorded one's opening notifications: after
+        // its first auth, or at once when that one did not authorize.
+        let index = room.replayed_connections.fetch_add(1, Ordering::Relaxed);
+        let (opening, authorizes) = recording.opening(index);
+        if authorizes {
+            session.opening = opening;
+        } else {
+            for payload in opening {
+                let _ = outbox.send(payload).await;
+            }
+        }
+    }
     let reader = session.read(source, auth_by);
     let writer = write(sink, inbox);
     tokio::pin!(reader, writer);
@@ -231,15 +247,15 @@ async fn write(mut sink: Sink, mut inbox: Inbox) {
 /// Writes one entry; whether the connection goes on.
 async fn deliver(sink: &mut Sink, outbox: &Outbox, queued: Queued) -> bool {
     match queued.outbound {
-        Outbound::Text { text, times } => {
+        Outbound::Message { payload, times } => {
             for _ in 0..times {
-                match feed(sink, Message::Text(text.clone())).await {
+                match feed(sink, payload.to_message()).await {
                     Ok(()) => outbox.count_sent(1),
-                    Err(WsError::WriteBufferFull(_)) => {
+                    Err(WsError::WriteBufferFull(message)) => {
                         // Only a message over the size limit gets here (the buffer was
                         // flushed first): none of its copies can go.
                         tracing::warn!(
-                            bytes = text.len(),
+                            bytes = message.len(),
                             "mock Room: a message over the size limit was not sent"
                         );
                         outbox.count_dropped(times);
@@ -286,6 +302,9 @@ struct Session {
     authorized: bool,
     /// Whether an `auth` ever succeeded (the auth deadline no longer applies).
     ever_authorized: bool,
+    /// Replaying: what the recorded connection got before its first request, sent after this
+    /// connection's first `auth` answer.
+    opening: Vec<Payload>,
 }
 
 impl Session {
@@ -354,8 +373,8 @@ impl Session {
     }
 
     /// Queues an answer (or a notification of this connection's own flow).
-    async fn send(&self, text: String) -> Flow {
-        match self.outbox.send(Utf8Bytes::from(text)).await {
+    async fn send(&self, payload: Payload) -> Flow {
+        match self.outbox.send(payload).await {
             Ok(()) => Flow::Continue,
             Err(Refused::Closed | Refused::Full) => Flow::Stop,
         }
@@ -409,13 +428,20 @@ impl Session {
         };
         // What goes out, in order: the notifications before, the answer, those after; and
         // what the answer starts, with the answer's place among them.
-        let mut texts: Vec<String> = rule.before.iter().map(super::wire_text).collect();
+        let notifications = |list: &[Value]| -> Vec<Payload> {
+            list.iter()
+                .map(|message| Payload::from(super::wire_text(message)))
+                .collect()
+        };
+        let mut texts = notifications(&rule.before);
         let mut follow = None;
         if let Some(answer) = answer {
-            follow = answer.follow.map(|follow| (texts.len(), follow));
-            texts.push(answer.text);
+            texts.extend(answer.frames);
+            follow = answer
+                .follow
+                .map(|follow| (texts.len().saturating_sub(1), follow));
         }
-        texts.extend(rule.after.iter().map(super::wire_text));
+        texts.extend(notifications(&rule.after));
         if delay.is_zero() {
             for (index, text) in texts.into_iter().enumerate() {
                 if let Flow::Stop = self.send(text).await {
@@ -434,7 +460,7 @@ impl Session {
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 for text in texts {
-                    if outbox.send(Utf8Bytes::from(text)).await.is_err() {
+                    if outbox.send(text).await.is_err() {
                         return;
                     }
                 }
@@ -449,6 +475,9 @@ impl Session {
     /// The mock's own answer to a request (`text`, which parsed as `request`).
     fn answer(&mut self, text: &str, request: &Value, method: &str, request_id: &Value) -> Answer {
         let room = Arc::clone(&self.room);
+        if let Some(recording) = &room.replay {
+            return self.replay(recording, request, method, request_id);
+        }
         if method == "auth" {
             return Answer::now(self.auth(request, request_id));
         }
@@ -542,8 +571,42 @@ impl Session {
             _ => {}
         }
         Answer {
-            text: respond(&response, method, request_id),
+            frames: vec![Payload::from(respond(&response, method, request_id))],
             follow,
+        }
+    }
+
+    /// The recorded answer to a request, with the recorded notifications around it (and,
+    /// after the connection's first `auth`, those recorded before any request); a request
+    /// the recording does not answer gets `"result": false` saying so.
+    fn replay(
+        &mut self,
+        recording: &Recording,
+        request: &Value,
+        method: &str,
+        request_id: &Value,
+    ) -> Answer {
+        match recording.answer(request, &request_id.to_string()) {
+            Ok(replayed) => {
+                self.room.accept_http_tokens(replayed.http_tokens);
+                let mut frames = replayed.frames;
+                if method == "auth" {
+                    self.set_authorized(replayed.succeeded);
+                    frames.append(&mut self.opening);
+                }
+                Answer {
+                    frames,
+                    follow: None,
+                }
+            }
+            Err(error) => {
+                self.room
+                    .counters
+                    .replay_unmatched
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%request, "mock Room: {error}");
+                Answer::now(failure(method, request_id, &error))
+            }
         }
     }
 
@@ -616,7 +679,7 @@ fn call_flow(room: &RoomState, method: &str, request_id: &Value) -> Option<Answe
                 None => with_envelope(&json!({ "result": true }), method, request_id),
             };
             Answer {
-                text,
+                frames: vec![Payload::from(text)],
                 follow: Some(Follow::Announce(notifications)),
             }
         }
@@ -626,13 +689,18 @@ fn call_flow(room: &RoomState, method: &str, request_id: &Value) -> Option<Answe
 
 /// An answer, and what it starts.
 struct Answer {
-    text: String,
+    /// What goes out, in order: the response (a replayed one may have recorded
+    /// notifications around it, or no response at all).
+    frames: Vec<Payload>,
     follow: Option<Follow>,
 }
 
 impl Answer {
     fn now(text: String) -> Self {
-        Self { text, follow: None }
+        Self {
+            frames: vec![Payload::from(text)],
+            follow: None,
+        }
     }
 }
 
