@@ -16,7 +16,6 @@ use futures_util::{SinkExt, StreamExt};
 use mock_wire::{receive, receive_json, send, Socket, GUARD};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-use trueconf_api::client::Client;
 use trueconf_api::commands::GetFileList;
 use trueconf_api::mock::{MockRoom, Recording};
 use trueconf_api::notifications::AppStateChanged;
@@ -154,16 +153,8 @@ async fn a_recording_answers_a_bare_websocket_byte_for_byte() {
 #[tokio::test]
 async fn a_recording_replays_to_this_crates_client_end_to_end() {
     let room = replaying().await;
-    let client = tokio::time::timeout(
-        GUARD,
-        Client::builder()
-            .host("127.0.0.1", room.http_port())
-            .request_timeout(GUARD)
-            .connect(),
-    )
-    .await
-    .expect("no hang")
-    .expect("connects: auth, getAppState and getSystemInfo come from the recording");
+    // auth, getAppState and getSystemInfo come from the recording.
+    let client = mock_wire::client(&room).await;
     let peer = client
         .system_info()
         .and_then(|info| info.auth_info)
@@ -182,11 +173,7 @@ async fn a_recording_replays_to_this_crates_client_end_to_end() {
         .collect();
     assert_eq!(names, ["first.png", "second.png"]);
     // The appStateChanged recorded after that answer follows it.
-    let changed = tokio::time::timeout(GUARD, states.next())
-        .await
-        .expect("no hang")
-        .expect("open")
-        .expect("decodes");
+    let changed = mock_wire::next_ok(&mut states).await;
     assert_eq!(changed.app_state, AppState::InConference);
     let started = std::time::Instant::now();
     while client.app_state().map(|state| state.app_state) != Some(AppState::InConference) {

@@ -830,16 +830,7 @@ async fn a_kiosk_answers_a_call_and_takes_a_file_from_a_pushed_offer() {
         .start()
         .await
         .expect("starts");
-    let client = tokio::time::timeout(
-        GUARD,
-        trueconf_api::client::Client::builder()
-            .host("127.0.0.1", room.http_port())
-            .request_timeout(GUARD)
-            .connect(),
-    )
-    .await
-    .expect("no hang")
-    .expect("connects");
+    let client = mock_wire::client(&room).await;
     let mut invitations = client.subscribe::<InviteReceived>();
     let mut conferences = client.subscribe::<ConferenceCreated>();
     let mut states = client.subscribe::<trueconf_api::notifications::AppStateChanged>();
@@ -866,11 +857,7 @@ async fn a_kiosk_answers_a_call_and_takes_a_file_from_a_pushed_offer() {
         "peerId": "caller@some.server", "peerDn": "Caller", "type": 0,
         "confId": "0000c0de@some.server#vcs"});
     room.push(&invitation).await;
-    let invited = tokio::time::timeout(GUARD, invitations.next())
-        .await
-        .expect("no hang")
-        .expect("open")
-        .expect("decodes");
+    let invited = mock_wire::next_ok(&mut invitations).await;
     assert_eq!(invited.peer_id, "caller@some.server");
     // The kiosk answers (`accept` has no typed command yet: it goes as a raw request).
     let answer = tokio::time::timeout(GUARD, client.request_raw("accept", Default::default()))
@@ -878,19 +865,11 @@ async fn a_kiosk_answers_a_call_and_takes_a_file_from_a_pushed_offer() {
         .expect("no hang")
         .expect("accepted");
     assert_eq!(answer.get("result"), Some(&json!(true)));
-    let created = tokio::time::timeout(GUARD, conferences.next())
-        .await
-        .expect("no hang")
-        .expect("open")
-        .expect("decodes");
+    let created = mock_wire::next_ok(&mut conferences).await;
     assert_eq!(created.conf_id, "0000c0de@some.server#vcs");
     assert_eq!(created.peer_id, None);
     state_becomes(AppState::InConference).await;
-    let changed = tokio::time::timeout(GUARD, states.next())
-        .await
-        .expect("no hang")
-        .expect("open")
-        .expect("decodes");
+    let changed = mock_wire::next_ok(&mut states).await;
     assert_eq!(changed.app_state, AppState::InConference);
     // The call ends from the kiosk's button.
     tokio::time::timeout(GUARD, client.request(HangUp::new()))
@@ -906,11 +885,7 @@ async fn a_kiosk_answers_a_call_and_takes_a_file_from_a_pushed_offer() {
         "fileRequestId": "kiosk-file", "peerId": "caller@some.server", "peerDn": "Caller",
         "fileName": "badge.png", "fileSize": 2048, "timestamp": 1_700_000_000_000u64});
     room.push(&offer).await;
-    let offered = tokio::time::timeout(GUARD, offers.next())
-        .await
-        .expect("no hang")
-        .expect("open")
-        .expect("decodes");
+    let offered = mock_wire::next_ok(&mut offers).await;
     tokio::time::timeout(
         GUARD,
         client.request(AcceptIncomingFileRequest::new(
@@ -921,11 +896,7 @@ async fn a_kiosk_answers_a_call_and_takes_a_file_from_a_pushed_offer() {
     .expect("no hang")
     .expect("accepted");
     let completed = loop {
-        let status = tokio::time::timeout(GUARD, statuses.next())
-            .await
-            .expect("no hang")
-            .expect("open")
-            .expect("decodes");
+        let status = mock_wire::next_ok(&mut statuses).await;
         if status.status == FileRequestStatus::Completed {
             break status;
         }

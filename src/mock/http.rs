@@ -2,7 +2,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -13,7 +12,6 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 
 use super::{RoomState, Slot, HTTP};
 
@@ -50,27 +48,10 @@ pub(super) const FRAME_JPEG: &[u8] = &[
 /// Serves HTTP/1.1 connections until the task is aborted (which aborts every connection):
 /// at most `max_connections` at once, each with `handshake_timeout` to send a request's head.
 pub(super) async fn serve(listener: TcpListener, room: Arc<RoomState>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        tracing::warn!(%error, "mock Room: HTTP accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let Some(slot) = Slot::take(&room, HTTP) else {
-                    tracing::debug!(%peer, "mock Room: HTTP connection refused, the connection limit is reached");
-                    continue;
-                };
-                connections.spawn(connection(stream, slot));
-            }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
+    super::accept_each(listener, room, HTTP, |stream, _, slot| {
+        connection(stream, slot)
+    })
+    .await;
 }
 
 async fn connection(stream: tokio::net::TcpStream, slot: Slot) {

@@ -348,6 +348,7 @@ mod session;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::future::Future;
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -355,9 +356,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, Notify};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use model::{notification_text, Model};
@@ -1169,11 +1170,16 @@ struct SessionHandle {
 const WS: usize = 0;
 const HTTP: usize = 1;
 
+/// The ports' names in logs, by index.
+const PORT_NAMES: [&str; 2] = ["WebSocket", "HTTP"];
+
 /// Room-wide counts of [`MockStats`].
 #[derive(Default)]
 struct Counters {
     accepted: AtomicU64,
     refused: AtomicU64,
+    /// Refused on the HTTP port (logged only).
+    http_refused: AtomicU64,
     handshake_timeouts: AtomicU64,
     handshake_failures: AtomicU64,
     auth_timeouts: AtomicU64,
@@ -1181,6 +1187,38 @@ struct Counters {
     replay_unmatched: AtomicU64,
     /// Messages dropped for connections that have ended.
     dropped_closed: AtomicU64,
+}
+
+/// Accepts connections on `listener` until the task is aborted (which aborts every connection
+/// it started): at most `max_connections` open at once on `port` (one more is closed at once,
+/// [`RoomState::refuse`]), each served by `serve`.
+async fn accept_each<F, Fut>(listener: TcpListener, room: Arc<RoomState>, port: usize, serve: F)
+where
+    F: Fn(TcpStream, SocketAddr, Slot) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        tracing::warn!(%error, port = PORT_NAMES[port], "mock Room: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                match Slot::take(&room, port) {
+                    Some(slot) => {
+                        connections.spawn(serve(stream, peer, slot));
+                    }
+                    None => room.refuse(port, peer),
+                }
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
 }
 
 /// One open connection of a port, counted until it is dropped.
@@ -1320,6 +1358,24 @@ impl RoomState {
             frames.pop_front();
         }
         frames.push_back(peer_id);
+    }
+
+    /// Closes a connection over the limit at once: counted (WebSocket port) and logged, the
+    /// first time and then every 1,000th.
+    fn refuse(&self, port: usize, peer: SocketAddr) {
+        let refused = match port {
+            WS => self.counters.refused.fetch_add(1, Ordering::Relaxed) + 1,
+            _ => self.counters.http_refused.fetch_add(1, Ordering::Relaxed) + 1,
+        };
+        if refused == 1 || refused.is_multiple_of(1000) {
+            tracing::warn!(
+                %peer,
+                refused,
+                limit = self.limits.max_connections,
+                port = PORT_NAMES[port],
+                "mock Room: connection refused, the connection limit is reached"
+            );
+        }
     }
 
     fn outboxes(&self) -> Vec<Outbox> {

@@ -257,22 +257,21 @@ impl Model {
         {
             fields.insert("fileId".into(), Value::from(file_id));
         }
-        // The documented history entry's keys, in its order.
         let mut entry = Map::new();
         entry.insert("directionType".into(), Value::from(0));
-        for (to, from) in [
-            ("fileName", "fileName"),
-            ("fileSize", "size"),
-            ("timestamp", "timestamp"),
-            ("fileRequestId", "fileRequestId"),
-            ("peerDn", "peerDn"),
-            ("peerId", "peerId"),
-            ("confId", "confId"),
-        ] {
-            if let Some(value) = offer.get(from) {
-                entry.insert(to.into(), value.clone());
-            }
-        }
+        copy_keys(
+            offer.as_object(),
+            &[
+                ("fileName", "fileName"),
+                ("fileSize", "size"),
+                ("timestamp", "timestamp"),
+                ("fileRequestId", "fileRequestId"),
+                ("peerDn", "peerDn"),
+                ("peerId", "peerId"),
+                ("confId", "confId"),
+            ],
+            &mut entry,
+        );
         entry.insert("fileId".into(), Value::from(file_id));
         if self.history.len() == HISTORY {
             self.history.pop_front();
@@ -400,6 +399,20 @@ fn settled(before: Value) -> Value {
     }
 }
 
+/// Copies each `(to, from)` key of `keys` that `from_fields` has into `into` as `to`, in
+/// the order of `keys` (the order the documented message of `into` shows).
+fn copy_keys(
+    from_fields: Option<&Map<String, Value>>,
+    keys: &[(&str, &str)],
+    into: &mut Map<String, Value>,
+) {
+    for (to, from) in keys {
+        if let Some(value) = from_fields.and_then(|fields| fields.get(*from)) {
+            into.insert((*to).into(), value.clone());
+        }
+    }
+}
+
 /// A string field of a message (`""` without it).
 fn text(fields: &Map<String, Value>, key: &str) -> String {
     fields
@@ -413,19 +426,19 @@ fn text(fields: &Map<String, Value>, key: &str) -> String {
 /// (`fileSize` there is `size` here), awaiting a reply.
 fn offer_from_announcement(fields: &Map<String, Value>) -> Value {
     let mut offer = Map::new();
-    for (to, from) in [
-        ("fileRequestId", "fileRequestId"),
-        ("peerId", "peerId"),
-        ("peerDn", "peerDn"),
-        ("fileName", "fileName"),
-        ("size", "fileSize"),
-        ("timestamp", "timestamp"),
-        ("confId", "confId"),
-    ] {
-        if let Some(value) = fields.get(from) {
-            offer.insert(to.into(), value.clone());
-        }
-    }
+    copy_keys(
+        Some(fields),
+        &[
+            ("fileRequestId", "fileRequestId"),
+            ("peerId", "peerId"),
+            ("peerDn", "peerDn"),
+            ("fileName", "fileName"),
+            ("size", "fileSize"),
+            ("timestamp", "timestamp"),
+            ("confId", "confId"),
+        ],
+        &mut offer,
+    );
     offer.insert("status".into(), Value::from(1));
     offer
         .entry("timestamp")

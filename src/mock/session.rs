@@ -15,7 +15,6 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -44,43 +43,13 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Accepts WebSocket connections until the task is aborted (which aborts every connection).
 pub(super) async fn serve(listener: TcpListener, room: Arc<RoomState>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        tracing::warn!(%error, "mock Room: accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let Some(slot) = Slot::take(&room, WS) else {
-                    refuse(&room, peer);
-                    continue;
-                };
-                room.counters.accepted.fetch_add(1, Ordering::Relaxed);
-                let id = room.next_session.fetch_add(1, Ordering::Relaxed);
-                let span = tracing::debug_span!("mock_session", id, %peer);
-                connections.spawn(run(stream, peer, slot, id).instrument(span));
-            }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-}
-
-/// Closes a connection over the limit (logged the first time, then every 1,000th).
-fn refuse(room: &RoomState, peer: SocketAddr) {
-    let refused = room.counters.refused.fetch_add(1, Ordering::Relaxed) + 1;
-    if refused == 1 || refused.is_multiple_of(1000) {
-        tracing::warn!(
-            %peer,
-            refused,
-            limit = room.limits.max_connections,
-            "mock Room: WebSocket connection refused, the connection limit is reached"
-        );
-    }
+    super::accept_each(listener, room, WS, |stream, peer, slot| {
+        slot.room.counters.accepted.fetch_add(1, Ordering::Relaxed);
+        let id = slot.room.next_session.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::debug_span!("mock_session", id, %peer);
+        run(stream, peer, slot, id).instrument(span)
+    })
+    .await;
 }
 
 type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;

@@ -90,6 +90,33 @@ pub async fn authorized(room: &MockRoom) -> Socket {
     socket
 }
 
+/// The next item of a subscription (or any stream of results), which must come, open and Ok.
+pub async fn next_ok<S, T, E>(stream: &mut S) -> T
+where
+    S: futures_util::Stream<Item = Result<T, E>> + Unpin,
+    E: std::fmt::Debug,
+{
+    tokio::time::timeout(GUARD, stream.next())
+        .await
+        .expect("no hang")
+        .expect("open")
+        .expect("decodes")
+}
+
+/// This crate's client, connected to the Room (guarded).
+pub async fn client(room: &MockRoom) -> trueconf_api::client::Client {
+    tokio::time::timeout(
+        GUARD,
+        trueconf_api::client::Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .request_timeout(GUARD)
+            .connect(),
+    )
+    .await
+    .expect("no hang")
+    .expect("connects")
+}
+
 /// `METHOD http://127.0.0.1:PORT/PATH` with a body, through hyper; status and body.
 pub async fn http(method: &str, port: u16, path: &str, body: &str) -> (u16, Bytes) {
     let exchange = async {
