@@ -613,7 +613,8 @@ pub struct ConnectionStats {
     pub authorized: bool,
     /// Messages written to it.
     pub sent: u64,
-    /// Messages dropped for it: notifications that found its send queue full.
+    /// Messages dropped for it: notifications that found its send queue full, and messages
+    /// over the size limit.
     pub dropped: u64,
     /// Bytes waiting in its send queue.
     pub queued_bytes: usize,
