@@ -56,8 +56,9 @@ enum Command {
     /// Run a mock TrueConf Room until SIGINT or SIGTERM.
     ///
     /// Serves /public/default/config.json on the HTTP port and the API on the WebSocket port,
-    /// answering every typed command with its documented example. The first line on stdout
-    /// holds http://HOST:PORT and ws://HOST:PORT.
+    /// answering every typed command with its documented example (or, with --replay, from a
+    /// recorded session), bounded whatever its clients do. The first line on stdout holds
+    /// http://HOST:PORT and ws://HOST:PORT.
     MockRoom(mock_room::Args),
 }
 

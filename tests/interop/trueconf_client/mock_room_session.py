@@ -9,7 +9,10 @@ the client's own queue, and checks that each response passes the client's own fi
 (`consts.METHOD_RESPONSE`, registered with `add_handler`). A filter that rejects the mock's
 answer is only accepted when tests/conformance/discrepancies.json (keys our types lack) or
 expected.json here (keys the documented example lacks) explains the keys it wants; an entry of
-expected.json that no longer happens is an error too.
+expected.json that no longer happens is an error too. Then a kiosk's call through the client's
+own methods: an invitation pushed with POST /mock/notify, `accept` (app_state 5,
+conferenceCreated), `hangUp` (conferenceDeleted, app_state 3), each event passing the client's
+own event filter.
 
     python mock_room_session.py TRUECONF_API_BINARY
 
@@ -22,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +69,18 @@ def wait_for(condition, seconds):
             return True
         time.sleep(0.02)
     return condition()
+
+
+def push(port, message):
+    """POST /mock/notify: the mock sends `message` as the Room's own."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/mock/notify",
+        data=json.dumps(message).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status != 200:
+            raise SystemExit(f"POST /mock/notify answered {response.status}")
 
 
 def typed_commands():
@@ -212,6 +228,43 @@ def main():
         )
         for line in excused:
             print(f"  explained: {line}")
+
+        # A kiosk's call, through the client's own methods: the test pushes an invitation (as
+        # the Room would send it), the client accepts, its app_state follows into the
+        # conference, and its hangUp brings it back. An invitation into a group conference:
+        # the client's conferenceCreated filter (consts.py lines 209-218) wants confTitle and
+        # conferenceOwner, which the conferenceCreated page gives for group conferences only,
+        # so that handler would never fire for a plain video call.
+        events = []
+        room.add_handler({"method": "event", "event": None}, lambda event: events.append(event))
+        invitation = {"method": "event", "event": "inviteReceived", "peerId": "caller@some.server",
+                      "peerDn": "Caller", "type": 3, "confTitle": "Daily",
+                      "confId": "0000c0de@some.server#vcs"}
+        push(port, invitation)
+        if not wait_for(lambda: any(e.get("event") == "inviteReceived" for e in events), 10):
+            fail(problems, "the pushed inviteReceived did not reach the client")
+        room.methods.accept()
+        if not wait_for(lambda: room.getAppState() == 5, 10):
+            fail(problems, f"after accept, app_state is {room.getAppState()!r}, not 5")
+        wait_for(lambda: any(e.get("event") == "conferenceCreated" for e in events), 10)
+        created = [e for e in events if e.get("event") == "conferenceCreated"]
+        if not created or created[-1].get("confId") != invitation["confId"]:
+            fail(problems, f"no conferenceCreated for the accepted call: {created}")
+        room.methods.hangUp()
+        if not wait_for(lambda: room.getAppState() == 3, 10):
+            fail(problems, f"after hangUp, app_state is {room.getAppState()!r}, not 3")
+        wait_for(lambda: any(e.get("event") == "conferenceDeleted" for e in events), 10)
+        # The client's own event filters (consts.EVENT) accept what the mock sent.
+        for name in ("inviteReceived", "conferenceCreated", "conferenceDeleted"):
+            received = [e for e in events if e.get("event") == name]
+            schema = consts.EVENT[name]
+            if not received:
+                fail(problems, f"no {name} reached the client")
+            elif any(key not in received[-1] for key in schema):
+                fail(problems, f"the client's filter {schema} rejects {received[-1]}")
+        print("call: pushed inviteReceived, accept -> app_state 5 with conferenceCreated, "
+              "hangUp -> app_state 3 with conferenceDeleted; the client's event filters accept "
+              "all three")
         room.close_session()
     finally:
         mock.terminate()
