@@ -128,6 +128,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod check;
 #[cfg(feature = "client")]
 pub mod client;
 mod dispatch;
