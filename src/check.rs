@@ -14,9 +14,12 @@
 //! let checker = Checker::Compiled;
 //! let verdict = checker.check(br#"{"method":"getAppState","requestId":"1"}"#);
 //! assert_eq!(verdict.to_string(), "ok request getAppState");
-//! let verdict = checker.check(br#"{"method":"event","event":"fileSent","fileSize":"big"}"#);
-//! assert!(matches!(verdict, Verdict::Error { .. }), "{verdict}");
-//! assert_eq!(checker.check(b"not json").to_string(), "error invalid JSON: expected value at line 1 column 1");
+//! let verdict =
+//!     checker.check(br#"{"method":"event","event":"fileRequestStatusChanged","fileSize":"big"}"#);
+//! assert!(matches!(&verdict, Verdict::Error { path, .. } if path == "fileSize"), "{verdict}");
+//! let verdict = checker.check(br#"{"method":"noSuchThing"}"#);
+//! assert_eq!(verdict.to_string(), "unknown request noSuchThing");
+//! assert_eq!(verdict.label(), "unknown");
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};

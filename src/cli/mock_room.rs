@@ -90,7 +90,7 @@ async fn serve(args: &Args) -> u8 {
 }
 
 /// Waits for SIGINT or SIGTERM (Ctrl-C elsewhere); names the one that came.
-async fn wait_for_signal() -> &'static str {
+pub(super) async fn wait_for_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -6,6 +6,7 @@ mod check;
 mod definitions;
 mod diff;
 mod mock_room;
+mod proxy;
 mod schema;
 mod schemas;
 
@@ -17,7 +18,7 @@ pub const EXIT_USAGE: u8 = 2;
 /// Typed TrueConf Room / VideoSDK WebSocket API definitions.
 ///
 /// JSON Schema and AsyncAPI export, checks of captured traffic, the changes between two
-/// versions of the definitions, and a mock Room.
+/// versions of the definitions, a mock Room, and a proxy that checks a real Room's traffic.
 #[derive(Debug, Parser)]
 #[command(name = "trueconf-api", version, propagate_version = true)]
 pub struct Cli {
@@ -59,6 +60,15 @@ enum Command {
     /// answering every typed command with its documented example. The first line on stdout
     /// holds http://HOST:PORT and ws://HOST:PORT.
     MockRoom(mock_room::Args),
+    /// Relay clients to a real Room, recording and checking every message.
+    ///
+    /// Passes HTTP and WebSocket traffic between any client (the Room's web UI, TrueConf's
+    /// clients, an app) and the Room unchanged, except for the ports in config.json, which
+    /// point at the proxy. Prints a verdict per message (as check does) and a summary on
+    /// stderr when it stops (SIGINT, SIGTERM or --exit-after). The first line on stdout holds
+    /// http://ADDR:PORT and ws://ADDR:PORT. Exit 0 when every message was ok, 1 when any was
+    /// unknown or an error, 2 on usage or I/O errors.
+    Proxy(proxy::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns the exit code. Usage errors
@@ -73,6 +83,7 @@ pub fn run() -> u8 {
         Command::Diff(args) => diff::run(&args),
         Command::Definitions(args) => definitions::run(&args),
         Command::MockRoom(args) => mock_room::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
     }
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod wire_order;
+pub mod wiretap;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
