@@ -1174,3 +1174,126 @@ async fn the_subcommand_exits_after_n_connections_and_on_usage_errors() {
         assert!(help.contains(option), "{option}: {help}");
     }
 }
+
+#[tokio::test]
+async fn another_upgrade_than_websocket_is_joined_byte_for_byte() {
+    // A Room web server that switches `Upgrade: echo` requests to a byte echo.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") {
+                    let mut byte = [0u8; 1];
+                    if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                assert!(String::from_utf8_lossy(&head).contains("Upgrade: echo"));
+                let _ = stream
+                    .write_all(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+                    .await;
+                let (mut read, mut write) = stream.split();
+                let _ = tokio::io::copy(&mut read, &mut write).await;
+            });
+        }
+    });
+    let proxy = within(
+        "start",
+        Proxy::builder("127.0.0.1", port).room_ws_port(port).start(),
+    )
+    .await
+    .expect("starts");
+    let mut stream = TcpStream::connect(proxy.http_addr())
+        .await
+        .expect("connects");
+    stream
+        .write_all(
+            b"GET /tunnel HTTP/1.1\r\nHost: room\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n",
+        )
+        .await
+        .expect("written");
+    let mut head = Vec::new();
+    within("switched", async {
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            assert_eq!(stream.read(&mut byte).await.expect("reads"), 1, "{head:?}");
+            head.push(byte[0]);
+        }
+    })
+    .await;
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    let bytes: Vec<u8> = (0..=255).cycle().take(100_000).collect();
+    stream.write_all(&bytes).await.expect("written");
+    let mut echoed = vec![0; bytes.len()];
+    within("echoed", stream.read_exact(&mut echoed))
+        .await
+        .expect("echoed");
+    assert_eq!(echoed, bytes);
+    drop(proxy);
+}
+
+#[tokio::test]
+async fn the_connection_limit_closes_what_is_beyond_it() {
+    let room = MockRoom::start().await.expect("mock starts");
+    let report = Buffer::default();
+    let proxy = within(
+        "start",
+        Proxy::builder("127.0.0.1", room.http_port())
+            .report(report.clone())
+            .max_connections(1)
+            .start(),
+    )
+    .await
+    .expect("starts");
+    let held = TcpStream::connect(proxy.http_addr())
+        .await
+        .expect("connects");
+    let mut beyond = TcpStream::connect(proxy.http_addr())
+        .await
+        .expect("connects");
+    // Closed at once, unanswered (an accepted connection would wait for a request instead).
+    let mut rest = Vec::new();
+    let _ = within("closed", beyond.read_to_end(&mut rest)).await;
+    assert!(rest.is_empty(), "{rest:?}");
+    drop(held);
+    // Once the held connection is gone, the next one is served.
+    within("served again", async {
+        loop {
+            let stream = TcpStream::connect(proxy.http_addr())
+                .await
+                .expect("connects");
+            let Ok((mut sender, connection)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+            else {
+                continue;
+            };
+            tokio::spawn(connection);
+            let request = hyper::Request::get("/public/default/config.json")
+                .header("host", "room")
+                .body(http_body_util::Empty::<Bytes>::new())
+                .expect("a request");
+            if let Ok(response) = sender.send_request(request).await {
+                assert_eq!(response.status(), 200);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    within("shutdown", proxy.shutdown()).await;
+    assert!(
+        report
+            .lines()
+            .iter()
+            .any(|line| line.contains("the proxy serves at most 1 connections at once")),
+        "{:#?}",
+        report.lines()
+    );
+}

@@ -68,6 +68,13 @@ enum Command {
     /// stderr when it stops (SIGINT, SIGTERM or --exit-after). The first line on stdout holds
     /// http://ADDR:PORT and ws://ADDR:PORT. Exit 0 when every message was ok, 1 when any was
     /// unknown or an error, 2 on usage or I/O errors.
+    #[command(
+        after_long_help = "Example: check the Room at 192.168.1.20 with its own web UI:\n\n  \
+        trueconf-api proxy --room 192.168.1.20:8765 --listen 127.0.0.1:9000 --record session.jsonl\n\n\
+        then open http://127.0.0.1:9000/ in a browser (or point an app that reads config.json at \
+        127.0.0.1:9000), use it, and stop the proxy with Ctrl-C. The guide, the recording's \
+        format and the limits: the trueconf_api::proxy docs."
+    )]
     Proxy(proxy::Args),
 }
 

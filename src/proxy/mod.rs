@@ -78,8 +78,11 @@
 //!   with a pong of its own (the protocol asks that of every endpoint), so the sender of a
 //!   ping gets that pong and then the other end's.
 //! - **Close frames** with their code and reason: the side that closes first has its frame
-//!   passed on, the other side's answer goes back through tungstenite's own reply. A close
-//!   code the protocol does not allow on the wire is answered with `1002` by tungstenite.
+//!   passed on, and tungstenite answers it on that side (with the same code) while the other
+//!   side's answer is read and not passed back. tungstenite turns a close code the protocol
+//!   does not allow on the wire (1005, 1006, 1015, or outside the assigned ranges) into
+//!   `1002` "Protocol violation" before the proxy sees it, and fails a connection whose close
+//!   reason is not UTF-8.
 //! - A connection that ends **without a close frame** (dropped, reset, a protocol error,
 //!   a message over the size limit) ends the other side's connection without one too, once
 //!   what was read before has been written (within [`ProxyBuilder::close_timeout`]).
