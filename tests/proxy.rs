@@ -111,17 +111,24 @@ fn temp(name: &str) -> std::path::PathBuf {
     common::temp_dir(&format!("proxy-{name}"))
 }
 
-/// A proxy to `room` whose WebSocket side goes through a wiretap (returned with it).
-async fn proxied(
-    room: &MockRoom,
-    setup: impl FnOnce(ProxyBuilder) -> ProxyBuilder,
-) -> (Proxy, Wiretap) {
+/// A proxy to the Room whose web server is on `port`, set up by `setup`, and its report.
+async fn started(port: u16, setup: impl FnOnce(ProxyBuilder) -> ProxyBuilder) -> (Proxy, Buffer) {
+    let report = Buffer::default();
+    let builder = setup(Proxy::builder("127.0.0.1", port).report(report.clone()));
+    let proxy = within("start", builder.start()).await.expect("starts");
+    (proxy, report)
+}
+
+/// A proxy to `room` whose WebSocket side goes through a wiretap, recording to `record`: the
+/// proxy, its report and the wiretap.
+async fn proxied(room: &MockRoom, record: &Path) -> (Proxy, Buffer, Wiretap) {
     let room_tap = Wiretap::start(SocketAddr::from(([127, 0, 0, 1], room.ws_port()))).await;
-    let builder = Proxy::builder("127.0.0.1", room.http_port()).room_ws_port(room_tap.port());
-    let proxy = within("start", setup(builder).start())
-        .await
-        .expect("starts");
-    (proxy, room_tap)
+    let file = std::fs::File::create(record).expect("creates");
+    let (proxy, report) = started(room.http_port(), |builder| {
+        builder.room_ws_port(room_tap.port()).record(file)
+    })
+    .await;
+    (proxy, report, room_tap)
 }
 
 #[tokio::test]
@@ -130,13 +137,7 @@ async fn a_client_session_is_byte_identical_on_both_sides_and_recorded() {
     room.fail("getAbook", "Address book is not available");
     let dir = temp("session");
     let record = dir.join("session.jsonl");
-    let report = Buffer::default();
-    let (proxy, room_tap) = proxied(&room, |builder| {
-        builder
-            .record(std::fs::File::create(&record).expect("creates"))
-            .report(report.clone())
-    })
-    .await;
+    let (proxy, report, room_tap) = proxied(&room, &record).await;
     let client_tap = Wiretap::start(proxy.ws_addr()).await;
 
     let client = within(
@@ -279,15 +280,7 @@ async fn a_client_session_is_byte_identical_on_both_sides_and_recorded() {
 #[tokio::test]
 async fn config_json_points_at_the_proxy_and_other_http_passes_unchanged() {
     let room = MockRoom::start().await.expect("mock starts");
-    let report = Buffer::default();
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", room.http_port())
-            .report(report.clone())
-            .start(),
-    )
-    .await
-    .expect("starts");
+    let (proxy, report) = started(room.http_port(), |builder| builder).await;
     assert_eq!(
         proxy.room_ws_url(),
         room.ws_url(),
@@ -409,14 +402,7 @@ fn urlencode(text: &str) -> String {
 /// One HTTP/1.1 exchange on a fresh connection: status, body, headers.
 async fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, Bytes, hyper::HeaderMap) {
     within("HTTP", async {
-        let stream = TcpStream::connect(("127.0.0.1", port))
-            .await
-            .expect("connects");
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .expect("handshake");
-        tokio::spawn(connection);
+        let mut sender = wiretap::http_connection(SocketAddr::from(([127, 0, 0, 1], port))).await;
         let request = hyper::Request::builder()
             .method(method)
             .uri(path)
@@ -466,15 +452,9 @@ const NOT_UTF8: &[u8] = b"{\"method\":\"auth\",\"x\":\"\xff\xfe\"}";
 #[tokio::test]
 async fn invalid_client_traffic_passes_unchanged_and_gets_its_verdict() {
     let room = MockRoom::start().await.expect("mock starts");
-    let report = Buffer::default();
     let dir = temp("invalid");
     let record = dir.join("invalid.jsonl");
-    let (proxy, room_tap) = proxied(&room, |builder| {
-        builder
-            .report(report.clone())
-            .record(std::fs::File::create(&record).expect("creates"))
-    })
-    .await;
+    let (proxy, report, room_tap) = proxied(&room, &record).await;
     let client_tap = Wiretap::start(proxy.ws_addr()).await;
     let mut socket = raw_client(client_tap.port()).await;
     let sends = vec![
@@ -630,16 +610,8 @@ async fn invalid_room_traffic_passes_unchanged_and_gets_its_verdict() {
     ];
     let room = raw_room(room_messages).await;
     let room_tap = Wiretap::start(room).await;
-    let report = Buffer::default();
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", room.port())
-            .room_ws_port(room_tap.port())
-            .report(report.clone())
-            .start(),
-    )
-    .await
-    .expect("starts");
+    let (proxy, report) =
+        started(room.port(), |builder| builder.room_ws_port(room_tap.port())).await;
     let client_tap = Wiretap::start(proxy.ws_addr()).await;
     // Read raw: tungstenite would refuse the text that is not UTF-8.
     let mut stream = TcpStream::connect(client_tap.addr).await.expect("connects");
@@ -755,16 +727,7 @@ async fn a_definitions_folder_gives_the_folder_verdicts() {
     let mut verdicts = Vec::new();
     for checker in [Checker::Compiled, Checker::Folder(Box::new(decoder))] {
         let room = MockRoom::start().await.expect("mock starts");
-        let report = Buffer::default();
-        let proxy = within(
-            "start",
-            Proxy::builder("127.0.0.1", room.http_port())
-                .checker(checker)
-                .report(report.clone())
-                .start(),
-        )
-        .await
-        .expect("starts");
+        let (proxy, report) = started(room.http_port(), |builder| builder.checker(checker)).await;
         let mut socket = raw_client(proxy.ws_addr().port()).await;
         within("connected", async {
             while room.connections() == 0 {
@@ -815,18 +778,13 @@ async fn ask(socket: &mut Raw, id: &str) {
 #[tokio::test]
 async fn hostile_clients_end_their_own_connection_and_no_other() {
     let room = MockRoom::start().await.expect("mock starts");
-    let report = Buffer::default();
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", room.http_port())
-            .report(report.clone())
+    let (proxy, report) = started(room.http_port(), |builder| {
+        builder
             .max_message_size(64 << 10)
             .handshake_timeout(Duration::from_millis(300))
             .close_timeout(Duration::from_millis(500))
-            .start(),
-    )
-    .await
-    .expect("starts");
+    })
+    .await;
     let ws_port = proxy.ws_addr().port();
     // A client that stays for the whole test and must keep working.
     let mut steady = raw_client(ws_port).await;
@@ -898,16 +856,7 @@ async fn hostile_clients_end_their_own_connection_and_no_other() {
 #[tokio::test]
 async fn the_websocket_limit_refuses_with_503_and_says_so() {
     let room = MockRoom::start().await.expect("mock starts");
-    let report = Buffer::default();
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", room.http_port())
-            .report(report.clone())
-            .max_websockets(1)
-            .start(),
-    )
-    .await
-    .expect("starts");
+    let (proxy, report) = started(room.http_port(), |builder| builder.max_websockets(1)).await;
     let first = raw_client(proxy.ws_addr().port()).await;
     let second = tokio_tungstenite::connect_async(proxy.ws_url()).await;
     match second {
@@ -942,12 +891,7 @@ async fn a_room_refusal_reaches_the_client_whole() {
                 .await;
         }
     });
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", port).room_ws_port(port).start(),
-    )
-    .await
-    .expect("starts");
+    let (proxy, _) = started(port, |builder| builder.room_ws_port(port)).await;
     match tokio_tungstenite::connect_async(proxy.ws_url()).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 403);
@@ -1200,12 +1144,7 @@ async fn another_upgrade_than_websocket_is_joined_byte_for_byte() {
             });
         }
     });
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", port).room_ws_port(port).start(),
-    )
-    .await
-    .expect("starts");
+    let (proxy, _) = started(port, |builder| builder.room_ws_port(port)).await;
     let mut stream = TcpStream::connect(proxy.http_addr())
         .await
         .expect("connects");
@@ -1242,16 +1181,7 @@ async fn another_upgrade_than_websocket_is_joined_byte_for_byte() {
 #[tokio::test]
 async fn the_connection_limit_closes_what_is_beyond_it() {
     let room = MockRoom::start().await.expect("mock starts");
-    let report = Buffer::default();
-    let proxy = within(
-        "start",
-        Proxy::builder("127.0.0.1", room.http_port())
-            .report(report.clone())
-            .max_connections(1)
-            .start(),
-    )
-    .await
-    .expect("starts");
+    let (proxy, report) = started(room.http_port(), |builder| builder.max_connections(1)).await;
     let held = TcpStream::connect(proxy.http_addr())
         .await
         .expect("connects");
@@ -1266,15 +1196,7 @@ async fn the_connection_limit_closes_what_is_beyond_it() {
     // Once the held connection is gone, the next one is served.
     within("served again", async {
         loop {
-            let stream = TcpStream::connect(proxy.http_addr())
-                .await
-                .expect("connects");
-            let Ok((mut sender, connection)) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
-            else {
-                continue;
-            };
-            tokio::spawn(connection);
+            let mut sender = wiretap::http_connection(proxy.http_addr()).await;
             let request = hyper::Request::get("/public/default/config.json")
                 .header("host", "room")
                 .body(http_body_util::Empty::<Bytes>::new())

@@ -6,9 +6,9 @@
 //! Its own test binary, because it counts every allocation of the process with a global
 //! allocator (and runs its tests one at a time).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod common;
+
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,45 +21,7 @@ use tokio_tungstenite::tungstenite::Message;
 use trueconf_api::mock::MockRoom;
 use trueconf_api::proxy::Proxy;
 
-/// Counts the bytes allocated right now and the most ever allocated at once.
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(size: usize) {
-    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: every call is passed to the system allocator unchanged; the counters are only
-// bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which is the system allocator's.
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            grew(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(pointer, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-            grew(new_size);
-        }
-        moved
-    }
-}
+use common::counting::{growth_since, measure, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -82,17 +44,6 @@ async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> 
     tokio::time::timeout(GUARD, future)
         .await
         .unwrap_or_else(|_| panic!("{what}: no hang"))
-}
-
-/// Starts measuring: the peak from now on.
-fn measure() -> usize {
-    let now = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(now, Ordering::Relaxed);
-    now
-}
-
-fn growth_since(before: usize) -> usize {
-    PEAK.load(Ordering::Relaxed).saturating_sub(before)
 }
 
 async fn proxy_to(room: &MockRoom) -> Proxy {
@@ -331,14 +282,7 @@ async fn http_bodies_stream_through_in_bounded_memory() {
     let proxy = within("start", Proxy::builder("127.0.0.1", room).start())
         .await
         .expect("starts");
-    let stream = TcpStream::connect(proxy.http_addr())
-        .await
-        .expect("connects");
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .expect("handshake");
-    tokio::spawn(connection);
+    let mut sender = common::wiretap::http_connection(proxy.http_addr()).await;
     let expected_sum: u64 = (0..BODY_CHUNKS)
         .map(|index| (index % 256) as u64 * CHUNK as u64)
         .sum();

@@ -32,16 +32,9 @@ pub struct Args {
 
 /// Starts the mock Room and serves until a signal; returns the exit code.
 pub fn run(args: &Args) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(serve(args))
 }

@@ -131,6 +131,19 @@ fn load_definitions(folder: &std::path::Path) -> Result<trueconf_api_codegen::mo
     })
 }
 
+/// The async runtime of the subcommands that serve (`mock-room`, `proxy`): two worker
+/// threads. A failure to start it is printed and is the exit code.
+fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            eprintln!("error: cannot start the async runtime: {error}");
+            EXIT_USAGE
+        })
+}
+
 /// A usage error found after parsing (a combination clap cannot express), printed the way
 /// clap prints its own, exit 2.
 fn usage_error(message: impl std::fmt::Display) -> u8 {

@@ -79,16 +79,9 @@ pub fn run(args: &Args) -> u8 {
             }
         },
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let mut builder = Proxy::builder(host, port)
         .listen(args.listen.as_str())

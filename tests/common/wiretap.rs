@@ -1,6 +1,7 @@
 //! A TCP forwarder that keeps every byte it passes, and a WebSocket frame reader for those
 //! bytes: what a peer really sent and received on the wire, independent of any WebSocket
-//! library's message API (the proxy tests compare both sides of the proxy with it).
+//! library's message API (the proxy tests compare both sides of the proxy with it). And a plain
+//! HTTP/1.1 connection for the tests that talk to a port directly.
 
 use std::io::Cursor;
 use std::net::SocketAddr;
@@ -190,4 +191,21 @@ pub fn messages(bytes: &[u8]) -> Vec<Wire> {
 /// Only the text and binary messages of `messages`.
 pub fn data(messages: &[Wire]) -> Vec<Wire> {
     messages.iter().filter(|m| m.is_data()).cloned().collect()
+}
+
+/// An HTTP/1.1 connection to `addr` (its task runs in the background), for requests with
+/// bodies of type `B`.
+pub async fn http_connection<B>(addr: SocketAddr) -> hyper::client::conn::http1::SendRequest<B>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(connection);
+    sender
 }
