@@ -853,10 +853,26 @@ async fn hostile_clients_end_their_own_connection_and_no_other() {
     );
 }
 
+/// A recording on a full disk: every write fails.
+struct FullDisk;
+
+impl Write for FullDisk {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("no space left (a test)"))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn the_websocket_limit_refuses_with_503_and_says_so() {
     let room = MockRoom::start().await.expect("mock starts");
-    let (proxy, report) = started(room.http_port(), |builder| builder.max_websockets(1)).await;
+    // The recording fails too: the relay goes on, and the summary and report say so.
+    let (proxy, report) = started(room.http_port(), |builder| {
+        builder.max_websockets(1).record(FullDisk)
+    })
+    .await;
     let first = raw_client(proxy.ws_addr().port()).await;
     let second = tokio_tungstenite::connect_async(proxy.ws_url()).await;
     match second {

@@ -694,16 +694,19 @@ impl Proxy {
 
     /// Stops: no new connections, every relayed WebSocket ended (recorded as closed by the
     /// proxy), HTTP connections dropped, then the recording and report flushed. Returns the
-    /// summary of everything.
+    /// summary of everything. Each of these steps waits at most
+    /// [`ProxyBuilder::close_timeout`] and a second.
     pub async fn shutdown(mut self) -> Summary {
         self.stop();
         // Every relay gives its permit back when it has written its close line.
         let all = u32::try_from(self.shared.limits.max_websockets).unwrap_or(u32::MAX);
         let wait = self.shared.limits.close_timeout + Duration::from_secs(1);
         let _ = tokio::time::timeout(wait, self.shared.pairs.acquire_many(all)).await;
-        self.shared.observer.send(Event::Stop).await;
+        // An observer stuck on a report nobody reads must not keep the caller waiting.
+        let _ = tokio::time::timeout(wait, self.shared.observer.send(Event::Stop)).await;
         if let Some(thread) = self.observer_thread.take() {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            let joined = tokio::task::spawn_blocking(move || thread.join());
+            let _ = tokio::time::timeout(wait, joined).await;
         }
         self.summary()
     }
