@@ -359,6 +359,12 @@ async fn config_json_points_at_the_proxy_and_other_http_passes_unchanged() {
             (through.0, &through.1),
             "{method} {path}"
         );
+        // The same headers: the proxy adds none (the Date is the Room's, a second apart at most).
+        let names = |headers: &hyper::HeaderMap| -> Vec<String> {
+            headers.keys().map(|name| name.to_string()).collect()
+        };
+        assert_eq!(names(&direct.2), names(&through.2), "{method} {path}");
+        assert_eq!(direct.2.get("content-type"), through.2.get("content-type"));
     }
     let mut events = client.notifications();
     let (status, _, _) = http(

@@ -341,3 +341,57 @@ async fn http_bodies_stream_through_in_bounded_memory() {
     let summary = proxy.shutdown().await;
     assert_eq!(summary.http_requests, 2);
 }
+
+#[tokio::test]
+async fn an_oversize_message_is_refused_from_its_header_without_being_buffered() {
+    use tokio::io::AsyncWriteExt;
+    let _serial = SERIAL.lock().await;
+    let room = MockRoom::start().await.expect("mock starts");
+    let proxy = within(
+        "start",
+        Proxy::builder("127.0.0.1", room.http_port())
+            .max_message_size(1 << 20)
+            .start(),
+    )
+    .await
+    .expect("starts");
+    let mut stream = TcpStream::connect(proxy.ws_addr()).await.expect("connects");
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+              Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        .await
+        .expect("handshake");
+    let before = measure();
+    // A masked binary frame announcing 64 MiB, then its payload streamed until the proxy
+    // hangs up; the test itself holds one 64 KiB chunk.
+    let length = (BODY_CHUNKS * CHUNK) as u64;
+    let mut header = vec![0x82, 0xFF];
+    header.extend_from_slice(&length.to_be_bytes());
+    header.extend_from_slice(&[1, 2, 3, 4]);
+    stream.write_all(&header).await.expect("header");
+    let chunk = vec![0u8; CHUNK];
+    let mut sent = 0;
+    within("refused", async {
+        while sent < BODY_CHUNKS {
+            if stream.write_all(&chunk).await.is_err() {
+                break;
+            }
+            sent += 1;
+        }
+    })
+    .await;
+    within("closed", proxy.wait_for_closed(1)).await;
+    let growth = growth_since(before);
+    eprintln!(
+        "a 64 MiB frame against a 1 MiB limit: {sent} chunks written, peak growth {growth} bytes"
+    );
+    assert!(
+        sent < BODY_CHUNKS,
+        "the proxy read all of an oversize message"
+    );
+    assert!(growth < 2 << 20, "memory grew by {growth} bytes");
+    let summary = proxy.shutdown().await;
+    assert_eq!(summary.from_client.messages(), 0, "{summary}");
+}

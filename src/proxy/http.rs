@@ -99,6 +99,8 @@ pub(super) async fn serve(listener: TcpListener, room_port: u16, shared: Arc<Sha
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .preserve_header_case(true)
+                // The Room's answers carry its own Date, or none.
+                .auto_date_header(false)
                 .timer(TokioTimer::new())
                 .header_read_timeout(shared.limits.handshake_timeout)
                 .serve_connection(TokioIo::new(stream), service)

@@ -36,7 +36,8 @@
 //!
 //! Every HTTP request goes to the Room's port behind the listener it came in on, with its
 //! method, path, query, headers (names in the case they were sent, `Host` included) and body
-//! as sent; every response comes back the same way. Bodies stream through (frames, file
+//! as sent; every response comes back the same way, with no header added (not even a
+//! `Date`). Bodies stream through (frames, file
 //! uploads and downloads, the web UI's pages) with hyper's bounded buffers; each client
 //! connection gets a connection to the Room of its own, opened on its first request.
 //! HTTP/1.1 framing is hyper's own on each hop (a body may be re-chunked; its bytes are the
