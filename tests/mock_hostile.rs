@@ -8,8 +8,8 @@
 //! Its own test binary, because it counts every allocation of the process with a global
 //! allocator; the tests run one at a time for the same reason.
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
+#[path = "common/counting.rs"]
+mod counting;
 #[path = "common/mock_wire.rs"]
 mod mock_wire;
 
@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use counting_alloc::{peak_since, start_peak, Counting};
+use counting::{growth_since, measure, Counting};
 use futures_util::{SinkExt, StreamExt};
 use mock_wire::{ask, authorize, authorized, http, open_small, Socket, GUARD};
 use serde_json::{json, Value};
@@ -159,7 +159,7 @@ fn a_connection_that_reads_nothing_loses_its_own_notifications_and_holds_up_no_o
         // connection's writer is stuck in the flood by its end.
         let flood = json!({"method": "event", "event": "flood", "padding": "f".repeat(450)});
         let flooded = flood.to_string().len() * FLOOD as usize;
-        let baseline = start_peak();
+        let baseline = measure();
 
         let path = format!("/mock/notify?count={FLOOD}");
         let (status, body) = http("POST", room.http_port(), &path, &flood.to_string()).await;
@@ -175,7 +175,7 @@ fn a_connection_that_reads_nothing_loses_its_own_notifications_and_holds_up_no_o
             room.push(&message).await;
         }
         wait_for(FLOOD + PUSHES).await;
-        let growth = peak_since(baseline);
+        let growth = growth_since(baseline);
 
         let stats = room.stats();
         let reader_stats = connection(&stats, reader_peer);
@@ -216,7 +216,7 @@ fn a_client_that_asks_without_reading_is_held_back_and_holds_up_no_one() {
             .expect("starts");
         let mut greedy = authorized(&room).await;
         let greedy_peer = local_addr(&greedy);
-        let baseline = start_peak();
+        let baseline = measure();
         let asking = tokio::spawn(async move {
             let request = Message::text(r#"{"method":"getAppState"}"#);
             loop {
@@ -255,7 +255,7 @@ fn a_client_that_asks_without_reading_is_held_back_and_holds_up_no_one() {
             "answers are never dropped, they wait"
         );
         served(&room).await;
-        let growth = peak_since(baseline);
+        let growth = growth_since(baseline);
         eprintln!(
             "asking without reading: {read} requests read, {} answers sent, peak growth \
              {growth} bytes",
@@ -278,7 +278,7 @@ fn connections_that_never_finish_the_handshake_are_closed_and_a_client_gets_in()
             .start()
             .await
             .expect("starts");
-        let baseline = start_peak();
+        let baseline = measure();
         let mut idle = Vec::with_capacity(IDLE);
         for n in 0..IDLE {
             let mut stream = TcpStream::connect(("127.0.0.1", room.ws_port()))
@@ -331,7 +331,7 @@ fn connections_that_never_finish_the_handshake_are_closed_and_a_client_gets_in()
                 .expect("closed in time");
             assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
         }
-        let growth = peak_since(baseline);
+        let growth = growth_since(baseline);
         eprintln!(
             "{IDLE} idle connections: the client got in after {waited:?}; peak growth {growth} \
              bytes ({} per connection)",
@@ -363,7 +363,7 @@ fn connections_that_never_authorize_are_closed_with_a_reason() {
             .start()
             .await
             .expect("starts");
-        let baseline = start_peak();
+        let baseline = measure();
         let mut silent = Vec::with_capacity(SILENT);
         for _ in 0..SILENT {
             silent.push(open_small(&room).await);
@@ -377,7 +377,7 @@ fn connections_that_never_authorize_are_closed_with_a_reason() {
         // The authorized client outlived the deadline and is still served.
         let answer = ask(&mut good, &json!({"method": "getAppState"})).await;
         assert_eq!(answer["result"], json!(true));
-        let growth = peak_since(baseline);
+        let growth = growth_since(baseline);
         eprintln!(
             "{SILENT} connections without auth: peak growth {growth} bytes ({} per connection)",
             growth / SILENT
@@ -432,7 +432,7 @@ fn one_huge_message_closes_that_connection_only() {
             .await
             .expect("starts");
         let mut bystander = authorized(&room).await;
-        let baseline = start_peak();
+        let baseline = measure();
         // One 64 MiB frame.
         let mut one_frame = authorized(&room).await;
         let written = write_raw(&mut one_frame, &[(frame_header(0x1, true, HUGE), HUGE)]).await;
@@ -450,7 +450,7 @@ fn one_huge_message_closes_that_connection_only() {
         assert!(matches!(code, Some(CloseCode::Size) | None), "{code:?}");
         let stats = until(&room, "both counted", |stats| stats.oversize == 2).await;
         assert_eq!(stats.oversize, 2);
-        let growth = peak_since(baseline);
+        let growth = growth_since(baseline);
         eprintln!("two 64 MiB messages against a 1 MiB limit: peak growth {growth} bytes");
         assert!(growth < 6 * MIB, "memory grew by {growth} bytes");
         let answer = ask(&mut bystander, &json!({"method": "getAppState"})).await;
@@ -471,7 +471,7 @@ fn a_ping_flood_from_a_peer_that_reads_nothing_stays_bounded() {
             .await
             .expect("starts");
         let mut flooder = authorized(&room).await;
-        let baseline = start_peak();
+        let baseline = measure();
         let ping = Message::Ping(vec![b'p'; 125].into());
         for n in 0..PINGS {
             tokio::time::timeout(GUARD, flooder.feed(ping.clone()))
@@ -487,7 +487,7 @@ fn a_ping_flood_from_a_peer_that_reads_nothing_stays_bounded() {
         }
         flooder.flush().await.expect("flushed");
         served(&room).await;
-        let growth = peak_since(baseline);
+        let growth = growth_since(baseline);
         eprintln!(
             "{PINGS} pings ({} bytes of pongs owed), none read: peak growth {growth} bytes",
             PINGS * 127

@@ -85,16 +85,9 @@ fn seconds(text: &str) -> Result<f64, String> {
 
 /// Starts the mock Room and serves until a signal; returns the exit code.
 pub fn run(args: &Args) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(serve(args))
 }
@@ -167,7 +160,7 @@ async fn serve(args: &Args) -> u8 {
 }
 
 /// Waits for SIGINT or SIGTERM (Ctrl-C elsewhere); names the one that came.
-async fn wait_for_signal() -> &'static str {
+pub(super) async fn wait_for_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

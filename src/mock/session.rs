@@ -299,6 +299,15 @@ impl Session {
                 },
                 Some(Ok(Message::Close(_))) => return Ending::Close(None),
                 Some(Err(WsError::Capacity(error))) => return self.too_large(&error),
+                // As RFC 6455 asks: the answers already queued go out, then a close frame
+                // 1007 says why, instead of a reset that loses them.
+                Some(Err(WsError::Utf8(error))) => {
+                    tracing::warn!(%error, "mock Room: a text message that is not UTF-8, connection closed");
+                    return Ending::Close(Some(CloseFrame {
+                        code: CloseCode::Invalid,
+                        reason: "a text message that is not UTF-8".into(),
+                    }));
+                }
                 Some(Err(error)) => {
                     tracing::debug!(%error, "mock Room: read failed");
                     return Ending::Drop;

@@ -14,7 +14,14 @@ own methods: an invitation pushed with POST /mock/notify, `accept` (app_state 5,
 conferenceCreated), `hangUp` (conferenceDeleted, app_state 3), each event passing the client's
 own event filter.
 
-    python mock_room_session.py TRUECONF_API_BINARY
+With --through-proxy the client talks to the mock through `trueconf-api proxy` (found through
+the proxy's rewritten config.json), the same session must hold, and then the proxy's recording
+and summary are checked: every response the client's handlers saw and every command the script
+sent are in the recording with the right direction, the summary's counts per direction and
+verdict are those of the recording, the mock's side is all ok, and the exit code says whether
+every message was.
+
+    python mock_room_session.py TRUECONF_API_BINARY [--through-proxy]
 
 Exit 0 when everything holds, 1 otherwise (each problem on stderr).
 """
@@ -60,6 +67,91 @@ def start_mock(binary):
         mock.kill()
         raise SystemExit(f"mock-room's first line names no HTTP URL: {line!r}")
     return mock, int(words[0].rsplit(":", 1)[1])
+
+
+class Proxy:
+    """`trueconf-api proxy` between the client and the mock, recording, stopping by itself once
+    the client's connection has ended (--exit-after 1)."""
+
+    def __init__(self, binary, mock_port):
+        self.recording = Path(_scratch.name) / "proxy.jsonl"
+        self.process = subprocess.Popen(
+            [binary, "proxy", "--room", f"127.0.0.1:{mock_port}", "--record",
+             str(self.recording), "--exit-after", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        words = [word for word in line.split() if word.startswith("http://127.0.0.1:")]
+        if not line.startswith("proxy: ") or not words:
+            self.process.kill()
+            raise SystemExit(f"the proxy's first line names no HTTP URL: {line!r}")
+        self.port = int(words[0].rsplit(":", 1)[1])
+        # Read both pipes all along, so the proxy never waits on them.
+        self.report, self.summary = [], []
+        for pipe, lines in [(self.process.stdout, self.report), (self.process.stderr, self.summary)]:
+            threading.Thread(target=lambda p=pipe, l=lines: l.extend(p), daemon=True).start()
+
+    def check(self, problems, responses, sent_methods):
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            code = self.process.wait(timeout=10)
+            fail(problems, "the proxy did not stop after the client's connection ended")
+        time.sleep(0.1)
+        lines = [json.loads(line) for line in self.recording.read_text().splitlines()]
+        if [line["seq"] for line in lines] != list(range(1, len(lines) + 1)):
+            fail(problems, "the recording's seq numbers are not 1, 2, 3, ...")
+        events = [line for line in lines if "event" in line]
+        if [(e["event"], e["conn"]) for e in events] != [("open", 1), ("close", 1)]:
+            fail(problems, f"the recording's connection lines: {events}")
+        messages = [line for line in lines if "from" in line]
+        by_side = {"client": [], "room": []}
+        for line in messages:
+            if line.get("frame") != "text" or "text" not in line or "check" not in line:
+                fail(problems, f"a recorded message without frame, text or check: {line}")
+                continue
+            by_side[line["from"]].append(line)
+        recorded_room = [json.loads(line["text"]) for line in by_side["room"]]
+        for response in responses:
+            if response not in recorded_room:
+                fail(problems, f"a response the client saw is not recorded from the room: {response}")
+        recorded_methods = {json.loads(line["text"]).get("method") for line in by_side["client"]}
+        for method in sent_methods:
+            if method not in recorded_methods:
+                fail(problems, f"{method} was sent but is not recorded from the client")
+        summary = "".join(self.summary)
+        all_ok = True
+        for side, other in [("client", "room"), ("room", "client")]:
+            verdicts = [line["check"] for line in by_side[side]]
+            counts = {
+                "ok": sum(v["verdict"] == "ok" for v in verdicts),
+                "unknown fields": sum(v["verdict"] == "ok" and bool(v["unknownFields"]) for v in verdicts),
+                "untyped": sum(v["verdict"] == "ok" and v["untyped"] for v in verdicts),
+                "unknown": sum(v["verdict"] == "unknown" for v in verdicts),
+                "errors": sum(v["verdict"] == "error" for v in verdicts),
+            }
+            all_ok = all_ok and counts["unknown"] == 0 and counts["errors"] == 0
+            expected = (
+                f"  {side} -> {other}: {len(verdicts)} messages ({len(verdicts)} text, 0 text not UTF-8, "
+                f"0 binary; "
+            )
+            tally = (
+                f"{counts['ok']} ok ({counts['unknown fields']} with unknown fields, "
+                f"{counts['untyped']} untyped), {counts['unknown']} unknown, {counts['errors']} errors;"
+            )
+            line = next((l for l in summary.splitlines() if l.startswith(f"  {side} -> ")), "")
+            if not line.startswith(expected) or tally not in line:
+                fail(problems, f"the summary says {line!r}, the recording {expected}...{tally}")
+            if side == "room" and (counts["unknown"] or counts["errors"]):
+                fail(problems, f"the mock's messages are not all ok: {counts}")
+            print(f"through the proxy, {side} -> {other}: {len(verdicts)} messages recorded, {tally}")
+        if code != (0 if all_ok else 1):
+            fail(problems, f"the proxy exited {code}, but every message ok is {all_ok}:\n{summary}")
+        if "proxy: 1 connection ended, stopping" not in summary:
+            fail(problems, f"the proxy did not stop for --exit-after: {summary}")
 
 
 def wait_for(condition, seconds):
@@ -126,11 +218,18 @@ def explained_keys():
 
 
 def main():
-    if len(sys.argv) != 2:
+    arguments = [argument for argument in sys.argv[1:] if argument != "--through-proxy"]
+    through_proxy = len(arguments) < len(sys.argv) - 1
+    if len(arguments) != 1:
         raise SystemExit(__doc__)
     problems = []
-    mock, port = start_mock(str(_CALLER_DIR / sys.argv[1]))
+    binary = str(_CALLER_DIR / arguments[0])
+    mock, port = start_mock(binary)
+    proxy = None
     try:
+        if through_proxy:
+            proxy = Proxy(binary, port)
+            port = proxy.port
         room = trueconf_room.open_session(ip="127.0.0.1", port=port, pin=PIN)
 
         # Every response, by method, as the client's handlers see them.
@@ -266,7 +365,16 @@ def main():
               "hangUp -> app_state 3 with conferenceDeleted; the client's event filters accept "
               "all three")
         room.close_session()
+        if proxy:
+            # close_session leaves the socket open; the client's socket is closed as its
+            # users would, so the proxy sees the connection end.
+            room.websocket.close()
+            with lock:
+                responses = [response for method in seen.values() for response in method]
+            proxy.check(problems, responses, methods)
     finally:
+        if proxy and proxy.process.poll() is None:
+            proxy.process.kill()
         mock.terminate()
         mock.wait(timeout=10)
     if mock.returncode != 0:

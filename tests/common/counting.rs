@@ -1,14 +1,12 @@
-//! A global allocator that counts the bytes allocated right now and the most ever allocated
-//! at once, for tests that assert memory bounds. A test binary installs it with
-//! `#[global_allocator] static ALLOCATOR: Counting = Counting;` (each such test binary measures
-//! its whole process, so its tests run one at a time).
-
-#![allow(dead_code)]
+//! An allocator that counts: the bytes a test binary has allocated right now and the most it
+//! ever had at once. A memory test installs it with
+//! `#[global_allocator] static ALLOCATOR: Counting = Counting;` in its own binary (it counts the
+//! whole process, so such a binary runs its measurements one at a time).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts every allocation of the process (see the module docs).
+/// Passes every call to the system allocator and counts.
 pub struct Counting;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -48,19 +46,14 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-/// Bytes allocated right now.
-pub fn current() -> usize {
-    CURRENT.load(Ordering::Relaxed)
-}
-
-/// Starts measuring a peak: returns the bytes allocated now, the baseline of [`peak_since`].
-pub fn start_peak() -> usize {
-    let now = current();
+/// Starts a measurement: returns the bytes allocated now, and the peak counts from here.
+pub fn measure() -> usize {
+    let now = CURRENT.load(Ordering::Relaxed);
     PEAK.store(now, Ordering::Relaxed);
     now
 }
 
-/// How far allocation rose above `baseline` (from [`start_peak`]) at its highest since.
-pub fn peak_since(baseline: usize) -> usize {
-    PEAK.load(Ordering::Relaxed).saturating_sub(baseline)
+/// How far above `before` (from [`measure`]) the allocations have peaked since.
+pub fn growth_since(before: usize) -> usize {
+    PEAK.load(Ordering::Relaxed).saturating_sub(before)
 }
