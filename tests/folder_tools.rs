@@ -729,25 +729,13 @@ fn edited_definitions_are_checked_and_exported_without_compiling() {
             && stderr.contains("`inSeconds` of notifications/roomRebootScheduled has no entry"),
         "{stderr}"
     );
-    fs::write(
-        folder.join("evidence/our-room.json"),
-        serde_json::to_string_pretty(&json!({
-            "description": "What our Room sent, from our own capture (made up for this test).",
-            "sources": { "our-capture": {
-                "kind": "capture", "url": "https://example.invalid/our-room", "version": "5.1.0",
-                "note": "A capture of our Room's traffic." } },
-            "entries": [
-                { "subject": "notifications/fileTransferHistoryCleared", "key": "removedFiles",
-                  "source": "our-capture", "file": "capture.jsonl", "line": 1, "says": "present",
-                  "type": "integer" },
-                { "subject": "notifications/roomRebootScheduled", "key": "inSeconds",
-                  "source": "our-capture", "file": "capture.jsonl", "line": 2, "says": "present",
-                  "type": "integer" }
-            ]
-        }))
-        .expect("encodes"),
-    )
-    .expect("writes");
+    common::record_capture(
+        &folder,
+        &[
+            ("notifications/fileTransferHistoryCleared", "removedFiles"),
+            ("notifications/roomRebootScheduled", "inSeconds"),
+        ],
+    );
     let (code, edited) = text(Some(folder_arg));
     assert_eq!(code, Some(1));
     assert_eq!(
