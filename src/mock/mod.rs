@@ -16,8 +16,8 @@
 //! - A few answers follow the Room's state instead of the example: `auth` issues fresh tokens
 //!   (`token`, reusable as credentials, and `tokenForHttpServer`), `getAppState` reports the
 //!   mock's own HTTP port as `embeddedHttpPort`, `getIncomingFilesRequests` lists the current
-//!   offers, and `getTokenForHttpServer` (catalogued; documented on the built-in HTTP server
-//!   page as returning `token`) issues an HTTP-server token. A response field the example
+//!   offers, and `getTokenForHttpServer` (client tier: TrueConf's Python client reads its
+//!   `token`) issues an HTTP-server token. A response field the example
 //!   lacks but the definition has, named like a parameter of the request, is filled from the
 //!   request ([`Examples::echoed_fields`]: `addToAbook` answers with its `peerId`).
 //! - File transfer plays the documented flow: the offers of the documented

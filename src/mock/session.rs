@@ -241,14 +241,6 @@ impl Session {
             ));
         }
         if decoded.is_untyped() {
-            if method == "getTokenForHttpServer" {
-                let token = room.issue_http_token();
-                return Answer::now(with_envelope(
-                    &json!({ "token": token, "result": true }),
-                    method,
-                    request_id,
-                ));
-            }
             return Answer::now(failure(
                 method,
                 request_id,
@@ -271,6 +263,7 @@ impl Session {
         let mut transfer = None;
         match method {
             "getAppState" => response.set("embeddedHttpPort", &Value::from(room.http_port)),
+            "getTokenForHttpServer" => response.set("token", &Value::from(room.issue_http_token())),
             "getIncomingFilesRequests" => {
                 let offers = lock(&room.offers).clone();
                 response.set("incomingFilesRequests", &Value::Array(offers));
