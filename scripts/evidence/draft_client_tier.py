@@ -19,7 +19,7 @@ tier"):
 - a `client` request example: the literal of the first client that sends the command (python
   first), pinned to its file and line; notifications get a synthetic envelope-only example;
 - obsolete pre-4.1 file-transfer names (CLIENT-TIER.md) are typed too, clients still send them:
-  their description names the documented successor.
+  their description names the successor (and whether a page documents it).
 
 What only a person can write is left as `TODO(draft)` placeholders — `summary` and every field's
 `doc`, with the evidence beside the placeholder — and the build rejects any definition that
@@ -148,11 +148,22 @@ def sentence(text):
     return text[:1].upper() + text[1:]
 
 
+def successor_words(name):
+    """`the documented X`, or what X is when no page documents it (an `inferred` type)."""
+    for kind in ("commands", "notifications"):
+        path = SCHEMA / kind / f"{name}.json"
+        if path.exists():
+            definition = json.loads(path.read_text())
+            if not definition.get("docUrls"):
+                return f"`{name}` (typed here as `{definition.get('source')}`, without a doc page)"
+    return f"the documented `{name}`"
+
+
 def obsolete_note(name):
     if name not in OBSOLETE:
         return None
     successor = OBSOLETE[name]
-    tail = (f"the documented `{successor}` replaces it (our reading of the names; "
+    tail = (f"{successor_words(successor)} replaces it (our reading of the names; "
             "tests/conformance/ANALYSIS.md section 1d)") if successor else \
         "no single documented successor can be told from the names"
     return ("Obsolete: a pre-4.1 file-transfer name that python-trueconf-room 1.0.0 and the Qt "
