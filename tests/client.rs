@@ -311,7 +311,7 @@ async fn dropping_a_request_frees_its_slot_and_its_late_answer_is_counted_stray(
 }
 
 #[tokio::test]
-async fn a_connection_dropped_in_the_middle_of_requests_fails_them_with_closed() {
+async fn a_connection_dropped_in_the_middle_of_requests_fails_them_with_connection_lost() {
     let room = room().await;
     let client = connect(&room).await;
     let mut notifications = client.notifications();
@@ -325,8 +325,17 @@ async fn a_connection_dropped_in_the_middle_of_requests_fails_them_with_closed()
         })
     })
     .await;
-    assert!(matches!(held, Err(Error::Closed)), "{held:?}");
-    assert!(matches!(dropped, Err(Error::Closed)), "{dropped:?}");
+    // Both were sent: they fail with the loss, naming the address.
+    for result in [held.map(drop), dropped.map(drop)] {
+        match result {
+            Err(Error::ConnectionLost { address, reason }) => {
+                assert!(address.starts_with(&room.ws_url()), "{address}");
+                assert!(address.contains("config.json"), "{address}");
+                assert!(!reason.is_empty());
+            }
+            other => panic!("expected ConnectionLost, got {other:?}"),
+        }
+    }
     eventually("closed", || client.status() == ConnectionStatus::Closed).await;
     // Later requests fail at once; streams end; nothing is left waiting.
     let later = guarded("request", client.request(GetFileTransferHistory::new())).await;
@@ -355,7 +364,7 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
         .expect("a token");
     let mut availability = client.subscribe::<FileTransferAvailabilityChanged>();
     let mut requests = room.requests();
-    // A request in flight when the connection drops fails with Closed…
+    // A request in flight when the connection drops fails with ConnectionLost…
     room.drop_reply("getFileTransferHistory");
     let in_flight = {
         let client = client.clone();
@@ -365,7 +374,10 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
     room.reset("getFileTransferHistory");
     assert_eq!(room.drop_connections(), 1);
     let failed = guarded("in flight", in_flight).await.expect("joins");
-    assert!(matches!(failed, Err(Error::Closed)), "{failed:?}");
+    assert!(
+        matches!(failed, Err(Error::ConnectionLost { .. })),
+        "{failed:?}"
+    );
     // …while one made after the loss waits for the new connection (which the mock only
     // serves once it is authorized again).
     let history = guarded("request", client.request(GetFileTransferHistory::new()))

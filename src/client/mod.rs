@@ -102,20 +102,21 @@ mod driver;
 mod error;
 mod events;
 mod http;
+mod liveness;
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-pub use config::{ClientBuilder, Credentials, Reconnect};
-pub use error::{Error, Failed, StreamError};
+pub use config::{ClientBuilder, Credentials, Heartbeat, Reconnect};
+pub use error::{Cause, Error, Failed, StreamError};
 pub use events::{Notifications, Subscription};
 pub use http::CONFIG_PATH;
 
@@ -136,9 +137,12 @@ pub const DEFAULT_HTTP_PORT: u16 = 8765;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnectionStatus {
-    /// Connected and authorized.
+    /// Connected and authorized (and the state cache filled, unless
+    /// [`ClientBuilder::fetch_state`] turned that off).
     Connected,
-    /// The connection was lost; this reconnect attempt is under way (requests wait).
+    /// The connection was lost; this reconnect attempt is under way or waiting for its turn
+    /// (requests made meanwhile wait for the next connection, within their timeout, and then
+    /// fail with [`Error::NotConnected`]).
     Reconnecting {
         /// 1 for the first attempt after the loss.
         attempt: u32,
@@ -151,7 +155,8 @@ pub enum ConnectionStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ClientStats {
-    /// Requests sent (including `auth` on each connection).
+    /// Requests sent (including `auth` on each connection, and the heartbeat's
+    /// `getAppState` probes).
     pub requests: u64,
     /// Requests waiting for their response right now.
     pub pending: usize,
@@ -172,14 +177,31 @@ pub struct ClientStats {
 struct Waiter {
     method: Box<str>,
     sequence: u64,
-    reply: oneshot::Sender<Result<Bytes, Error>>,
+    /// Taken off the queue by a connection's writer: it was (or was being) sent on that
+    /// connection, so losing it fails the request; a request not taken yet waits for the next.
+    taken: bool,
+    /// Where the answer goes; `None` for a heartbeat probe, whose answer only proves the Room
+    /// is there (and updates the state cache).
+    reply: Option<oneshot::Sender<Result<Bytes, Error>>>,
 }
 
 struct PendingTable {
     waiting: HashMap<String, Waiter>,
+    /// The `requestId` of the heartbeat's outstanding `getAppState` probe.
+    probe: Option<String>,
     /// Closed for good: new requests fail at once. Until then they are queued, and while the
     /// connection is being re-established they wait for the next one.
     closed: bool,
+}
+
+/// Who a response went to.
+pub(crate) enum Delivered {
+    /// The request waiting for it.
+    Request,
+    /// The heartbeat's probe.
+    Probe,
+    /// Nobody: a stray response.
+    Nobody,
 }
 
 #[derive(Default)]
@@ -211,9 +233,15 @@ pub(crate) struct Shared {
     state: Mutex<StateCache>,
     stats: Counters,
     status: watch::Sender<ConnectionStatus>,
-    shutdown: Notify,
-    closing: AtomicBool,
+    /// Set by [`Client::close`]; the connection task watches it.
+    closing: watch::Sender<bool>,
     outgoing: mpsc::Sender<Outgoing>,
+    /// The WebSocket address of the current (or last) connection, as errors name it.
+    address: Mutex<Option<String>>,
+    /// Why the last attempt to connect failed.
+    last_error: Mutex<Option<Arc<Error>>>,
+    /// Attempts to connect so far.
+    attempts: AtomicU32,
 }
 
 impl Shared {
@@ -222,33 +250,99 @@ impl Shared {
     }
 
     fn closing(&self) -> bool {
-        self.closing.load(Ordering::Acquire)
+        *self.closing.borrow()
     }
 
-    fn is_pending(&self, id: &str) -> bool {
-        lock(&self.pending).waiting.contains_key(id)
+    /// Waits until [`Client::close`] is called.
+    async fn closed(&self) {
+        let mut closing = self.closing.subscribe();
+        let _ = closing.wait_for(|closing| *closing).await;
     }
 
-    /// Fails every waiting request with [`Error::Closed`], and with `close` fails every later
-    /// one too; returns how many failed.
-    fn fail_pending(&self, close: bool) -> usize {
+    /// A writer takes request `id` to send it: `false` when its caller no longer waits.
+    fn take(&self, id: &str) -> bool {
+        match lock(&self.pending).waiting.get_mut(id) {
+            Some(waiter) => {
+                waiter.taken = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Fails the requests the lost connection had taken with `error()` (those not taken yet
+    /// wait for the next connection); returns how many failed.
+    fn fail_sent(&self, error: impl Fn() -> Error) -> usize {
+        let sent: Vec<Waiter> = {
+            let mut table = lock(&self.pending);
+            table.probe = None;
+            let ids: Vec<String> = table
+                .waiting
+                .iter()
+                .filter(|(_, waiter)| waiter.taken)
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.iter()
+                .filter_map(|id| table.waiting.remove(id))
+                .collect()
+        };
+        Self::fail(sent, error)
+    }
+
+    /// Closes for good: fails every waiting request with `error()`, and every later one at
+    /// once with [`Error::Closed`]; returns how many failed.
+    fn fail_all(&self, error: impl Fn() -> Error) -> usize {
         let waiting = {
             let mut table = lock(&self.pending);
-            if close {
-                table.closed = true;
-            }
+            table.closed = true;
+            table.probe = None;
             std::mem::take(&mut table.waiting)
         };
-        let count = waiting.len();
-        for (_, waiter) in waiting {
-            let _ = waiter.reply.send(Err(Error::Closed));
+        Self::fail(waiting.into_values(), error)
+    }
+
+    fn fail(waiters: impl IntoIterator<Item = Waiter>, error: impl Fn() -> Error) -> usize {
+        let mut count = 0;
+        for waiter in waiters {
+            if let Some(reply) = waiter.reply {
+                let _ = reply.send(Err(error()));
+                count += 1;
+            }
         }
         count
     }
 
+    /// Registers the heartbeat's `getAppState` probe `id` (sent now), in place of an earlier
+    /// one still unanswered.
+    fn probe_sent(&self, id: String) {
+        let sequence = self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let mut table = lock(&self.pending);
+        if let Some(earlier) = table.probe.take() {
+            table.waiting.remove(&earlier);
+        }
+        table.waiting.insert(
+            id.clone(),
+            Waiter {
+                method: GetAppState::METHOD.into(),
+                sequence,
+                taken: true,
+                reply: None,
+            },
+        );
+        table.probe = Some(id);
+    }
+
+    /// The heartbeat's probe was answered: its state goes to the cache.
+    fn probe_answered(&self, bytes: &[u8]) {
+        match app_state_from_response(bytes) {
+            Some(state) => lock(&self.state).app_state = Some(state),
+            None => tracing::debug!("the heartbeat's getAppState answer holds no state"),
+        }
+    }
+
     /// Hands a response to the request it answers: the one with its `requestId`, or, when the
-    /// Room echoed none, the oldest request of the same method. `false` when nobody waits.
-    fn deliver(&self, method: &str, request_id: Option<&str>, bytes: Bytes) -> bool {
+    /// Room echoed none, the oldest request of the same method.
+    fn deliver(&self, method: &str, request_id: Option<&str>, bytes: Bytes) -> Delivered {
         let mut table = lock(&self.pending);
         let waiter = match request_id.filter(|id| !id.is_empty()) {
             Some(id) => table.waiting.remove(id),
@@ -260,14 +354,22 @@ impl Shared {
                 .map(|(id, _)| id.clone())
                 .and_then(|id| table.waiting.remove(&id)),
         };
-        match waiter {
-            Some(waiter) => {
+        let Some(waiter) = waiter else {
+            return Delivered::Nobody;
+        };
+        match waiter.reply {
+            Some(reply) => {
                 drop(table);
                 // The requester may have just given up; then the answer is dropped.
-                let _ = waiter.reply.send(Ok(bytes));
-                true
+                let _ = reply.send(Ok(bytes));
+                Delivered::Request
             }
-            None => false,
+            None => {
+                if table.probe.as_deref() == request_id {
+                    table.probe = None;
+                }
+                Delivered::Probe
+            }
         }
     }
 
@@ -279,6 +381,13 @@ impl Shared {
         text: String,
         timeout: Duration,
     ) -> Result<Bytes, Error> {
+        if text.len() > self.config.max_request_size {
+            return Err(Error::RequestTooLarge {
+                method: method.to_string(),
+                size: text.len(),
+                limit: self.config.max_request_size,
+            });
+        }
         let (reply, response) = oneshot::channel();
         {
             let mut table = lock(&self.pending);
@@ -291,7 +400,8 @@ impl Shared {
                 Waiter {
                     method: method.into(),
                     sequence,
-                    reply,
+                    taken: false,
+                    reply: Some(reply),
                 },
             );
         }
@@ -311,11 +421,45 @@ impl Shared {
                 .map_err(|_| Error::Closed)?;
             response.await.unwrap_or(Err(Error::Closed))
         };
-        let waiting_for = || {
-            tracing::debug!(method, request_id = id, "timed out");
-            format!("`{method}` response")
-        };
-        error::within(timeout, waiting_for, exchange).await
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::debug!(method, request_id = id, "timed out");
+                Err(self.unanswered(method, &id, timeout))
+            }
+        }
+    }
+
+    /// Why request `id` got no answer within `after`: sent and not answered is
+    /// [`Error::Timeout`]; never sent is [`Error::NotConnected`] while there is no connection,
+    /// and a [`Error::Timeout`] that says so while the connection does not take it.
+    fn unanswered(&self, method: &str, id: &str, after: Duration) -> Error {
+        let taken = lock(&self.pending)
+            .waiting
+            .get(id)
+            .is_some_and(|waiter| waiter.taken);
+        let address = lock(&self.address)
+            .clone()
+            .unwrap_or_else(|| self.config.target.to_string());
+        if taken {
+            return Error::Timeout {
+                waiting_for: format!("`{method}` response from {address}"),
+                after,
+            };
+        }
+        match *self.status.borrow() {
+            ConnectionStatus::Connected => Error::Timeout {
+                waiting_for: format!(
+                    "chance to send `{method}` to {address} (the Room is not reading, or the \
+                     queue of outgoing requests is full)"
+                ),
+                after,
+            },
+            status => Error::NotConnected {
+                status,
+                last_error: lock(&self.last_error).clone(),
+            },
+        }
     }
 
     /// Sends `command` and waits for its response, decoded (success or failure) and as
@@ -424,27 +568,57 @@ impl Shared {
             .and_then(|auth| auth.token.clone())
     }
 
-    /// Fills the state cache (`getAppState`, `getSystemInfo`), as configured.
-    async fn refresh_state(&self) {
+    /// Fills the state cache (`getAppState`, `getSystemInfo`), as configured. An answer of
+    /// any kind will do (a refusal or one that does not decode leaves that part of the cache
+    /// empty, with a warning); no answer is an error.
+    async fn fetch_state(&self) -> Result<(), Error> {
         if !self.config.fetch_state {
-            return;
+            return Ok(());
         }
-        let timeout = self.config.request_timeout;
+        let timeout = self.config.connect_timeout;
         let (state, info) = tokio::join!(
             self.request(GetAppState::new(), timeout),
             self.request(GetSystemInfo::new(), timeout)
         );
-        if let Err(error) = state {
-            tracing::warn!(%error, "getAppState failed; no application state cached");
+        for (method, result) in [
+            (GetAppState::METHOD, state.map(drop)),
+            (GetSystemInfo::METHOD, info.map(drop)),
+        ] {
+            match result {
+                Ok(()) => {}
+                Err(error @ (Error::Failed(_) | Error::Decode(_))) => {
+                    tracing::warn!(method, error = format!("{error:#}"), "nothing cached")
+                }
+                Err(error) => return Err(error),
+            }
         }
-        if let Err(error) = info {
-            tracing::warn!(%error, "getSystemInfo failed; no system information cached");
+        Ok(())
+    }
+
+    /// A connection is made (authorized, the state fetched): the status says so, and the
+    /// first one lets [`Client::connect`] return.
+    fn connected(&self, ready: &mut Option<oneshot::Sender<Result<(), Error>>>, address: &str) {
+        self.status.send_replace(ConnectionStatus::Connected);
+        match ready.take() {
+            Some(ready) => {
+                tracing::info!(address, "connected and authorized");
+                let _ = ready.send(Ok(()));
+            }
+            None => {
+                self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(address, "reconnected and authorized");
+            }
         }
     }
 
-    fn refresh_state_in_background(self: &Arc<Self>) {
-        let shared = Arc::clone(self);
-        tokio::spawn(async move { shared.refresh_state().await }.in_current_span());
+    /// [`Error::Unreachable`] after `after` of trying.
+    fn unreachable(&self, after: Duration) -> Error {
+        Error::Unreachable {
+            target: self.config.target.to_string(),
+            attempts: self.attempts.load(Ordering::Relaxed),
+            after,
+            last_error: lock(&self.last_error).clone(),
+        }
     }
 }
 
@@ -521,48 +695,67 @@ impl Client {
 
     async fn connect_with(config: Config) -> Result<Client, Error> {
         let (outgoing, requests) = mpsc::channel(config.outgoing_buffer);
-        let (status, _) = watch::channel(ConnectionStatus::Connected);
+        // Closed until the first connection is made (nobody sees it before: the client is
+        // handed out only then).
+        let (status, _) = watch::channel(ConnectionStatus::Closed);
+        let deadline = config.connect_deadline;
         let shared = Arc::new(Shared {
             hub: Hub::new(config.notification_buffer),
             config,
             pending: Mutex::new(PendingTable {
                 waiting: HashMap::new(),
+                probe: None,
                 closed: false,
             }),
             next_id: AtomicU64::new(1),
             state: Mutex::new(StateCache::default()),
             stats: Counters::default(),
             status,
-            shutdown: Notify::new(),
-            closing: AtomicBool::new(false),
+            closing: watch::channel(false).0,
             outgoing,
+            address: Mutex::new(None),
+            last_error: Mutex::new(None),
+            attempts: AtomicU32::new(0),
         });
-        let credentials = [shared.config.credentials.clone()];
-        let (socket, url) = driver::open_authorized(&shared, &credentials).await?;
-        let span = tracing::info_span!("trueconf_client", url = %url);
-        span.in_scope(|| tracing::info!("connected and authorized"));
-        let task =
-            tokio::spawn(driver::run(Arc::clone(&shared), socket, requests).instrument(span));
+        let (ready, made) = oneshot::channel();
+        let span = tracing::info_span!("trueconf_client", target = %shared.config.target);
+        let task = tokio::spawn(driver::run(Arc::clone(&shared), requests, ready).instrument(span));
+        // Dropped on failure, which stops the task.
         let client = Client {
             shared,
             _task: Arc::new(TaskGuard(task)),
         };
-        client.shared.refresh_state().await;
-        Ok(client)
+        let started = Instant::now();
+        match tokio::time::timeout(deadline, made).await {
+            Ok(Ok(Ok(()))) => Ok(client),
+            Ok(Ok(Err(error))) => Err(error),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) if client.shared.config.reconnect.is_some() => {
+                Err(client.shared.unreachable(started.elapsed()))
+            }
+            Err(_) => Err(Error::Timeout {
+                waiting_for: format!("connection to the Room at {}", client.shared.config.target),
+                after: deadline,
+            }),
+        }
     }
 
     /// Sends `command` and waits for its response (within the client's request timeout).
     ///
     /// `"result": false` is [`Error::Failed`] with the Room's error text (and the typed
     /// failure, [`Failed::failure`]); a response that does not decode as `C`'s is
-    /// [`Error::Decode`]; a lost or closed connection is [`Error::Closed`].
+    /// [`Error::Decode`]; no answer is [`Error::Timeout`]; a connection lost after the request
+    /// was sent is [`Error::ConnectionLost`] or [`Error::Unresponsive`]; waiting in vain for a
+    /// connection while reconnecting is [`Error::NotConnected`]; a closed client is
+    /// [`Error::Closed`].
     pub async fn request<C: Command>(&self, command: C) -> Result<C::Response, Error> {
         self.shared
             .request(command, self.shared.config.request_timeout)
             .await
     }
 
-    /// [`Client::request`] with its own timeout.
+    /// [`Client::request`] with its own timeout (which also bounds how long it waits for a
+    /// connection while the client is reconnecting).
     pub async fn request_with_timeout<C: Command>(
         &self,
         command: C,
@@ -718,7 +911,13 @@ impl Client {
         *self.shared.status.borrow()
     }
 
-    /// A receiver that sees every change of [`Client::status`].
+    /// A receiver of [`Client::status`] as it changes.
+    ///
+    /// It is a [`tokio::sync::watch`] receiver, so it **coalesces**: it holds the latest status
+    /// only, and a reader that is slower than the changes skips the ones in between (a quick
+    /// `Reconnecting { attempt: 1 }` → `Connected` may be seen as no change at all once it
+    /// has caught up). It never misses the latest one, and `Closed` is always the last.
+    /// Count reconnects with [`ClientStats::reconnects`], which loses none.
     pub fn status_changes(&self) -> watch::Receiver<ConnectionStatus> {
         self.shared.status.subscribe()
     }
@@ -726,9 +925,14 @@ impl Client {
     /// Counters of what went through the client.
     pub fn stats(&self) -> ClientStats {
         let stats = &self.shared.stats;
+        let pending = lock(&self.shared.pending)
+            .waiting
+            .values()
+            .filter(|waiter| waiter.reply.is_some())
+            .count();
         ClientStats {
             requests: stats.requests.load(Ordering::Relaxed),
-            pending: lock(&self.shared.pending).waiting.len(),
+            pending,
             stray_responses: stats.stray.load(Ordering::Relaxed),
             notifications: stats.notifications.load(Ordering::Relaxed),
             notifications_lost: self.shared.hub.lost(),
@@ -740,12 +944,16 @@ impl Client {
     /// Closes the connection gracefully: sends a close frame, waits (up to a second) for the
     /// Room's, fails whatever still waits with [`Error::Closed`], ends every stream. Later
     /// requests fail with [`Error::Closed`].
+    ///
+    /// Returns within about a second whatever the Room does: a Room that does not read (so
+    /// the close frame cannot be written) or does not answer is dropped when the second is
+    /// up. A reconnect attempt or its backoff under way stops at once.
     pub async fn close(&self) {
-        self.shared.closing.store(true, Ordering::Release);
-        self.shared.shutdown.notify_one();
+        self.shared.closing.send_replace(true);
         let mut status = self.shared.status.subscribe();
-        let _ = status
-            .wait_for(|status| *status == ConnectionStatus::Closed)
-            .await;
+        let closed = status.wait_for(|status| *status == ConnectionStatus::Closed);
+        // The task answers within CLOSE_WAIT; the margin only guards against a task that is
+        // gone (it ends only with the last handle, or by a bug).
+        let _ = tokio::time::timeout(driver::CLOSE_WAIT * 2, closed).await;
     }
 }
