@@ -717,3 +717,288 @@ async fn the_file_transfer_flow_runs_against_the_mock() {
     .await;
     assert!(matches!(again, Err(Error::Failed(_))), "{again:?}");
 }
+
+#[tokio::test]
+async fn requests_made_while_reconnecting_fail_with_not_connected_not_a_timeout() {
+    let room = room().await;
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .reconnect(
+                Reconnect::default()
+                    .initial_delay(Duration::from_millis(20))
+                    .max_delay(Duration::from_millis(50)),
+            )
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    let config_url = format!("{}/public/default/config.json", room.http_url());
+    guarded("stop", room.stop()).await;
+    eventually(
+        "a failed attempt",
+        || matches!(client.status(), ConnectionStatus::Reconnecting { attempt } if attempt >= 2),
+    )
+    .await;
+    let error = guarded(
+        "request",
+        client.request_with_timeout(GetFileTransferHistory::new(), Duration::from_millis(200)),
+    )
+    .await
+    .expect_err("no Room");
+    match &error {
+        Error::NotConnected {
+            status: ConnectionStatus::Reconnecting { .. },
+            last_error: Some(last),
+        } => assert!(
+            matches!(&**last, Error::Io { address, .. } if *address == config_url),
+            "{last:?}"
+        ),
+        other => panic!("expected NotConnected, got {other:?}"),
+    }
+    let text = format!("{error:#}");
+    assert!(
+        text.starts_with("not connected to the Room: reconnecting"),
+        "{text}"
+    );
+    assert!(text.contains(&config_url), "{text}");
+    assert_eq!(client.stats().pending, 0);
+}
+
+/// Two free ports (HTTP, WebSocket) that a mock Room can be started on later.
+async fn free_ports() -> (u16, u16) {
+    let room = room().await;
+    let ports = (room.http_port(), room.ws_port());
+    guarded("stop", room.stop()).await;
+    ports
+}
+
+#[tokio::test]
+async fn with_reconnect_on_the_first_connect_retries_until_the_room_is_up() {
+    let (http_port, ws_port) = free_ports().await;
+    let connecting = tokio::spawn(
+        Client::builder()
+            .host("127.0.0.1", http_port)
+            .reconnect(
+                Reconnect::default()
+                    .initial_delay(Duration::from_millis(20))
+                    .max_delay(Duration::from_millis(50)),
+            )
+            .connect_deadline(GUARD)
+            .connect(),
+    );
+    // The kiosk boots before its Room.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!connecting.is_finished(), "still retrying");
+    let room = MockRoom::builder()
+        .http_port(http_port)
+        .ws_port(ws_port)
+        .start()
+        .await
+        .expect("the Room starts on the same ports");
+    let client = guarded("connect", connecting)
+        .await
+        .expect("joins")
+        .expect("connects once the Room is up");
+    assert_eq!(client.status(), ConnectionStatus::Connected);
+    assert!(client.app_state().is_some(), "the state was fetched");
+    assert_eq!(
+        client.stats().reconnects,
+        0,
+        "the first connection is no reconnect"
+    );
+    assert_eq!(room.connections(), 1);
+}
+
+#[tokio::test]
+async fn the_connect_deadline_bounds_connect_and_refused_credentials_are_not_retried() {
+    let (http_port, _) = free_ports().await;
+    let started = std::time::Instant::now();
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", http_port)
+            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .connect_deadline(Duration::from_millis(500))
+            .connect(),
+    )
+    .await
+    .expect_err("nothing listens");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match &error {
+        Error::Unreachable {
+            target,
+            attempts,
+            after,
+            last_error: Some(_),
+        } => {
+            assert!(
+                target.contains(&format!("127.0.0.1:{http_port}")),
+                "{target}"
+            );
+            assert!(*attempts >= 2, "{attempts}");
+            assert!(*after >= Duration::from_millis(500), "{after:?}");
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+    // A wrong PIN will not get better by waiting: refused at once, asked once.
+    let room = pin_room("1234").await;
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .credentials(Credentials::Pin("0000".into()))
+            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .connect(),
+    )
+    .await
+    .expect_err("refused");
+    assert!(matches!(error, Error::Auth { .. }), "{error:?}");
+    assert_eq!(room.received("auth"), 1);
+}
+
+#[tokio::test]
+async fn an_unanswered_state_fetch_fails_connect_and_a_refused_one_leaves_the_cache_empty() {
+    let room = room().await;
+    room.drop_reply("getSystemInfo");
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .connect_timeout(Duration::from_millis(300))
+            .connect(),
+    )
+    .await
+    .expect_err("getSystemInfo is never answered");
+    match &error {
+        Error::Timeout { waiting_for, after } => {
+            assert!(
+                waiting_for
+                    .starts_with(&format!("`getSystemInfo` response from {}", room.ws_url())),
+                "{waiting_for}"
+            );
+            assert_eq!(*after, Duration::from_millis(300));
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    // Answered with a refusal: the connection is made, that part of the cache stays empty.
+    room.fail("getSystemInfo", "not now");
+    let client = connect(&room).await;
+    assert!(client.system_info().is_none());
+    assert!(client.app_state().is_some());
+}
+
+#[tokio::test]
+async fn a_room_that_answers_pings_is_probed_with_pings_alone() {
+    let room = room().await;
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .url(room.ws_url())
+            .fetch_state(false)
+            .heartbeat(Some(
+                trueconf_api::client::Heartbeat::default()
+                    .interval(Duration::from_millis(100))
+                    .deadline(Duration::from_millis(400)),
+            ))
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    // Ten intervals of silence: the first probe carries getAppState (the client does not know
+    // yet that the Room answers pings), the others are pings, answered.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(client.status(), ConnectionStatus::Connected);
+    assert_eq!(room.received("getAppState"), 1);
+    assert!(client.app_state().is_some(), "the probe's answer is cached");
+    assert_eq!(client.stats().stray_responses, 0);
+}
+
+#[tokio::test]
+async fn a_request_over_max_request_size_is_refused_unsent() {
+    let room = room().await;
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .max_request_size(4096)
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    let mut params = serde_json::Map::new();
+    params.insert("blob".into(), json!("x".repeat(5000)));
+    let error = guarded("request", client.request_raw("getLogin", params))
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(&error, Error::RequestTooLarge { method, limit: 4096, .. } if method == "getLogin"),
+        "{error:?}"
+    );
+    assert_eq!(room.received("getLogin"), 0);
+    guarded("request", client.request(GetFileTransferHistory::new()))
+        .await
+        .expect("the connection goes on");
+}
+
+/// Records the level and text of every event the client logs.
+#[derive(Clone, Default)]
+struct ClientEvents(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+impl tracing::Subscriber for ClientEvents {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Text(String);
+        impl tracing::field::Visit for Text {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={value:?} ", field.name()));
+            }
+        }
+        let metadata = event.metadata();
+        if metadata.target().starts_with("trueconf_api::client") {
+            let mut text = Text(String::new());
+            event.record(&mut text);
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push((*metadata.level(), text.0));
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn a_graceful_close_logs_nothing_above_debug() {
+    let events = ClientEvents::default();
+    // This test's runtime runs every task on this thread.
+    let _subscriber = tracing::subscriber::set_default(events.clone());
+    let room = room().await;
+    let client = connect(&room).await;
+    guarded("close", client.close()).await;
+    let logged = events.0.lock().expect("events").clone();
+    assert!(
+        logged
+            .iter()
+            .any(|(level, _)| *level == tracing::Level::DEBUG),
+        "the subscriber sees the client: {logged:?}"
+    );
+    let loud: Vec<_> = logged
+        .iter()
+        .filter(|(level, _)| *level < tracing::Level::INFO)
+        .collect();
+    // tracing orders levels from ERROR (smallest) to TRACE: nothing at WARN or ERROR.
+    assert!(loud.is_empty(), "{loud:?}");
+}
