@@ -1,0 +1,199 @@
+//! A fleet: N clients in one process against in-process mock Rooms. Prints one table:
+//!
+//! - memory per idle connected client, next to a bare tokio-tungstenite connection with a
+//!   reader task measured in the same run (the floor; the target is at most 1.2×);
+//! - how long connecting the whole fleet takes (by host and port: `config.json`, `auth`, the
+//!   state fetch; all at once);
+//! - notifications per second fleet-wide (every Room floods each of its connections; every
+//!   client reads them through a typed subscription), and how many were lost.
+//!
+//! Memory is counted only on the clients' thread (`support/fleet.rs`); the Rooms run on a
+//! runtime of their own. Rates are medians of rounds; they move with the load of a shared
+//! machine, the memory figures do not.
+//!
+//! Run: `cargo bench --bench fleet`. Settings (environment):
+//!
+//! - `TRUECONF_FLEET_CLIENTS` (default 1000): clients;
+//! - `TRUECONF_FLEET_ROOMS` (default 10): mock Rooms, the clients spread evenly over them;
+//! - `TRUECONF_FLEET_NOTIFICATIONS` (default 1000): notifications each client receives per
+//!   round.
+//!
+//! The figures also go to `target/criterion/fleet/summary.json` (or under `CRITERION_HOME`).
+
+#[path = "support/criterion_dir.rs"]
+mod criterion_dir;
+#[path = "support/fleet.rs"]
+mod fleet;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use trueconf_api::client::{Client, StreamError};
+use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
+
+#[global_allocator]
+static ALLOCATOR: fleet::ClientThreads = fleet::ClientThreads;
+
+/// Measured rounds of connecting and of flooding (the median is reported).
+const ROUNDS: usize = 3;
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Every Room floods each of its connections with `count` progress notifications; every
+/// client reads its own through a typed subscription. The time until the last one arrived
+/// everywhere, and how many were lost (reported as `Lagged`).
+fn flood(
+    runtime: &tokio::runtime::Runtime,
+    rooms: &fleet::Rooms,
+    clients: &[Client],
+    count: usize,
+) -> (Duration, u64) {
+    let notification = json!({
+        "method": "event",
+        "event": "incomingFileRequestDownloadingProgress",
+        "fileSize": 80488954,
+        "processedPercents": 20,
+        "fileRequestId": "3322be1a-5736-4a01-8007-cbee8036f8b8",
+        "fileName": "777.zip",
+        "peerId": "820_1@some.server",
+        "peerDisplayName": "820_1",
+        "timestamp": 1659288685582u64
+    });
+    runtime.block_on(async {
+        let readers: Vec<_> = clients
+            .iter()
+            .map(|client| {
+                let mut subscription = client.subscribe::<IncomingFileRequestDownloadingProgress>();
+                tokio::spawn(async move {
+                    let (mut received, mut lost) = (0u64, 0u64);
+                    while received + lost < count as u64 {
+                        match subscription.recv().await {
+                            Some(Ok(_)) => received += 1,
+                            Some(Err(StreamError::Lagged(n))) => lost += n,
+                            Some(Err(error)) => panic!("{error}"),
+                            None => panic!("a client closed"),
+                        }
+                    }
+                    lost
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        let floods: Vec<_> = rooms
+            .rooms
+            .iter()
+            .map(|room| {
+                let room = std::sync::Arc::clone(room);
+                let notification = notification.clone();
+                rooms
+                    .runtime
+                    .spawn(async move { room.flood(&notification, count).await })
+            })
+            .collect();
+        let mut lost = 0;
+        for reader in readers {
+            lost += reader.await.expect("a reader");
+        }
+        let elapsed = started.elapsed();
+        for flood in floods {
+            flood.await.expect("a flood");
+        }
+        (elapsed, lost)
+    })
+}
+
+fn main() {
+    let count = setting("TRUECONF_FLEET_CLIENTS", 1000);
+    let room_count = setting("TRUECONF_FLEET_ROOMS", 10).max(1);
+    let notifications = setting("TRUECONF_FLEET_NOTIFICATIONS", 1000);
+    let rooms = fleet::Rooms::start(room_count);
+    let runtime = fleet::client_runtime();
+
+    // Memory: bare, clients, bare again (the smaller floor is the one compared against).
+    let bare_before = fleet::bare_per_connection(&runtime, &rooms, count);
+    let (client_bytes, clients) = fleet::client_per_connection(&runtime, &rooms, count);
+    fleet::close_all(&runtime, clients);
+    let bare_after = fleet::bare_per_connection(&runtime, &rooms, count);
+    let bare_bytes = bare_before.min(bare_after);
+
+    // Connecting, all at once.
+    let mut connect_times = Vec::new();
+    for _ in 0..ROUNDS {
+        let (clients, elapsed) = fleet::connect_clients(&runtime, &rooms, count, count);
+        connect_times.push(elapsed.as_secs_f64());
+        fleet::close_all(&runtime, clients);
+    }
+
+    // Notifications fleet-wide.
+    let (clients, _) = fleet::connect_clients(&runtime, &rooms, count, count);
+    let mut rates = Vec::new();
+    let mut lost = 0;
+    for _ in 0..ROUNDS {
+        let (elapsed, dropped) = flood(&runtime, &rooms, &clients, notifications);
+        lost += dropped;
+        rates.push((count * notifications) as f64 / elapsed.as_secs_f64());
+    }
+    fleet::close_all(&runtime, clients);
+
+    let connect = median(connect_times);
+    let rate = median(rates);
+    let ratio = client_bytes / bare_bytes;
+    println!(
+        "\nfleet: {count} clients against {room_count} in-process mock Rooms; rates are medians of {ROUNDS} rounds"
+    );
+    println!("| measurement | figure |");
+    println!("|---|---|");
+    println!(
+        "| memory per idle client | {:.1} KiB |",
+        client_bytes / 1024.0
+    );
+    println!(
+        "| memory per bare tokio-tungstenite connection with a reader task (same run) | {:.1} KiB |",
+        bare_bytes / 1024.0
+    );
+    println!("| client ÷ bare | {ratio:.3} (target ≤ 1.2) |");
+    println!(
+        "| connecting {count} clients at once (config.json, auth, state fetch) | {:.3} s |",
+        connect
+    );
+    println!(
+        "| notifications per second, fleet-wide ({notifications} per client per round) | {rate:.0} /s |"
+    );
+    println!(
+        "| notifications lost (all rounds, {} sent) | {lost} |",
+        ROUNDS * count * notifications
+    );
+    let summary = json!({
+        "clients": count,
+        "rooms": room_count,
+        "rounds": ROUNDS,
+        "client_bytes_per_connection": client_bytes,
+        "bare_bytes_per_connection": bare_bytes,
+        "bare_bytes_per_connection_runs": [bare_before, bare_after],
+        "client_to_bare": ratio,
+        "connect_all_s": connect,
+        "notifications_per_client_per_round": notifications,
+        "notifications_per_s": rate,
+        "notifications_lost": lost,
+    });
+    let directory = criterion_dir::criterion_dir().join("fleet");
+    let written = std::fs::create_dir_all(&directory).and_then(|()| {
+        std::fs::write(
+            directory.join("summary.json"),
+            serde_json::to_string_pretty(&summary).unwrap_or_default(),
+        )
+    });
+    if let Err(error) = written {
+        eprintln!("cannot write the summary: {error}");
+    }
+}
