@@ -1,7 +1,7 @@
 //! Evaluation of a SIMD JSON parser as the decoding backend: the same generated types and
 //! visitors driven by serde_json and by sonic-rs, on the progress-notification corpus, with
 //! each parser's own `IgnoredAny` floor. Kept as a reproducible record of why serde_json stays
-//! the backend (README, Performance).
+//! the backend (docs/performance.md).
 //!
 //! Run: `cargo bench --features sonic-eval --bench parser_backends`
 

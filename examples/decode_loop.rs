@@ -1,5 +1,5 @@
-//! Decodes messages in a loop by the chosen path, for instruction-exact profiles (the README's
-//! Performance section):
+//! Decodes messages in a loop by the chosen path, for instruction-exact profiles
+//! (docs/performance.md, Decoding):
 //!
 //! ```sh
 //! cargo build --release --example decode_loop

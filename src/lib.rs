@@ -1,16 +1,44 @@
 //! Typed bindings for the TrueConf Room / TrueConf VideoSDK WebSocket JSON API.
 //!
-//! Every command and notification is generated at build time from the JSON definitions in
-//! `schema/`, with optional fields exactly as the TrueConf docs state them:
+//! A TrueConf Room is driven over one WebSocket carrying JSON text messages: requests
+//! (`{"method": …, "requestId": …, …}`), their responses (same `method`, `"result": true|false`,
+//! then the command's fields) and notifications (`{"method": "event", "event": …, …}`). This
+//! crate gives every command and notification a Rust type, generated at build time from the JSON
+//! definitions in the repository's `schema/` folder, and decodes any message the Room sends
+//! without losing one.
 //!
-//! - [`commands`]: one struct per request (its parameters) and per successful response payload;
+//! What it gives you over raw JSON:
+//!
+//! - **Optional fields that follow the evidence.** A field is required only when the docs state
+//!   it for every state of the Room and every example and real capture carries it; everything
+//!   else is an `Option` whose docs say when it is absent. TrueConf's own clients read fields as
+//!   if they were always there and break when a Room leaves one out.
+//! - **A request tied to its response** by the [`Command`] trait, so sending
+//!   `GetFileTransferHistory` gives back a `GetFileTransferHistoryResponse`.
+//! - **Failures as values.** `"result": false` decodes to a [`Failure`] with the Room's `error`
+//!   text and whatever of the command's fields came with it, never a decoding error.
+//! - **Nothing lost.** An unknown message decodes to an `Unknown` variant holding it raw; a known
+//!   one that does not decode is an error naming the field, which still holds the whole message
+//!   ([`DecodeError::raw_message`]). Enums are open: an unknown value decodes and is written back
+//!   unchanged. Unknown keys never break decoding.
+//!
+//! # The modules of generated types
+//!
+//! - [`commands`]: one struct per request (its parameters, with a `new` taking the required
+//!   ones) and one per successful response payload;
 //! - [`notifications`]: one struct per notification;
-//! - [`types`]: shared records, open enums and newtypes;
-//! - [`Request`] / [`Response`]: the envelopes, tied together by the [`Command`] trait;
-//! - [`ServerMessage`] / [`ClientMessage`]: decode any message, typed, by its name.
+//! - [`types`]: shared records, open enums, unions and newtypes;
+//! - [`ServerMessage`] (a response in [`AnyResponse`] or a notification in [`AnyNotification`])
+//!   and [`ClientMessage`]: any message, decoded by its name.
+//!
+//! Every item's docs give its wire name, the product and API versions that have it, the doc
+//! pages its facts come from, and the tier of that evidence ([`Source`]).
+//!
+//! # Requests and responses
 //!
 //! ```
-//! use trueconf_api::commands::{GetFileTransferHistory, GetFileTransferHistoryResponse};
+//! use trueconf_api::commands::{GetFileTransferHistory, SendFile};
+//! use trueconf_api::types::FileId;
 //! use trueconf_api::{AnyResponse, Command, ServerMessage};
 //!
 //! // A request with a requestId, ready for the WebSocket.
@@ -19,8 +47,10 @@
 //!     serde_json::to_string(&request)?,
 //!     r#"{"method":"getFileTransferHistory","requestId":"1"}"#
 //! );
+//! let send = SendFile::new(FileId::from(346234218), "820_1@some.server").into_request();
+//! assert!(serde_json::to_string(&send)?.contains(r#""callId":"820_1@some.server""#));
 //!
-//! // Any server message, typed by its name.
+//! // A failed response decodes to its error, not to a decoding failure.
 //! let reply = r#"{"method": "getFileTransferHistory", "requestId": "1", "result": false,
 //!                 "error": "not authorized"}"#;
 //! match ServerMessage::from_str(reply)? {
@@ -34,7 +64,68 @@
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! When you know which response you wait for, decode straight into it with
+//! [`from_slice`]`::<Response<C>>` — no dispatch. Commands the crate knows by name but does not
+//! type yet are built with [`RawMessage::request`] and come back as `Untyped` variants.
+//!
+//! # Notifications
+//!
+//! Notifications decode the same way, in any key order:
+//!
+//! ```
+//! use trueconf_api::notifications::FileRequestStatusChanged;
+//! use trueconf_api::{AnyNotification, ServerMessage};
+//!
+//! let text = r#"{"method": "event", "event": "fileRequestStatusChanged",
+//!     "fileRequestId": "d6c5e2f4", "status": 3, "directionType": 1, "fileName": "plan.pdf",
+//!     "timestamp": 1700000000000, "fileSize": 1024, "peerId": "user@some.server"}"#;
+//! if let ServerMessage::Notification(AnyNotification::FileRequestStatusChanged(changed)) =
+//!     ServerMessage::from_str(text)?
+//! {
+//!     println!("{} is now {:?}", changed.file_name, changed.status);
+//! }
+//! // Or straight into the type you expect:
+//! let changed: FileRequestStatusChanged = trueconf_api::from_slice(text.as_bytes())?;
+//! assert_eq!(changed.file_size, 1024);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Errors keep the message
+//!
+//! ```
+//! use trueconf_api::ServerMessage;
+//!
+//! let bad = r#"{"method": "event", "event": "fileRequestStatusChanged", "fileSize": "big"}"#;
+//! let error = ServerMessage::from_str(bad).unwrap_err();
+//! assert_eq!(error.path(), "fileSize");
+//! println!("{error}"); // names the message, the field and what was wrong
+//! let kept = error.raw_message().expect("the name was read, so the message is kept");
+//! assert_eq!(kept.name(), "fileRequestStatusChanged");
+//! assert_eq!(kept.as_bytes(), bad.as_bytes()); // exactly as received
+//! ```
+//!
+//! # Cargo features
+//!
+//! None is on by default: `trueconf-api = "0.1"` gives the types, decoding and the envelopes
+//! and nothing else.
+//!
+#![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
+//!
+//! # Beyond the types
+//!
+//! - [`client`] (feature `client`): an async client for a Room — typed requests, typed
+//!   notification streams, reconnects, a liveness deadline — and its guide.
+//! - [`mock`] (feature `mock`): a scriptable mock Room for your tests, and the `mock-room`
+//!   command.
+//! - [`trueconf-api-codegen`](https://docs.rs/trueconf-api-codegen): the generator; its docs
+//!   say how to regenerate these bindings from newer definitions in your own build script when
+//!   your Room is newer than this crate.
+//! - The `trueconf-api` command-line tool (feature `cli`): JSON Schema and AsyncAPI export,
+//!   `check` of captured traffic, `diff` of two definition folders, `mock-room` (see
+//!   `docs/cli.md` in the repository).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 #[cfg(feature = "client")]

@@ -335,7 +335,7 @@ pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<
 /// key, reading a value of each field type, skipping an unknown value — lives in functions
 /// generic only over the deserializer and kept out of line: one copy of the parsing code
 /// serves every type, which keeps a mixed stream of many message types inside the
-/// instruction cache (see README, Performance).
+/// instruction cache (docs/performance.md).
 pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
     map: &mut A,
     partial: &mut T::Partial,
