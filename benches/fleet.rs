@@ -5,7 +5,9 @@
 //! - how long connecting the whole fleet takes (by host and port: `config.json`, `auth`, the
 //!   state fetch; all at once);
 //! - notifications per second fleet-wide (every Room floods each of its connections; every
-//!   client reads them through a typed subscription), and how many were lost.
+//!   client reads them through a typed subscription), next to the same floods read by bare
+//!   connections that only count frames (what the mock Rooms can send), and how many were
+//!   lost.
 //!
 //! Memory is counted only on the clients' thread (`support/fleet.rs`); the Rooms run on a
 //! runtime of their own. Rates are medians of rounds; they move with the load of a shared
@@ -27,6 +29,7 @@ mod fleet;
 
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use serde_json::json;
 use trueconf_api::client::{Client, StreamError};
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
@@ -49,16 +52,9 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Every Room floods each of its connections with `count` progress notifications; every
-/// client reads its own through a typed subscription. The time until the last one arrived
-/// everywhere, and how many were lost (reported as `Lagged`).
-fn flood(
-    runtime: &tokio::runtime::Runtime,
-    rooms: &fleet::Rooms,
-    clients: &[Client],
-    count: usize,
-) -> (Duration, u64) {
-    let notification = json!({
+/// The notification of the floods: a documented progress notification.
+fn progress_notification() -> serde_json::Value {
+    json!({
         "method": "event",
         "event": "incomingFileRequestDownloadingProgress",
         "fileSize": 80488954,
@@ -68,7 +64,19 @@ fn flood(
         "peerId": "820_1@some.server",
         "peerDisplayName": "820_1",
         "timestamp": 1659288685582u64
-    });
+    })
+}
+
+/// Every Room floods each of its connections with `count` progress notifications; every
+/// client reads its own through a typed subscription. The time until the last one arrived
+/// everywhere, and how many were lost (reported as `Lagged`).
+fn flood(
+    runtime: &tokio::runtime::Runtime,
+    rooms: &fleet::Rooms,
+    clients: &[Client],
+    count: usize,
+) -> (Duration, u64) {
+    let notification = progress_notification();
     runtime.block_on(async {
         let readers: Vec<_> = clients
             .iter()
@@ -89,17 +97,7 @@ fn flood(
             })
             .collect();
         let started = Instant::now();
-        let floods: Vec<_> = rooms
-            .rooms
-            .iter()
-            .map(|room| {
-                let room = std::sync::Arc::clone(room);
-                let notification = notification.clone();
-                rooms
-                    .runtime
-                    .spawn(async move { room.flood(&notification, count).await })
-            })
-            .collect();
+        let floods = spawn_floods(rooms, &notification, count);
         let mut lost = 0;
         for reader in readers {
             lost += reader.await.expect("a reader");
@@ -110,6 +108,66 @@ fn flood(
         }
         (elapsed, lost)
     })
+}
+
+/// The floor of [`flood`]: the same flood read by bare tokio-tungstenite connections that
+/// only count frames (what the mock Rooms can send), measured in the same run.
+fn bare_flood(
+    runtime: &tokio::runtime::Runtime,
+    rooms: &fleet::Rooms,
+    clients: usize,
+    count: usize,
+) -> Duration {
+    let notification = progress_notification();
+    runtime.block_on(async {
+        let mut readers = Vec::with_capacity(clients);
+        for n in 0..clients {
+            let (mut socket, _) = tokio_tungstenite::connect_async(rooms.room(n).ws_url())
+                .await
+                .expect("a bare connection");
+            readers.push(tokio::spawn(async move {
+                let mut frames = 0;
+                while frames < count {
+                    match socket.next().await {
+                        Some(Ok(frame)) if frame.is_text() => frames += 1,
+                        Some(Ok(_)) => {}
+                        other => panic!("the socket ended: {other:?}"),
+                    }
+                }
+            }));
+        }
+        // Every Room has its connections before it floods.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        let floods = spawn_floods(rooms, &notification, count);
+        for reader in readers {
+            reader.await.expect("a reader");
+        }
+        let elapsed = started.elapsed();
+        for flood in floods {
+            flood.await.expect("a flood");
+        }
+        elapsed
+    })
+}
+
+/// Every Room floods each of its connections with `count` copies of `notification`.
+fn spawn_floods(
+    rooms: &fleet::Rooms,
+    notification: &serde_json::Value,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<usize>> {
+    rooms
+        .rooms
+        .iter()
+        .map(|room| {
+            let room = std::sync::Arc::clone(room);
+            let notification = notification.clone();
+            rooms
+                .runtime
+                .spawn(async move { room.flood(&notification, count).await })
+        })
+        .collect()
 }
 
 fn main() {
@@ -144,9 +202,15 @@ fn main() {
         rates.push((count * notifications) as f64 / elapsed.as_secs_f64());
     }
     fleet::close_all(&runtime, clients);
+    let mut floor_rates = Vec::new();
+    for _ in 0..ROUNDS {
+        let elapsed = bare_flood(&runtime, &rooms, count, notifications);
+        floor_rates.push((count * notifications) as f64 / elapsed.as_secs_f64());
+    }
 
     let connect = median(connect_times);
     let rate = median(rates);
+    let floor_rate = median(floor_rates);
     let ratio = client_bytes / bare_bytes;
     println!(
         "\nfleet: {count} clients against {room_count} in-process mock Rooms; rates are medians of {ROUNDS} rounds"
@@ -170,6 +234,9 @@ fn main() {
         "| notifications per second, fleet-wide ({notifications} per client per round) | {rate:.0} /s |"
     );
     println!(
+        "| the same floods read by bare connections that count frames (floor, same run) | {floor_rate:.0} /s |"
+    );
+    println!(
         "| notifications lost (all rounds, {} sent) | {lost} |",
         ROUNDS * count * notifications
     );
@@ -184,6 +251,7 @@ fn main() {
         "connect_all_s": connect,
         "notifications_per_client_per_round": notifications,
         "notifications_per_s": rate,
+        "notifications_floor_per_s": floor_rate,
         "notifications_lost": lost,
     });
     let directory = criterion_dir::criterion_dir().join("fleet");

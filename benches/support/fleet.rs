@@ -60,7 +60,10 @@ unsafe impl GlobalAlloc for ClientThreads {
         // SAFETY: as for `alloc`.
         let moved = unsafe { System.realloc(pointer, layout, new_size) };
         if !moved.is_null() && counted() {
-            CURRENT.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            CURRENT.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
         }
         moved
     }

@@ -115,14 +115,21 @@ impl Reconnect {
 /// with [`ClientBuilder::reconnect`], reconnecting starts. A frame must arrive whole within
 /// the deadline: a Room that stalls in the middle of one is as dead as a silent one.
 ///
-/// Why both: neither of TrueConf's own clients sends a heartbeat, and no page of the API
-/// documentation says whether a Room answers WebSocket pings (RFC 6455 §5.5.2 says it must).
-/// python-trueconf-room 1.0.0 starts its socket with `run_forever()` and no `ping_interval`
-/// (`trueconf_room/__init__.py:260`), which in its pinned websocket-client 0.58 means no
-/// pings (`websocket/_app.py:204`, `ping_interval=0`); the Qt wrapper (zoboff/videosdk
-/// @2f97576, `videosdk.cpp`) opens a `QWebSocket` (line 11) and never calls `ping()`; its only
-/// timer sends queued commands (lines 20–21). So the ping is the cheap probe, and the
-/// command is the one that is sure to be answered.
+/// Why both: none of TrueConf's own clients asks a Room for a pong, and no page of the API
+/// documentation says whether a Room answers WebSocket pings (RFC 6455 §5.5.2 says it must),
+/// so a ping alone might declare a live Room dead; the command is sure to be answered, and the
+/// ping is cheaper once the Room has shown it answers:
+///
+/// - python-trueconf-room 1.0.0 (PyPI) starts its socket with `run_forever()` and no
+///   `ping_interval` (`trueconf_room/__init__.py:260`), which in its pinned websocket-client
+///   0.58 means no pings (`websocket/_app.py:204`, `ping_interval=0`); its predecessor
+///   zoboff/tcroom @06b90fa does the same (`__init__.py:415`).
+/// - The Qt wrapper zoboff/videosdk @2f97576 opens a `QWebSocket` (`videosdk.cpp:11`) and
+///   never calls `ping()`; its only timer sends queued commands (`videosdk.cpp:20`–`21`).
+/// - The C# demo zoboff/csharpVideoSDK-DemoCall @9ff9bfb makes a `ClientWebSocket` with the
+///   default options (`SimpleVideoCall/SimpleVideoCall/TrueConfVideoSDKWrapper.cs:54`), so
+///   .NET sends an unsolicited pong every 30 s (`KeepAliveInterval`, with `KeepAliveTimeout`
+///   infinite by default): a keep-alive that asks for no answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Heartbeat {
