@@ -25,15 +25,18 @@ use futures_util::StreamExt;
 use http_body_util::Full;
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
-use trueconf_api::client::{Client, Credentials, StreamError};
+use trueconf_api::client::{Client, Credentials};
 use trueconf_api::commands::GetAppState;
 use trueconf_api::mock::MockRoom;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
 #[path = "support/criterion_dir.rs"]
 mod criterion_dir;
+#[path = "support/flood.rs"]
+mod flood;
 
 use criterion_dir::criterion_dir;
+use flood::{median, progress_notification, read_progress};
 
 /// Sequential round trips per measured round.
 const SEQUENTIAL: usize = 2_000;
@@ -85,20 +88,6 @@ impl Room {
     }
 }
 
-fn progress_notification() -> Value {
-    json!({
-        "method": "event",
-        "event": "incomingFileRequestDownloadingProgress",
-        "fileSize": 80488954,
-        "processedPercents": 20,
-        "fileRequestId": "3322be1a-5736-4a01-8007-cbee8036f8b8",
-        "fileName": "777.zip",
-        "peerId": "820_1@some.server",
-        "peerDisplayName": "820_1",
-        "timestamp": 1659288685582u64
-    })
-}
-
 async fn connect(room: &Room, pin: Option<&str>) -> Client {
     let (host, http_port) = room.host_port();
     let credentials = pin.map_or(Credentials::Unsecured, |pin| Credentials::Pin(pin.into()));
@@ -143,18 +132,7 @@ async fn notifications(room: &Room, client: &Client, count: usize) -> (Duration,
     let message = progress_notification();
     let start = Instant::now();
     let flood = room.flood(&message, count);
-    let read = async {
-        let (mut received, mut lost) = (0u64, 0u64);
-        while received + lost < count as u64 {
-            match subscription.next().await {
-                Some(Ok(_)) => received += 1,
-                Some(Err(StreamError::Lagged(n))) => lost += n,
-                Some(Err(error)) => panic!("{error}"),
-                None => panic!("the client closed"),
-            }
-        }
-        lost
-    };
+    let read = read_progress(&mut subscription, count);
     let ((), lost) = tokio::join!(flood, read);
     (start.elapsed(), lost)
 }
@@ -178,11 +156,6 @@ async fn floor(room: &Room, ws_url: &str, count: usize) -> Duration {
     };
     tokio::join!(room.flood(&message, count), read);
     start.elapsed()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

@@ -26,16 +26,22 @@
 mod criterion_dir;
 #[path = "support/fleet.rs"]
 mod fleet;
+#[path = "support/flood.rs"]
+mod flood;
+#[path = "support/memory.rs"]
+mod memory;
 
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::json;
-use trueconf_api::client::{Client, StreamError};
+use trueconf_api::client::Client;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
+use flood::{median, progress_notification, read_progress};
+
 #[global_allocator]
-static ALLOCATOR: fleet::ClientThreads = fleet::ClientThreads;
+static ALLOCATOR: memory::Counting = memory::Counting;
 
 /// Measured rounds of connecting and of flooding (the median is reported).
 const ROUNDS: usize = 3;
@@ -45,26 +51,6 @@ fn setting(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// The notification of the floods: a documented progress notification.
-fn progress_notification() -> serde_json::Value {
-    json!({
-        "method": "event",
-        "event": "incomingFileRequestDownloadingProgress",
-        "fileSize": 80488954,
-        "processedPercents": 20,
-        "fileRequestId": "3322be1a-5736-4a01-8007-cbee8036f8b8",
-        "fileName": "777.zip",
-        "peerId": "820_1@some.server",
-        "peerDisplayName": "820_1",
-        "timestamp": 1659288685582u64
-    })
 }
 
 /// Every Room floods each of its connections with `count` progress notifications; every
@@ -82,18 +68,7 @@ fn flood(
             .iter()
             .map(|client| {
                 let mut subscription = client.subscribe::<IncomingFileRequestDownloadingProgress>();
-                tokio::spawn(async move {
-                    let (mut received, mut lost) = (0u64, 0u64);
-                    while received + lost < count as u64 {
-                        match subscription.recv().await {
-                            Some(Ok(_)) => received += 1,
-                            Some(Err(StreamError::Lagged(n))) => lost += n,
-                            Some(Err(error)) => panic!("{error}"),
-                            None => panic!("a client closed"),
-                        }
-                    }
-                    lost
-                })
+                tokio::spawn(async move { read_progress(&mut subscription, count).await })
             })
             .collect();
         let started = Instant::now();

@@ -65,6 +65,13 @@ async fn connect_with(room: &MockRoom, credentials: Credentials) -> Result<Clien
     .await
 }
 
+/// Reconnecting after 20 ms, then at most every 50 ms.
+fn quick_reconnect() -> Reconnect {
+    Reconnect::default()
+        .initial_delay(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(50))
+}
+
 /// Waits until `check` holds (polling; a hang guard, not a timing).
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     guarded(what, async {
@@ -352,7 +359,7 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
         Client::builder()
             .host("127.0.0.1", room.http_port())
             .credentials(Credentials::Pin("1234".into()))
-            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .reconnect(quick_reconnect())
             .request_timeout(GUARD)
             .connect(),
     )
@@ -413,7 +420,7 @@ async fn after_a_room_restart_reconnecting_falls_back_from_the_token_to_the_cred
             .host("127.0.0.1", http_port)
             .credentials(Credentials::Pin("1234".into()))
             .role(ControlRole::User)
-            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .reconnect(quick_reconnect())
             .request_timeout(GUARD)
             .connect(),
     )
@@ -725,11 +732,7 @@ async fn requests_made_while_reconnecting_fail_with_not_connected_not_a_timeout(
         "connect",
         Client::builder()
             .host("127.0.0.1", room.http_port())
-            .reconnect(
-                Reconnect::default()
-                    .initial_delay(Duration::from_millis(20))
-                    .max_delay(Duration::from_millis(50)),
-            )
+            .reconnect(quick_reconnect())
             .connect(),
     )
     .await
@@ -780,11 +783,7 @@ async fn with_reconnect_on_the_first_connect_retries_until_the_room_is_up() {
     let connecting = tokio::spawn(
         Client::builder()
             .host("127.0.0.1", http_port)
-            .reconnect(
-                Reconnect::default()
-                    .initial_delay(Duration::from_millis(20))
-                    .max_delay(Duration::from_millis(50)),
-            )
+            .reconnect(quick_reconnect())
             .connect_deadline(GUARD)
             .connect(),
     );
@@ -819,7 +818,7 @@ async fn the_connect_deadline_bounds_connect_and_refused_credentials_are_not_ret
         "connect",
         Client::builder()
             .host("127.0.0.1", http_port)
-            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .reconnect(quick_reconnect())
             .connect_deadline(Duration::from_millis(500))
             .connect(),
     )
@@ -853,7 +852,7 @@ async fn the_connect_deadline_bounds_connect_and_refused_credentials_are_not_ret
         Client::builder()
             .host("127.0.0.1", room.http_port())
             .credentials(Credentials::Pin("0000".into()))
-            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .reconnect(quick_reconnect())
             .connect(),
     )
     .await

@@ -7,9 +7,11 @@
 
 #[path = "../benches/support/fleet.rs"]
 mod fleet;
+#[path = "../benches/support/memory.rs"]
+mod memory;
 
 #[global_allocator]
-static ALLOCATOR: fleet::ClientThreads = fleet::ClientThreads;
+static ALLOCATOR: memory::Counting = memory::Counting;
 
 /// Connections of each kind.
 const COUNT: usize = 100;

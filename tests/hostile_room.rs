@@ -13,7 +13,6 @@
 #[path = "hostile_room/peer.rs"]
 mod peer;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,50 +31,12 @@ use trueconf_api::client::{
 use trueconf_api::commands::GetAppState;
 use trueconf_api::AnyNotification;
 
-// ---------------------------------------------------------------------------------------
-// Memory: every allocation of the process, current and peak.
+#[path = "../benches/support/memory.rs"]
+mod memory;
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(size: usize) {
-    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: every call is passed to the system allocator unchanged; the counters are only
-// bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which is the system allocator's.
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            grew(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(pointer, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-            grew(new_size);
-        }
-        moved
-    }
-}
-
+// Every allocation of the process, current and peak.
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: memory::Counting = memory::Counting;
 
 const MIB: usize = 1 << 20;
 
@@ -95,14 +56,13 @@ fn scenario<F: Future<Output = ()>>(name: &str, bound: usize, scenario: impl FnO
         .enable_all()
         .build()
         .expect("a runtime");
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = memory::reset_peak();
     runtime.block_on(async {
         tokio::time::timeout(GUARD, scenario())
             .await
             .unwrap_or_else(|_| panic!("{name}: no end within {GUARD:?} (hang)"))
     });
-    let growth = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let growth = memory::peak().saturating_sub(before);
     eprintln!("{name}: peak memory growth {} KiB", growth >> 10);
     assert!(
         growth < bound,
@@ -186,6 +146,39 @@ async fn well_behaved(mut stream: TcpStream) {
     }
 }
 
+/// Connects with `builder`; no scenario goes on without it.
+async fn connected(builder: ClientBuilder) -> Client {
+    builder.connect().await.expect("connects")
+}
+
+/// Why the connection ended, from the result of a request that must have lost it.
+fn lost_reason<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::ConnectionLost { reason, .. }) => reason,
+        other => panic!("expected ConnectionLost, got {other:?}"),
+    }
+}
+
+/// A Room whose first connection runs `first`, and whose later ones are well behaved.
+async fn first_then_well_behaved<F, Fut>(first: F) -> std::net::SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let first = Arc::new(first);
+    peer::serve(move |n, stream| {
+        let first = Arc::clone(&first);
+        async move {
+            if n == 0 {
+                first(stream).await
+            } else {
+                well_behaved(stream).await
+            }
+        }
+    })
+    .await
+}
+
 /// Waits until `check` holds (polling; the scenario's guard bounds it).
 async fn eventually(mut check: impl FnMut() -> bool) {
     while !check() {
@@ -238,7 +231,7 @@ fn a_room_that_authorizes_then_never_answers() {
 
         // Without the state fetch it connects; then the heartbeat finds it dead, and every
         // request sent to it fails with Unresponsive (not a timeout).
-        let client = builder(address).connect().await.expect("connects");
+        let client = connected(builder(address)).await;
         let requests: Vec<_> = (0..20)
             .map(|n| {
                 let client = client.clone();
@@ -266,21 +259,14 @@ fn a_room_that_authorizes_then_never_answers() {
 #[test]
 fn a_frozen_room_is_detected_and_reconnected() {
     scenario("frozen", 2 * MIB, || async {
-        let address = peer::serve(|n, mut stream| async move {
-            if n > 0 {
-                return well_behaved(stream).await;
-            }
+        let address = first_then_well_behaved(|mut stream| async move {
             accept_and_authorize(&mut stream).await;
             // Frozen: the TCP connection stays open, nothing is read or sent.
             tokio::time::sleep(GUARD).await;
             drop(stream);
         })
         .await;
-        let client = builder(address)
-            .reconnect(quick_reconnect())
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).reconnect(quick_reconnect())).await;
         let error = raw(&client, "sentToTheFrozenRoom")
             .await
             .expect_err("the Room is frozen");
@@ -299,10 +285,7 @@ fn a_frozen_room_is_detected_and_reconnected() {
 #[test]
 fn a_room_that_stalls_in_the_middle_of_a_frame_is_dead_and_reconnected() {
     scenario("stalls mid-frame", 2 * MIB, || async {
-        let address = peer::serve(|n, mut stream| async move {
-            if n > 0 {
-                return well_behaved(stream).await;
-            }
+        let address = first_then_well_behaved(|mut stream| async move {
             accept_and_authorize(&mut stream).await;
             // A 10,000-byte frame, trickled a byte every 50 ms: bytes keep coming, a frame
             // never does.
@@ -318,11 +301,7 @@ fn a_room_that_stalls_in_the_middle_of_a_frame_is_dead_and_reconnected() {
             }
         })
         .await;
-        let client = builder(address)
-            .reconnect(quick_reconnect())
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).reconnect(quick_reconnect())).await;
         let error = raw(&client, "sentDuringTheStall")
             .await
             .expect_err("stalled");
@@ -343,7 +322,7 @@ fn half_a_frame_then_silence_is_dead() {
             while read_frame(&mut stream).await.is_some() {}
         })
         .await;
-        let client = builder(address).connect().await.expect("connects");
+        let client = connected(builder(address)).await;
         let mut all = client.notifications();
         let error = raw(&client, "waiting").await.expect_err("dead");
         assert!(matches!(error, Error::Unresponsive { .. }), "{error:?}");
@@ -359,10 +338,7 @@ fn half_a_frame_then_silence_is_dead() {
 #[test]
 fn a_close_in_the_middle_of_a_frame_loses_the_connection_and_reconnects() {
     scenario("close mid-frame", 2 * MIB, || async {
-        let address = peer::serve(|n, mut stream| async move {
-            if n > 0 {
-                return well_behaved(stream).await;
-            }
+        let address = first_then_well_behaved(|mut stream| async move {
             accept_and_authorize(&mut stream).await;
             let request = next_request(&mut stream).await.expect("a request");
             let reply = text(&answer(&request));
@@ -370,17 +346,12 @@ fn a_close_in_the_middle_of_a_frame_loses_the_connection_and_reconnects() {
             let _ = stream.shutdown().await;
         })
         .await;
-        let client = builder(address)
-            .reconnect(quick_reconnect())
-            .connect()
-            .await
-            .expect("connects");
-        let error = raw(&client, "answeredByHalf").await.expect_err("cut off");
-        match &error {
-            Error::ConnectionLost { reason, .. } => assert!(!reason.is_empty()),
-            other => panic!("expected ConnectionLost, got {other:?}"),
+        let client = connected(builder(address).reconnect(quick_reconnect())).await;
+        let result = raw(&client, "answeredByHalf").await;
+        if let Err(error) = &result {
+            assert_names(error, address);
         }
-        assert_names(&error, address);
+        assert!(!lost_reason(result).is_empty());
         raw(&client, "afterwards")
             .await
             .expect("answered after reconnecting");
@@ -431,14 +402,10 @@ fn a_room_that_stops_reading_is_dropped_and_every_request_resolves() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         });
-        let client = builder(address).connect().await.expect("connects");
+        let client = connected(builder(address)).await;
         for request in big_requests(&client, 40, 256 * 1024) {
-            match request.await.expect("joins") {
-                Err(Error::ConnectionLost { reason, .. }) => {
-                    assert!(reason.contains("read nothing"), "{reason}")
-                }
-                other => panic!("expected ConnectionLost, got {other:?}"),
-            }
+            let reason = lost_reason(request.await.expect("joins"));
+            assert!(reason.contains("read nothing"), "{reason}");
         }
         assert_eq!(client.status(), ConnectionStatus::Closed);
         assert_eq!(client.stats().pending, 0);
@@ -458,11 +425,7 @@ fn close_returns_in_time_when_the_room_stops_reading_and_the_socket_is_full() {
                 drop(stream);
             });
             // No heartbeat: nothing else would ever end this connection.
-            let client = builder(address)
-                .heartbeat(None)
-                .connect()
-                .await
-                .expect("connects");
+            let client = connected(builder(address).heartbeat(None)).await;
             let requests = big_requests(&client, 40, 256 * 1024);
             // The writer fills the socket and blocks.
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -497,21 +460,9 @@ fn a_frame_announcing_more_than_the_limit_ends_the_connection_unread() {
             while read_frame(&mut stream).await.is_some() {}
         })
         .await;
-        let client = builder(address)
-            .max_message_size(MIB)
-            .heartbeat(None)
-            .connect()
-            .await
-            .expect("connects");
-        let error = raw(&client, "waiting")
-            .await
-            .expect_err("the connection ends");
-        match &error {
-            Error::ConnectionLost { reason, .. } => {
-                assert!(reason.contains(&(64usize << 20).to_string()), "{reason}")
-            }
-            other => panic!("expected ConnectionLost, got {other:?}"),
-        }
+        let client = connected(builder(address).max_message_size(MIB).heartbeat(None)).await;
+        let reason = lost_reason(raw(&client, "waiting").await);
+        assert!(reason.contains(&(64usize << 20).to_string()), "{reason}");
     });
 }
 
@@ -535,16 +486,8 @@ fn a_fragmented_message_over_the_limit_ends_the_connection() {
             while read_frame(&mut stream).await.is_some() {}
         })
         .await;
-        let client = builder(address)
-            .max_message_size(MIB)
-            .heartbeat(None)
-            .connect()
-            .await
-            .expect("connects");
-        let error = raw(&client, "waiting")
-            .await
-            .expect_err("the connection ends");
-        assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+        let client = connected(builder(address).max_message_size(MIB).heartbeat(None)).await;
+        lost_reason(raw(&client, "waiting").await);
     });
 }
 
@@ -565,11 +508,7 @@ fn a_single_frame_over_16_mib_is_received_within_max_message_size() {
         })
         .await;
         // The default limits: 64 MiB per message, whatever its frames.
-        let client = builder(address)
-            .heartbeat(None)
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).heartbeat(None)).await;
         let mut all = client.notifications();
         let _ = client
             .request_with_timeout(GetAppState::new(), Duration::from_millis(1))
@@ -612,11 +551,7 @@ fn fragmented_messages_with_pings_between_fragments_are_put_together() {
             while read_frame(&mut stream).await.is_some() {}
         })
         .await;
-        let client = builder(address)
-            .heartbeat(None)
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).heartbeat(None)).await;
         let auth = client.auth_response().expect("the auth answer");
         assert_eq!(auth.token.as_deref(), Some("session-token"));
         eventually(|| {
@@ -648,11 +583,7 @@ fn binary_frames_non_json_text_and_invalid_utf8() {
             while read_frame(&mut stream).await.is_some() {}
         })
         .await;
-        let client = builder(address)
-            .heartbeat(None)
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).heartbeat(None)).await;
         let mut all = client.notifications();
         raw(&client, "answeredInBinary")
             .await
@@ -663,13 +594,8 @@ fn binary_frames_non_json_text_and_invalid_utf8() {
                 other => panic!("expected garbage, got {other:?}"),
             }
         }
-        let error = raw(&client, "waiting")
-            .await
-            .expect_err("the connection ends");
-        match &error {
-            Error::ConnectionLost { reason, .. } => assert!(reason.contains("UTF-8"), "{reason}"),
-            other => panic!("expected ConnectionLost, got {other:?}"),
-        }
+        let reason = lost_reason(raw(&client, "waiting").await);
+        assert!(reason.contains("UTF-8"), "{reason}");
         assert_eq!(client.stats().garbage_frames, 2);
         assert!(all.recv().await.is_none(), "streams end with the client");
     });
@@ -706,12 +632,12 @@ fn wrong_duplicate_numeric_and_missing_request_ids() {
             }
         })
         .await;
-        let client = builder(address)
-            .heartbeat(None)
-            .request_timeout(Duration::from_millis(500))
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(
+            builder(address)
+                .heartbeat(None)
+                .request_timeout(Duration::from_millis(500)),
+        )
+        .await;
         let (wrong, duplicate, numeric, missing) = tokio::join!(
             raw(&client, "wrongId"),
             raw(&client, "duplicateId"),
@@ -756,12 +682,7 @@ fn a_notification_flood_at_a_consumer_that_reads_nothing() {
             while read_frame(&mut stream).await.is_some() {}
         })
         .await;
-        let client = builder(address)
-            .heartbeat(None)
-            .notification_buffer(256)
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).heartbeat(None).notification_buffer(256)).await;
         let mut all = client.notifications();
         let mut typed =
             client.subscribe::<trueconf_api::notifications::FileTransferAvailabilityChanged>();
@@ -831,11 +752,7 @@ fn a_ping_flood_from_a_room_that_reads() {
         .await;
         // The default liveness deadline: a Room this busy may leave a request waiting for
         // room in the socket for longer than the quick one.
-        let client = builder(address)
-            .heartbeat(Some(Heartbeat::default()))
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).heartbeat(Some(Heartbeat::default()))).await;
         // Requests go through during the flood.
         for n in 0..10 {
             raw(&client, &format!("duringTheFlood{n}"))
@@ -863,12 +780,7 @@ fn a_ping_flood_from_a_room_that_does_not_read() {
             tokio::time::sleep(GUARD).await;
         });
         // The write buffer holds at most 64 KiB + 16 KiB of pongs nobody reads.
-        let client = builder(address)
-            .max_request_size(64 * 1024)
-            .heartbeat(None)
-            .connect()
-            .await
-            .expect("connects");
+        let client = connected(builder(address).max_request_size(64 * 1024).heartbeat(None)).await;
         tokio::time::sleep(2 * SECOND).await;
         assert_eq!(client.status(), ConnectionStatus::Connected);
         let started = Instant::now();
@@ -902,7 +814,7 @@ fn a_room_that_ignores_pings_stays_connected_through_get_app_state() {
             }
         })
         .await;
-        let client = builder(address).connect().await.expect("connects");
+        let client = connected(builder(address)).await;
         // Four deadlines of idle time: alive throughout, on getAppState probes alone.
         tokio::time::sleep(Duration::from_millis(3200)).await;
         assert_eq!(client.status(), ConnectionStatus::Connected);
@@ -1092,7 +1004,7 @@ fn errors_name_the_address_and_where_its_port_came_from() {
         // And the Room found through config.json serves: its state is fetched too.
         let room = peer::serve(|_, stream| well_behaved(stream)).await;
         let http = peer::config_json(room.port()).await;
-        let client = discovering(http).connect().await.expect("connects");
+        let client = connected(discovering(http)).await;
         assert_eq!(
             client.app_state().expect("fetched").embedded_http_port,
             8766

@@ -2,18 +2,15 @@
 //! tokio-tungstenite connection with a reader task (the floor), and a connected
 //! `trueconf_api::client::Client`, both against in-process mock Rooms.
 //!
-//! Memory is counted by a global allocator that counts only the threads marked as "client"
-//! threads: the clients run on a current-thread runtime of their own on such a thread, the
-//! mock Rooms on another runtime whose threads are not counted, so what the Rooms hold for
-//! each connection does not blur the figures. Used by `benches/fleet.rs` and
-//! `tests/client_fleet_memory.rs` (which asserts the target).
+//! Memory is what the client thread holds (`support/memory.rs`, which the including binary
+//! declares as `memory` and installs as its allocator): the clients run on a current-thread
+//! runtime of their own on that thread, the mock Rooms on another runtime whose threads are
+//! not counted, so what the Rooms hold for each connection does not blur the figures. Used
+//! by `benches/fleet.rs` and `tests/client_fleet_memory.rs` (which asserts the target).
 
 // Each of the two binaries uses a part of it.
 #![allow(dead_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,62 +19,7 @@ use tokio::runtime::Runtime;
 use trueconf_api::client::Client;
 use trueconf_api::mock::MockRoom;
 
-thread_local! {
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Bytes allocated and not yet freed by the client threads.
-static CURRENT: AtomicIsize = AtomicIsize::new(0);
-
-/// Counts the allocations of the threads marked with [`count_this_thread`].
-pub struct ClientThreads;
-
-fn counted() -> bool {
-    COUNTED.try_with(Cell::get).unwrap_or(false)
-}
-
-// SAFETY: every call is passed to the system allocator unchanged; the counter is only
-// bookkeeping.
-unsafe impl GlobalAlloc for ClientThreads {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which is the system allocator's.
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() && counted() {
-            CURRENT.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(pointer, layout) };
-        if counted() {
-            CURRENT.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        }
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() && counted() {
-            CURRENT.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        moved
-    }
-}
-
-/// Marks the calling thread as a client thread: its allocations are counted from now on.
-pub fn count_this_thread() {
-    COUNTED.with(|counted| counted.set(true));
-}
-
-/// Bytes the client threads hold right now.
-pub fn held() -> isize {
-    CURRENT.load(Ordering::Relaxed)
-}
+use crate::memory::{held_by_marked as held, mark_this_thread};
 
 /// The mock Rooms, on a runtime of their own (its threads are not counted).
 pub struct Rooms {
@@ -110,7 +52,7 @@ impl Rooms {
 
 /// The client side: a current-thread runtime whose thread is counted.
 pub fn client_runtime() -> Runtime {
-    count_this_thread();
+    mark_this_thread();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

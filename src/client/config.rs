@@ -69,7 +69,10 @@ pub struct Reconnect {
     pub initial_delay: Duration,
     /// The longest wait between attempts.
     pub max_delay: Duration,
-    /// Gives up (the client closes) after this many failed attempts; `None`: never.
+    /// Gives up after this many failed attempts in a row; `None`: never. After a lost
+    /// connection the client then closes; for the first connection,
+    /// [`ClientBuilder::connect`] fails with [`super::Error::Unreachable`] after its first
+    /// try and this many more.
     pub max_attempts: Option<u32>,
 }
 

@@ -130,7 +130,8 @@ pub enum Error {
         last_error: Option<Arc<Error>>,
     },
     /// The client is closed ([`super::Client::close`], or the connection was lost and is not
-    /// coming back): the request was not sent.
+    /// coming back). A request made afterwards was not sent; one still waiting when the client
+    /// closed may have been.
     Closed,
 }
 
