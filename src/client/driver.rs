@@ -21,7 +21,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::config::{Config, Credentials, Target};
 use super::error::{within, without_repeats};
 use super::http;
-use super::liveness::{Liveness, Probe};
+use super::liveness::{Dead, Liveness, Probe};
 use super::{ConnectionStatus, Delivered, Error, Shared};
 use crate::commands::{Auth, AuthResponse, GetAppState};
 use crate::lock;
@@ -378,7 +378,10 @@ async fn serve(
             tokio::select! {
                 end = &mut read => break end,
                 end = &mut write => break end,
-                silent_for = life.dead() => break End::Lost(Loss::Silent(silent_for)),
+                dead = life.watch() => break End::Lost(match dead {
+                    Dead::Silent(silent_for) => Loss::Silent(silent_for),
+                    Dead::NotReading(after) => Loss::NotReading(after),
+                }),
                 () = shared.closed() => break End::Shutdown,
                 result = &mut fetch, if !fetched => match result {
                     Ok(()) => {
@@ -463,19 +466,16 @@ async fn write(
     outgoing: &mut mpsc::Receiver<Outgoing>,
     life: &Liveness,
 ) -> End {
-    // With a heartbeat, a write the Room does not take within the deadline means it is not
-    // reading.
-    let stall = shared.config.heartbeat.map(|heartbeat| heartbeat.deadline);
     loop {
-        let wake = life.probe_due();
         let next = tokio::select! {
             biased;
             next = outgoing.recv() => next,
-            () = sleep_until(wake) => {
-                if let Some(probe) = life.probe() {
-                    if let Err(loss) = guarded(stall, send_probe(shared, sink, probe)).await {
-                        return End::Lost(loss);
-                    }
+            probe = life.probe() => {
+                life.writing();
+                let sent = send_probe(shared, sink, probe).await;
+                life.written();
+                if let Err(error) = sent {
+                    return End::Lost(Loss::Broken(without_repeats(&error)));
                 }
                 continue;
             }
@@ -483,8 +483,10 @@ async fn write(
         let Some(first) = next else {
             return End::Shutdown;
         };
-        // Write everything queued, then flush once.
-        let batch = async {
+        // Write everything queued, then flush once. The watch gives the connection up if the
+        // Room does not take it within the deadline.
+        life.writing();
+        let written = async {
             let mut batch = Some(first);
             while let Some(request) = batch.take() {
                 if shared.take(&request.id) {
@@ -494,33 +496,12 @@ async fn write(
                 batch = outgoing.try_recv().ok();
             }
             sink.flush().await
-        };
-        if let Err(loss) = guarded(stall, batch).await {
-            return End::Lost(loss);
         }
-    }
-}
-
-/// Runs a write for at most `stall` (when given): a write the Room does not take in that time
-/// is [`Loss::NotReading`], a failed one [`Loss::Broken`].
-async fn guarded(
-    stall: Option<Duration>,
-    write: impl std::future::Future<Output = Result<(), WsError>>,
-) -> Result<(), Loss> {
-    let result = match stall {
-        Some(stall) => tokio::time::timeout(stall, write)
-            .await
-            .map_err(|_| Loss::NotReading(stall))?,
-        None => write.await,
-    };
-    result.map_err(|error| Loss::Broken(without_repeats(&error)))
-}
-
-/// Sleeps until `at`; forever when `None`.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
+        .await;
+        life.written();
+        if let Err(error) = written {
+            return End::Lost(Loss::Broken(without_repeats(&error)));
+        }
     }
 }
 
