@@ -62,6 +62,19 @@ impl Room {
         }
     }
 
+    /// Waits until the Room has `count` connections (an external one cannot be asked: a
+    /// moment's wait instead).
+    async fn wait_for_connections(&self, count: usize) {
+        match self {
+            Room::InProcess(room) => {
+                while room.connections() != count {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            Room::External { .. } => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+
     /// Pushes `message` `count` times to every connection.
     async fn flood(&self, message: &Value, count: usize) {
         match self {
@@ -139,9 +152,13 @@ async fn notifications(room: &Room, client: &Client, count: usize) -> (Duration,
 
 /// The same flood read by a bare WebSocket that only counts frames: what the mock can send.
 async fn floor(room: &Room, ws_url: &str, count: usize) -> Duration {
+    room.wait_for_connections(0).await;
     let (mut socket, _) = tokio_tungstenite::connect_async(ws_url)
         .await
         .expect("opens");
+    // The mock registers a connection just after the handshake: a flood sent before that
+    // would miss it, and the reader would wait for ever.
+    room.wait_for_connections(1).await;
     let message = progress_notification();
     let start = Instant::now();
     let read = async {

@@ -95,6 +95,7 @@ fn bare_flood(
 ) -> Duration {
     let notification = progress_notification();
     runtime.block_on(async {
+        rooms.wait_for_connections(0).await;
         let mut readers = Vec::with_capacity(clients);
         for n in 0..clients {
             let (mut socket, _) = tokio_tungstenite::connect_async(rooms.room(n).ws_url())
@@ -111,8 +112,8 @@ fn bare_flood(
                 }
             }));
         }
-        // Every Room has its connections before it floods.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Every Room has its connections before it floods (else a flood misses them).
+        rooms.wait_for_connections(clients).await;
         let started = Instant::now();
         let floods = spawn_floods(rooms, &notification, count);
         for reader in readers {

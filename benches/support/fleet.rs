@@ -44,6 +44,20 @@ impl Rooms {
         Rooms { runtime, rooms }
     }
 
+    /// Waits until the Rooms hold `count` connections in all (a Room registers a connection
+    /// just after its handshake, and old ones just after they end).
+    pub async fn wait_for_connections(&self, count: usize) {
+        while self
+            .rooms
+            .iter()
+            .map(|room| room.connections())
+            .sum::<usize>()
+            != count
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     /// The Room for connection `n` (connections are spread evenly).
     pub fn room(&self, n: usize) -> &MockRoom {
         &self.rooms[n % self.rooms.len()]
