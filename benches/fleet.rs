@@ -22,14 +22,14 @@
 //!
 //! The figures also go to `target/criterion/fleet/summary.json` (or under `CRITERION_HOME`).
 
+#[path = "../tests/common/counting.rs"]
+mod counting;
 #[path = "support/criterion_dir.rs"]
 mod criterion_dir;
 #[path = "support/fleet.rs"]
 mod fleet;
 #[path = "support/flood.rs"]
 mod flood;
-#[path = "support/memory.rs"]
-mod memory;
 
 use std::time::{Duration, Instant};
 
@@ -41,7 +41,7 @@ use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 use flood::{median, progress_notification, read_progress};
 
 #[global_allocator]
-static ALLOCATOR: memory::Counting = memory::Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 /// Measured rounds of connecting and of flooding (the median is reported).
 const ROUNDS: usize = 3;

@@ -294,7 +294,14 @@ fn check_and_schema_report_usage_and_io_errors_with_exit_2() {
 /// the tool answers `--version`.
 #[test]
 fn every_subcommand_answers_help_and_the_tool_its_version() {
-    let subcommands = ["schema", "asyncapi", "check", "diff", "definitions"];
+    let subcommands = [
+        "schema",
+        "asyncapi",
+        "check",
+        "diff",
+        "definitions",
+        "proxy",
+    ];
     let top = tool().arg("--help").output().expect("runs");
     assert_eq!(top.status.code(), Some(0));
     let listing = String::from_utf8_lossy(&top.stdout).into_owned();

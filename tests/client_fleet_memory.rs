@@ -5,13 +5,13 @@
 //!
 //! Its own test binary, because it counts allocations with a global allocator; one test.
 
+#[path = "common/counting.rs"]
+mod counting;
 #[path = "../benches/support/fleet.rs"]
 mod fleet;
-#[path = "../benches/support/memory.rs"]
-mod memory;
 
 #[global_allocator]
-static ALLOCATOR: memory::Counting = memory::Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 /// Connections of each kind.
 const COUNT: usize = 100;

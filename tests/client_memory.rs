@@ -4,6 +4,8 @@
 //! Its own test binary, because it counts every allocation of the process with a global
 //! allocator.
 
+mod common;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -12,11 +14,10 @@ use trueconf_api::client::{Client, StreamError};
 use trueconf_api::mock::MockRoom;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
-#[path = "../benches/support/memory.rs"]
-mod memory;
+use common::counting::{growth_since, measure, Counting};
 
 #[global_allocator]
-static ALLOCATOR: memory::Counting = memory::Counting;
+static ALLOCATOR: Counting = Counting;
 
 const FLOOD: usize = 20_000;
 const BUFFER: usize = 256;
@@ -44,7 +45,7 @@ async fn a_slow_consumer_loses_the_oldest_notifications_with_a_count_and_memory_
         .expect("documented");
     notification["fileName"] = json!("x".repeat(1000));
     let size = notification.to_string().len();
-    let before = memory::reset_peak();
+    let before = measure();
 
     tokio::time::timeout(GUARD, async {
         room.flood(&notification, FLOOD).await;
@@ -55,7 +56,7 @@ async fn a_slow_consumer_loses_the_oldest_notifications_with_a_count_and_memory_
     .await
     .expect("the flood arrives");
 
-    let growth = memory::peak().saturating_sub(before);
+    let growth = growth_since(before);
     let flooded = FLOOD * size;
     eprintln!("peak growth {growth} bytes for {flooded} bytes flooded");
     // Two streams of 256 buffered frames of ~1 KiB, plus the socket buffers and the mock's own

@@ -31,12 +31,12 @@ use trueconf_api::client::{
 use trueconf_api::commands::GetAppState;
 use trueconf_api::AnyNotification;
 
-#[path = "../benches/support/memory.rs"]
-mod memory;
+#[path = "common/counting.rs"]
+mod counting;
 
 // Every allocation of the process, current and peak.
 #[global_allocator]
-static ALLOCATOR: memory::Counting = memory::Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 const MIB: usize = 1 << 20;
 
@@ -56,13 +56,13 @@ fn scenario<F: Future<Output = ()>>(name: &str, bound: usize, scenario: impl FnO
         .enable_all()
         .build()
         .expect("a runtime");
-    let before = memory::reset_peak();
+    let before = counting::measure();
     runtime.block_on(async {
         tokio::time::timeout(GUARD, scenario())
             .await
             .unwrap_or_else(|_| panic!("{name}: no end within {GUARD:?} (hang)"))
     });
-    let growth = memory::peak().saturating_sub(before);
+    let growth = counting::growth_since(before);
     eprintln!("{name}: peak memory growth {} KiB", growth >> 10);
     assert!(
         growth < bound,

@@ -2,8 +2,8 @@
 //! tokio-tungstenite connection with a reader task (the floor), and a connected
 //! `trueconf_api::client::Client`, both against in-process mock Rooms.
 //!
-//! Memory is what the client thread holds (`support/memory.rs`, which the including binary
-//! declares as `memory` and installs as its allocator): the clients run on a current-thread
+//! Memory is what the client thread holds (`tests/common/counting.rs`, which the including
+//! binary declares as `counting` and installs as its allocator): the clients run on a current-thread
 //! runtime of their own on that thread, the mock Rooms on another runtime whose threads are
 //! not counted, so what the Rooms hold for each connection does not blur the figures. Used
 //! by `benches/fleet.rs` and `tests/client_fleet_memory.rs` (which asserts the target).
@@ -19,7 +19,7 @@ use tokio::runtime::Runtime;
 use trueconf_api::client::Client;
 use trueconf_api::mock::MockRoom;
 
-use crate::memory::{held_by_marked as held, mark_this_thread};
+use crate::counting::{held_by_marked as held, mark_this_thread};
 
 /// The mock Rooms, on a runtime of their own (its threads are not counted).
 pub struct Rooms {

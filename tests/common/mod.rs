@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod wire_order;
+pub mod wiretap;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

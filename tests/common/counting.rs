@@ -1,11 +1,12 @@
-//! A global allocator that counts: the bytes every thread holds (now, and the most at once),
-//! and, apart, the bytes held by the threads marked as client threads (so that a benchmark
-//! can measure clients while mock Rooms run in the same process on other threads).
+//! An allocator that counts: the bytes a test binary has allocated right now and the most it
+//! ever had at once. A memory test installs it with
+//! `#[global_allocator] static ALLOCATOR: Counting = Counting;` in its own binary (it counts the
+//! whole process, so such a binary runs its measurements one at a time).
 //!
-//! A binary that includes this module declares the allocator itself:
-//! `#[global_allocator] static ALLOCATOR: memory::Counting = memory::Counting;`. Used by
-//! `tests/client_memory.rs`, `tests/hostile_room.rs`, `tests/client_fleet_memory.rs` and
-//! `benches/fleet.rs`.
+//! Apart, it counts what the threads marked with [`mark_this_thread`] hold, so that clients
+//! can be measured while mock Rooms run in the same process on other threads
+//! (`benches/support/fleet.rs`, which `tests/client_fleet_memory.rs` and `benches/fleet.rs`
+//! include along with this file).
 
 // Each binary uses a part of it.
 #![allow(dead_code)]
@@ -14,7 +15,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
-/// Counts every allocation it passes to the system allocator.
+/// Passes every call to the system allocator and counts.
 pub struct Counting;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -45,7 +46,7 @@ fn shrank(size: usize) {
 }
 
 // SAFETY: every call is passed to the system allocator unchanged; the counters are only
-// bookkeeping (and touch no allocation).
+// bookkeeping.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `alloc`'s contract, which is the system allocator's.
@@ -73,25 +74,19 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-/// Bytes the process holds now.
-pub fn current() -> usize {
-    CURRENT.load(Ordering::Relaxed)
-}
-
-/// Starts a new peak from what is held now; returns that.
-pub fn reset_peak() -> usize {
-    let now = current();
+/// Starts a measurement: returns the bytes allocated now, and the peak counts from here.
+pub fn measure() -> usize {
+    let now = CURRENT.load(Ordering::Relaxed);
     PEAK.store(now, Ordering::Relaxed);
     now
 }
 
-/// The most the process has held at once since [`reset_peak`].
-pub fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed)
+/// How far above `before` (from [`measure`]) the allocations have peaked since.
+pub fn growth_since(before: usize) -> usize {
+    PEAK.load(Ordering::Relaxed).saturating_sub(before)
 }
 
-/// Marks the calling thread as a client thread: [`held_by_marked`] counts its allocations
-/// from now on.
+/// Marks the calling thread: [`held_by_marked`] counts its allocations from now on.
 pub fn mark_this_thread() {
     IS_MARKED.with(|marked| marked.set(true));
 }
