@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput};
-use futures_util::StreamExt;
 use http_body_util::Full;
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
@@ -36,7 +35,7 @@ mod criterion_dir;
 mod flood;
 
 use criterion_dir::criterion_dir;
-use flood::{median, progress_notification, read_progress};
+use flood::{count_text_frames, median, progress_notification, read_progress, write_summary};
 
 /// Sequential round trips per measured round.
 const SEQUENTIAL: usize = 2_000;
@@ -161,16 +160,7 @@ async fn floor(room: &Room, ws_url: &str, count: usize) -> Duration {
     room.wait_for_connections(1).await;
     let message = progress_notification();
     let start = Instant::now();
-    let read = async {
-        let mut frames = 0;
-        while frames < count {
-            match socket.next().await {
-                Some(Ok(frame)) if frame.is_text() => frames += 1,
-                Some(Ok(_)) => {}
-                other => panic!("the socket ended: {other:?}"),
-            }
-        }
-    };
+    let read = count_text_frames(&mut socket, count);
     tokio::join!(room.flood(&message, count), read);
     start.elapsed()
 }
@@ -284,14 +274,5 @@ fn main() {
         "notifications_floor_per_s": floor_rate,
         "notifications_lost": lost,
     });
-    let directory = criterion_dir().join("client");
-    let written = std::fs::create_dir_all(&directory).and_then(|()| {
-        std::fs::write(
-            directory.join("summary.json"),
-            serde_json::to_string_pretty(&summary).unwrap_or_default(),
-        )
-    });
-    if let Err(error) = written {
-        eprintln!("cannot write the summary: {error}");
-    }
+    write_summary(&criterion_dir().join("client"), &summary);
 }

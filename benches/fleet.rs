@@ -33,12 +33,11 @@ mod flood;
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use serde_json::json;
 use trueconf_api::client::Client;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
-use flood::{median, progress_notification, read_progress};
+use flood::{count_text_frames, median, progress_notification, read_progress, write_summary};
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
@@ -102,14 +101,7 @@ fn bare_flood(
                 .await
                 .expect("a bare connection");
             readers.push(tokio::spawn(async move {
-                let mut frames = 0;
-                while frames < count {
-                    match socket.next().await {
-                        Some(Ok(frame)) if frame.is_text() => frames += 1,
-                        Some(Ok(_)) => {}
-                        other => panic!("the socket ended: {other:?}"),
-                    }
-                }
+                count_text_frames(&mut socket, count).await
             }));
         }
         // Every Room has its connections before it floods (else a flood misses them).
@@ -230,14 +222,5 @@ fn main() {
         "notifications_floor_per_s": floor_rate,
         "notifications_lost": lost,
     });
-    let directory = criterion_dir::criterion_dir().join("fleet");
-    let written = std::fs::create_dir_all(&directory).and_then(|()| {
-        std::fs::write(
-            directory.join("summary.json"),
-            serde_json::to_string_pretty(&summary).unwrap_or_default(),
-        )
-    });
-    if let Err(error) = written {
-        eprintln!("cannot write the summary: {error}");
-    }
+    write_summary(&criterion_dir::criterion_dir().join("fleet"), &summary);
 }

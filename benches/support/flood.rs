@@ -1,7 +1,10 @@
 //! What the client benchmarks share (`benches/client.rs`, `benches/fleet.rs`): the
-//! notification their floods send, how a client reads them, and the median of their rounds.
+//! notification their floods send, how a client reads them, the median of their rounds, and
+//! where their summaries go.
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 use trueconf_api::client::{StreamError, Subscription};
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
@@ -42,4 +45,34 @@ pub async fn read_progress(
         }
     }
     lost
+}
+
+/// Reads `count` text frames from a bare WebSocket, ignoring any other frame: the floor's
+/// reader, which only counts.
+pub async fn count_text_frames<S>(socket: &mut S, count: usize)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let mut frames = 0;
+    while frames < count {
+        match socket.next().await {
+            Some(Ok(frame)) if frame.is_text() => frames += 1,
+            Some(Ok(_)) => {}
+            other => panic!("the socket ended: {other:?}"),
+        }
+    }
+}
+
+/// Writes `summary` to `summary.json` in `directory` (next to criterion's reports); a failure
+/// is reported, not fatal.
+pub fn write_summary(directory: &std::path::Path, summary: &Value) {
+    let written = std::fs::create_dir_all(directory).and_then(|()| {
+        std::fs::write(
+            directory.join("summary.json"),
+            serde_json::to_string_pretty(summary).unwrap_or_default(),
+        )
+    });
+    if let Err(error) = written {
+        eprintln!("cannot write the summary: {error}");
+    }
 }
