@@ -765,6 +765,49 @@ fn a_ping_flood_from_a_room_that_reads() {
 }
 
 #[test]
+fn a_request_made_while_pongs_fill_the_write_buffer_goes_through_once_the_room_reads() {
+    scenario("write buffer full of pongs", 4 * MIB, || async {
+        let listener = listener_with_small_buffers().await;
+        let address = peer::serve_on(listener, |_, mut stream| async move {
+            accept_and_authorize(&mut stream).await;
+            // Pings for a second without reading: the client's write buffer fills with
+            // pongs. Then it reads again, and answers.
+            let batch = ping_batch();
+            let until = Instant::now() + SECOND;
+            while Instant::now() < until {
+                if stream.write_all(&batch).await.is_err() {
+                    return;
+                }
+            }
+            let (reader, mut writer) = stream.into_split();
+            let mut reader = tokio::io::BufReader::new(reader);
+            while let Some(request) = next_request(&mut reader).await {
+                if writer.write_all(&text(&answer(&request))).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let client = connected(
+            builder(address)
+                .max_request_size(64 * 1024)
+                .heartbeat(Some(Heartbeat::default())),
+        )
+        .await;
+        // Sent while the buffer is full: they wait for room, and neither they nor the
+        // connection are lost (a write that found the buffer full used to drop its message).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Each larger than a pong, so that it does not fit in what the pongs leave free.
+        let answers = futures_util::future::join_all(big_requests(&client, 10, 1024)).await;
+        for answer in answers {
+            answer
+                .expect("joins")
+                .expect("answered once the Room reads");
+        }
+        assert_eq!(client.status(), ConnectionStatus::Connected);
+    });
+}
+
+#[test]
 fn a_ping_flood_from_a_room_that_does_not_read() {
     scenario("ping flood, not reading", 4 * MIB, || async {
         let listener = listener_with_small_buffers().await;

@@ -495,7 +495,7 @@ async fn write(
                 }
                 batch = outgoing.try_recv().ok();
             }
-            sink.flush().await
+            flush(sink).await
         }
         .await;
         life.written();
@@ -505,21 +505,40 @@ async fn write(
     }
 }
 
-/// Queues a message for writing. The write buffer may be full of pongs queued by the reader
-/// (a Room that floods pings): then it is flushed first, which waits for the Room to read. A
-/// request never exceeds the buffer's cap on its own (requests over
-/// [`super::ClientBuilder::max_request_size`] are refused before they are queued).
+/// Queues a message for writing, losing neither it nor the one queued before.
+///
+/// The split sink hands a message to tungstenite only at the next `poll_ready` or
+/// `poll_flush`, and when tungstenite's write buffer is full (of pongs queued by the reader,
+/// for a Room that floods pings and reads slowly or not at all) that call fails with the
+/// message in the error. Then the buffer is flushed, which waits for the Room to read, and
+/// the message is handed over again. A message never exceeds the buffer's cap on its own:
+/// requests over [`super::ClientBuilder::max_request_size`] are refused before they are
+/// queued.
 async fn feed(sink: &mut SplitSink<Socket, Message>, message: Message) -> Result<(), WsError> {
-    let mut message = message;
     loop {
-        match sink.feed(message).await {
-            Err(WsError::WriteBufferFull(returned)) => {
-                sink.flush().await?;
-                message = *returned;
-            }
+        match std::future::poll_fn(|cx| sink.poll_ready_unpin(cx)).await {
+            Ok(()) => return sink.start_send_unpin(message),
+            Err(WsError::WriteBufferFull(returned)) => requeue(sink, *returned).await?,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Writes out everything queued, with [`feed`]'s care for a full write buffer.
+async fn flush(sink: &mut SplitSink<Socket, Message>) -> Result<(), WsError> {
+    loop {
+        match sink.flush().await {
+            Err(WsError::WriteBufferFull(returned)) => requeue(sink, *returned).await?,
             other => return other,
         }
     }
+}
+
+/// A message came back from a full write buffer: flush (nothing else is queued in the sink
+/// now, so this drains tungstenite's buffer) and queue it again.
+async fn requeue(sink: &mut SplitSink<Socket, Message>, message: Message) -> Result<(), WsError> {
+    std::future::poll_fn(|cx| sink.poll_flush_unpin(cx)).await?;
+    sink.start_send_unpin(message)
 }
 
 /// Sends a heartbeat probe: a ping, and with it a `getAppState` request until the Room has
@@ -541,7 +560,7 @@ async fn send_probe(
             feed(sink, Message::text(text)).await?;
         }
     }
-    sink.flush().await
+    flush(sink).await
 }
 
 /// Routes one frame: a response to the request that waits for it, a notification to the
