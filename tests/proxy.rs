@@ -720,6 +720,11 @@ fn edited_definitions(dir: &Path) -> std::path::PathBuf {
         serde_json::to_string_pretty(&definition).expect("encodes"),
     )
     .expect("writes");
+    // The export carries the evidence index: the new field needs an entry in it.
+    common::record_capture(
+        &folder,
+        &[("notifications/fileTransferHistoryCleared", "removedFiles")],
+    );
     folder
 }
 

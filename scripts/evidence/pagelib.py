@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "schema"
 
-PAGE_VERBS = {"mandatory", "stated", "conditional", "example", "page"}
+# `named`: the page names the key, but the stored copy ends before it says anything about it.
+PAGE_VERBS = {"mandatory", "stated", "conditional", "example", "named", "page"}
 
 
 def source_id(url):

@@ -39,7 +39,8 @@ SCHEMA = ROOT / "schema"
 OUT = SCHEMA / "evidence" / "pages-notifications.json"
 SCRIPT = "scripts/evidence/pages_notifications.py"
 
-PAGE_VERBS = {"mandatory", "stated", "conditional", "example", "page"}
+# `named`: the page names the key, but the stored copy ends before it says anything about it.
+PAGE_VERBS = {"mandatory", "stated", "conditional", "example", "named", "page"}
 DESCRIBING = {"mandatory", "stated", "conditional"}
 JSON_TYPES = {"string", "integer", "number", "boolean", "object", "array", "null"}
 ENTRY_KEYS = {"subject", "key", "source", "says", "type", "condition", "note"}

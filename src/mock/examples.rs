@@ -204,8 +204,13 @@ impl Examples {
         let mut notifications = Vec::new();
         let mut types = HashMap::new();
         for (path, content) in files {
+            // Only definitions hold examples (not the catalogue or the evidence index).
             let folder = match path.split_once('/') {
-                Some((folder, _)) if path.ends_with(".json") => folder,
+                Some((folder @ ("commands" | "notifications" | "types"), _))
+                    if path.ends_with(".json") =>
+                {
+                    folder
+                }
                 _ => continue,
             };
             let definition: Value = serde_json::from_str(content)

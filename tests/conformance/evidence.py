@@ -54,6 +54,8 @@ class Definitions:
 
     def __init__(self):
         self.subjects = {}
+        # A union holds its record alternative's objects (HiddenVideoSlot -> HiddenVideoSlotEntry).
+        self.unions = {}
         for kind in ("commands", "notifications", "types"):
             for f in sorted((ROOT / "schema" / kind).glob("*.json")):
                 d = json.loads(f.read_text(encoding="utf-8"))
@@ -64,6 +66,20 @@ class Definitions:
                     self.subjects[f"notifications/{d['name']}"] = self.fields(d.get("fields", []))
                 elif d.get("kind") == "record":
                     self.subjects[f"types/{d['name']}"] = self.fields(d.get("fields", []))
+                elif d.get("kind") == "union":
+                    self.unions[d["name"]] = [v["type"] for v in d.get("variants", [])]
+
+    def record(self, type_expr):
+        """The subject of the record a field of this type holds (through [], map<> and a
+        union's record alternative), or None."""
+        t = re.sub(r"^map<(.*)>$", r"\1", (type_expr or "").strip())
+        t = re.sub(r"(\[\])+$", "", t)
+        if f"types/{t}" in self.subjects:
+            return f"types/{t}"
+        for alternative in self.unions.get(t, []):
+            if f"types/{alternative}" in self.subjects:
+                return f"types/{alternative}"
+        return None
 
     @staticmethod
     def fields(fields):
@@ -76,10 +92,9 @@ class Definitions:
     def resolve(self, subject, path):
         """(subject, key, dotted) for a key path read from a message."""
         for i, key in enumerate(path[:-1]):
-            t = self.subjects.get(subject, {}).get(key)
-            record = re.sub(r"\[\]$|^Option<|>$", "", t or "")
-            if t and f"types/{record}" in self.subjects:
-                subject = f"types/{record}"
+            record = self.record(self.subjects.get(subject, {}).get(key))
+            if record:
+                subject = record
                 continue
             return subject, ".".join(path[i:]), True
         return subject, path[-1], False

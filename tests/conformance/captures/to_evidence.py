@@ -32,9 +32,7 @@ def source_id(src):
 
 
 def record_of(defs, subject, key):
-    t = defs.subjects.get(subject, {}).get(key)
-    record = re.sub(r"\[\]$|^Option<|>$", "", t or "")
-    return f"types/{record}" if t and f"types/{record}" in defs.subjects else None
+    return defs.record(defs.subjects.get(subject, {}).get(key))
 
 
 def walk(defs, subject, obj, add, where):
