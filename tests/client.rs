@@ -13,7 +13,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use trueconf_api::client::{Client, ConnectionStatus, Credentials, Error, Reconnect, StreamError};
 use trueconf_api::commands::{
-    AcceptIncomingFileRequest, GetFileRequestInfo, GetFileTransferHistory, GetIncomingFilesRequests,
+    AcceptIncomingFileRequest, GetAppState, GetFileRequestInfo, GetFileTransferHistory,
+    GetIncomingFilesRequests,
 };
 use trueconf_api::mock::{Delay, FileOffer, MockRoom, Protection, Reply, Rule};
 use trueconf_api::notifications::{
@@ -943,4 +944,73 @@ async fn a_request_over_max_request_size_is_refused_unsent() {
     guarded("request", client.request(GetFileTransferHistory::new()))
         .await
         .expect("the connection goes on");
+}
+
+/// The `appState` of the client's cached state.
+fn cached_app_state(client: &Client) -> Option<AppState> {
+    client.app_state().map(|state| state.app_state)
+}
+
+#[tokio::test]
+async fn an_app_state_changed_sent_before_a_get_app_state_answer_wins_over_it() {
+    let room = room().await;
+    let mut answer = room.response_example("getAppState").expect("documented");
+    answer["appState"] = json!(2);
+    let mut changed = room
+        .notification_example("appStateChanged")
+        .expect("documented");
+    changed["appState"] = json!(5);
+    // The Room built its answer, then the state changed, and the announcement went out first:
+    // the notification is the newer state.
+    room.script(
+        "getAppState",
+        Rule::new().reply(Reply::Json(answer)).before(vec![changed]),
+    );
+    let fresh = Some(AppState::from_value(5));
+
+    // The state fetch after `auth`.
+    let client = connect(&room).await;
+    assert_eq!(room.received("getAppState"), 1);
+    assert_eq!(cached_app_state(&client), fresh);
+
+    // A request of the user's: the answer is returned as it came, the cache keeps the newer.
+    let returned = guarded("getAppState", client.request(GetAppState::new()))
+        .await
+        .expect("answered");
+    assert_eq!(returned.app_state, AppState::from_value(2));
+    assert_eq!(cached_app_state(&client), fresh);
+
+    // The heartbeat's probe (its answer is read by the connection itself; the answer to a
+    // later request proves it has been read).
+    let probed = guarded(
+        "connect",
+        Client::builder()
+            .url(room.ws_url())
+            .fetch_state(false)
+            .heartbeat(Some(
+                trueconf_api::client::Heartbeat::default()
+                    .interval(Duration::from_millis(50))
+                    .deadline(Duration::from_secs(5)),
+            ))
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    // `auth`, then the probe (its requestId is registered before it is written).
+    eventually("the probe", || probed.stats().requests == 2).await;
+    guarded(
+        "a later request",
+        probed.request(GetFileTransferHistory::new()),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(cached_app_state(&probed), fresh);
+
+    // With no notification in between, the answer is the newest state and is cached.
+    room.reset("getAppState");
+    let returned = guarded("getAppState", client.request(GetAppState::new()))
+        .await
+        .expect("answered");
+    assert_ne!(Some(returned.app_state), fresh);
+    assert_eq!(cached_app_state(&client), Some(returned.app_state));
 }

@@ -594,7 +594,7 @@ pub(crate) fn route(shared: &Shared, bytes: Bytes) {
     let request_id = envelope.request_id.as_deref();
     match shared.deliver(method, request_id, bytes.clone()) {
         Delivered::Request => {}
-        Delivered::Probe => shared.probe_answered(&bytes),
+        Delivered::Probe(epoch) => shared.probe_answered(&bytes, epoch),
         Delivered::Nobody => {
             shared.stats.stray.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(method, request_id, "a response nobody waits for (dropped)");

@@ -205,6 +205,10 @@
 //! with a refusal, or with something that does not decode, leaves that part of the cache
 //! `None` (with a warning in the log) and the connection goes on.
 //!
+//! The newest state wins: a `getAppState` answer (the state fetch's, a heartbeat probe's or
+//! one of yours) is not cached when an `appStateChanged` arrived after its request was made,
+//! since the Room may have built the answer before the change it announces.
+//!
 //! # The built-in HTTP server
 //!
 //! [`Client::http_token`] returns a `tokenForHttpServer` that is fresh: the one from `auth`,
@@ -339,8 +343,9 @@ struct Waiter {
 
 struct PendingTable {
     waiting: HashMap<String, Waiter>,
-    /// The `requestId` of the heartbeat's outstanding `getAppState` probe.
-    probe: Option<String>,
+    /// The `requestId` of the heartbeat's outstanding `getAppState` probe, and the
+    /// [`StateCache::app_state_epoch`] when it was sent.
+    probe: Option<(String, u64)>,
     /// Closed for good: new requests fail at once. Until then they are queued, and while the
     /// connection is being re-established they wait for the next one.
     closed: bool,
@@ -350,8 +355,8 @@ struct PendingTable {
 pub(crate) enum Delivered {
     /// The request waiting for it.
     Request,
-    /// The heartbeat's probe.
-    Probe,
+    /// The heartbeat's probe, sent at this [`StateCache::app_state_epoch`].
+    Probe(u64),
     /// Nobody: a stray response.
     Nobody,
 }
@@ -369,6 +374,11 @@ struct Counters {
 struct StateCache {
     auth: Option<AuthResponse>,
     app_state: Option<AppStateChanged>,
+    /// How many `appStateChanged` notifications were applied to `app_state`. A `getAppState`
+    /// answer is applied only when none came since its request was made: a notification that
+    /// arrives between a request and its answer is at least as new as the answer (the Room
+    /// may have built the answer before the change it announces), so it wins.
+    app_state_epoch: u64,
     system_info: Option<GetSystemInfoResponse>,
     /// The HTTP-server token and when it was obtained.
     http_token: Option<(String, Instant)>,
@@ -468,8 +478,9 @@ impl Shared {
     /// one still unanswered.
     fn probe_sent(&self, id: String) {
         let sequence = self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let epoch = self.app_state_epoch();
         let mut table = lock(&self.pending);
-        if let Some(earlier) = table.probe.take() {
+        if let Some((earlier, _)) = table.probe.take() {
             table.waiting.remove(&earlier);
         }
         table.waiting.insert(
@@ -481,15 +492,36 @@ impl Shared {
                 reply: None,
             },
         );
-        table.probe = Some(id);
+        table.probe = Some((id, epoch));
     }
 
-    /// The heartbeat's probe was answered: its state goes to the cache.
-    fn probe_answered(&self, bytes: &[u8]) {
-        match app_state_from_response(bytes) {
-            Some(state) => lock(&self.state).app_state = Some(state),
-            None => tracing::debug!("the heartbeat's getAppState answer holds no state"),
+    /// The heartbeat's probe, sent at `epoch`, was answered: its state goes to the cache
+    /// (unless an `appStateChanged` came since).
+    fn probe_answered(&self, bytes: &[u8], epoch: u64) {
+        if !self.app_state_answered(bytes, epoch) {
+            tracing::debug!("the heartbeat's getAppState answer holds no state");
         }
+    }
+
+    /// The state cache's [`StateCache::app_state_epoch`] now.
+    fn app_state_epoch(&self) -> u64 {
+        lock(&self.state).app_state_epoch
+    }
+
+    /// A `getAppState` answer (`bytes`, as received) to a request made at `epoch`: its state
+    /// goes to the cache unless an `appStateChanged` was applied since, which is newer.
+    /// `false` when the answer holds no state.
+    fn app_state_answered(&self, bytes: &[u8], epoch: u64) -> bool {
+        let Some(answer) = app_state_from_response(bytes) else {
+            return false;
+        };
+        let mut state = lock(&self.state);
+        if state.app_state_epoch == epoch {
+            state.app_state = Some(answer);
+        } else {
+            tracing::debug!("a getAppState answer older than an appStateChanged; not applied");
+        }
+        true
     }
 
     /// Hands a response to the request it answers: the one with its `requestId`, or, when the
@@ -516,12 +548,11 @@ impl Shared {
                 let _ = reply.send(Ok(bytes));
                 Delivered::Request
             }
-            None => {
-                if table.probe.as_deref() == request_id {
-                    table.probe = None;
-                }
-                Delivered::Probe
-            }
+            // The only waiter with no reply is the probe.
+            None => match table.probe.take() {
+                Some((_, epoch)) => Delivered::Probe(epoch),
+                None => Delivered::Nobody,
+            },
         }
     }
 
@@ -638,10 +669,13 @@ impl Shared {
         command: C,
         timeout: Duration,
     ) -> Result<C::Response, Error> {
+        // Taken before the request can be sent: a notification applied after this is as new
+        // as the answer, or newer.
+        let epoch = self.app_state_epoch();
         let (response, bytes) = self.exchange_typed(command, timeout).await?;
         match response.result {
             Ok(payload) => {
-                self.observe(&payload, &bytes);
+                self.observe(&payload, &bytes, epoch);
                 Ok(payload)
             }
             Err(failure) => Err(Error::Failed(Failed::new(C::METHOD, failure.error, bytes))),
@@ -680,12 +714,12 @@ impl Shared {
         }
     }
 
-    /// Keeps the responses the state cache follows; `bytes` is the response as received.
-    fn observe(&self, payload: &dyn Any, bytes: &[u8]) {
+    /// Keeps the responses the state cache follows; `bytes` is the response as received, to a
+    /// request made at `epoch` ([`StateCache::app_state_epoch`]).
+    fn observe(&self, payload: &dyn Any, bytes: &[u8], epoch: u64) {
         if payload.is::<GetAppStateResponse>() {
-            match app_state_from_response(bytes) {
-                Some(state) => lock(&self.state).app_state = Some(state),
-                None => tracing::warn!("the getAppState response does not convert to the state"),
+            if !self.app_state_answered(bytes, epoch) {
+                tracing::warn!("the getAppState response does not convert to the state");
             }
         } else if let Some(info) = payload.downcast_ref::<GetSystemInfoResponse>() {
             lock(&self.state).system_info = Some(info.clone());
@@ -695,7 +729,11 @@ impl Shared {
     /// An `appStateChanged` arrived (the reader passes its bytes).
     fn app_state_changed(&self, bytes: &[u8]) {
         match crate::from_slice::<AppStateChanged>(bytes) {
-            Ok(state) => lock(&self.state).app_state = Some(state),
+            Ok(changed) => {
+                let mut state = lock(&self.state);
+                state.app_state = Some(changed);
+                state.app_state_epoch = state.app_state_epoch.wrapping_add(1);
+            }
             Err(error) => tracing::warn!(%error, "appStateChanged does not decode; state kept"),
         }
     }
