@@ -622,10 +622,12 @@ async fn untyped_commands_go_through_request_raw() {
     .await
     .expect("answered");
     assert!(token["token"].is_string());
-    // A command still catalogued (the first left: the client tier types them by family).
-    let untyped = *trueconf_api::UNTYPED_COMMAND_NAMES
+    // A command still catalogued, if one is left (the client tier types them all now), else
+    // a name nobody defines: either way the mock refuses it by name.
+    let untyped = trueconf_api::UNTYPED_COMMAND_NAMES
         .first()
-        .expect("a catalogued command");
+        .copied()
+        .unwrap_or("noSuchCommandAnywhere");
     let error = guarded("raw", client.request_raw(untyped, serde_json::Map::new()))
         .await
         .expect_err("the mock does not implement it");
@@ -1014,4 +1016,129 @@ async fn an_app_state_changed_sent_before_a_get_app_state_answer_wins_over_it() 
         .expect("answered");
     assert_ne!(Some(returned.app_state), fresh);
     assert_eq!(cached_app_state(&client), Some(returned.app_state));
+}
+
+/// A client of `room` that asks for API version `version`, with reconnecting on (so that a
+/// refusal failing at once shows it is not retried).
+async fn connect_asking_for(room: &MockRoom, version: u8) -> Result<Client, Error> {
+    guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .api_version(version)
+            .reconnect(quick_reconnect())
+            .request_timeout(GUARD)
+            .connect(),
+    )
+    .await
+}
+
+/// The event name of the next notification `events` hands out.
+async fn next_event(events: &mut trueconf_api::client::Notifications) -> String {
+    let item = guarded("a notification", events.recv())
+        .await
+        .expect("open");
+    item.expect("a notification").event().to_string()
+}
+
+#[tokio::test]
+async fn a_v2_only_notification_reaches_only_a_client_that_asked_for_v2() {
+    let room = room().await;
+    let mut requests = room.requests();
+    let v2 = connect_asking_for(&room, 2).await.expect("connects");
+    // setUsedApiVersion goes first, with the version as a string, and auth after its answer.
+    let first = guarded("a request", requests.recv()).await.expect("open");
+    assert_eq!(first["method"], "setUsedApiVersion");
+    assert_eq!(first["version"], "2");
+    assert_eq!(
+        guarded("a request", requests.recv()).await.expect("open")["method"],
+        "auth"
+    );
+    // Without api_version nothing is sent.
+    let v1 = connect(&room).await;
+    assert_eq!(room.received("setUsedApiVersion"), 1);
+    let mut versions: Vec<Option<u8>> = room
+        .stats()
+        .connections
+        .iter()
+        .map(|connection| connection.api_version)
+        .collect();
+    versions.sort();
+    assert_eq!(versions, [None, Some(2)]);
+
+    let mut v2_events = v2.notifications();
+    let mut v1_events = v1.notifications();
+    // reactionsChanged is documented for API v.2 alone (its definition's `api` is [2]).
+    let reactions = room
+        .notification_example("reactionsChanged")
+        .expect("documented");
+    assert_eq!(
+        room.push(&reactions).await,
+        1,
+        "queued for the v.2 client only"
+    );
+    // A notification of both versions after it, as a marker every client gets.
+    let marker = room
+        .notification_example("fileTransferAvailabilityChanged")
+        .expect("documented");
+    assert_eq!(room.push(&marker).await, 2);
+    assert_eq!(next_event(&mut v2_events).await, "reactionsChanged");
+    assert_eq!(
+        next_event(&mut v2_events).await,
+        "fileTransferAvailabilityChanged"
+    );
+    assert_eq!(
+        next_event(&mut v1_events).await,
+        "fileTransferAvailabilityChanged"
+    );
+    // A reconnect asks again: the new connection gets it too.
+    room.drop_connections();
+    eventually("reconnected", || v2.stats().reconnects == 1).await;
+    eventually("asked again", || room.received("setUsedApiVersion") == 2).await;
+    assert_eq!(room.push(&reactions).await, 1);
+    assert_eq!(next_event(&mut v2_events).await, "reactionsChanged");
+}
+
+#[tokio::test]
+async fn a_refused_api_version_fails_connect_at_once_and_any_other_answer_will_do() {
+    let room = room().await;
+    // The mock speaks "1" and "2" and refuses anything else.
+    let error = connect_asking_for(&room, 7)
+        .await
+        .expect_err("version 7 is refused");
+    match &error {
+        Error::Failed(failed) => {
+            assert_eq!(failed.method(), "setUsedApiVersion");
+            assert!(
+                failed.error().is_some_and(|text| text.contains("`7`")),
+                "{error:#}"
+            );
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    assert_eq!(room.received("setUsedApiVersion"), 1, "not retried");
+    assert_eq!(room.received("auth"), 0, "auth waits for the answer");
+
+    // An answer the client cannot decode is not a refusal.
+    room.reply_with("setUsedApiVersion", json!({"result": "maybe"}));
+    let client = connect_asking_for(&room, 2).await.expect("connects");
+    assert_eq!(client.status(), ConnectionStatus::Connected);
+
+    // No answer within the connect timeout fails the attempt, naming what it waited for.
+    room.drop_reply("setUsedApiVersion");
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .api_version(2)
+            .connect_timeout(Duration::from_millis(300))
+            .connect(),
+    )
+    .await
+    .expect_err("never answered");
+    assert!(
+        matches!(&error, Error::Timeout { waiting_for, .. }
+            if waiting_for.starts_with("`setUsedApiVersion` response from")),
+        "{error:?}"
+    );
 }

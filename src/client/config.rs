@@ -213,6 +213,7 @@ pub(crate) struct Config {
     pub reconnect: Option<Reconnect>,
     pub heartbeat: Option<Heartbeat>,
     pub fetch_state: bool,
+    pub api_version: Option<u8>,
     pub http_port: Option<u16>,
     pub http_token_max_age: Duration,
 }
@@ -260,6 +261,7 @@ impl Default for ClientBuilder {
                 reconnect: None,
                 heartbeat: Some(Heartbeat::default()),
                 fetch_state: true,
+                api_version: None,
                 http_port: None,
                 http_token_max_age: Duration::from_secs(4 * 60),
             },
@@ -381,6 +383,37 @@ impl ClientBuilder {
     /// the cache empty (logged as a warning) and the connection goes on.
     pub fn fetch_state(mut self, fetch: bool) -> Self {
         self.config.fetch_state = fetch;
+        self
+    }
+
+    /// Asks the Room for API version `version` on every connection: `setUsedApiVersion` with
+    /// `"version": "<version>"`, sent before `auth` (as TrueConf's clients do), and `auth`
+    /// only once it is answered (within [`ClientBuilder::connect_timeout`]). Without it
+    /// (the default) nothing is sent, and the Room speaks what it speaks by default.
+    ///
+    /// API v.2 brings notifications that v.1 does not have (`reactionsChanged`, say: the
+    /// definitions' `api` says which version each message is documented in). What is known
+    /// and what is not:
+    ///
+    /// - The request: TrueConf's clients send it first, with `"version": "1"`
+    ///   (zoboff/tcroom `__init__.py:462`, a Qt sample `PersonTraking/WebSocket.cpp:36`;
+    ///   `python-trueconf-room` 1.0.0 offers it as a method, `trueconf_room/methods.py:1576`).
+    ///   That `"2"` asks for v.2 is our reading of the docs' version numbers: no page and no
+    ///   client shows that value.
+    /// - The answer: no doc page describes it. The Python client matches a reply by `method`
+    ///   and `result` (`trueconf_room/consts.py:1068`), and the Qt sample sends `auth` once a
+    ///   reply with this method arrives (`WebSocket.cpp:103`). So the client waits for it:
+    ///   `"result": false` fails the connection with [`super::Error::Failed`] holding the
+    ///   Room's text, and is not retried (waiting does not make a Room speak a version); any
+    ///   other answer, even one that does not decode, lets the connection go on. No answer
+    ///   within the connect timeout fails the attempt like an unanswered `auth`.
+    /// - Whether a Room refuses a version it does not speak, and with which error, no source
+    ///   shows. The mock Room ([`crate::mock`]) takes "1" and "2" and refuses anything else.
+    ///
+    /// Evidence: `schema/commands/setUsedApiVersion.json` and the sources it names in
+    /// `schema/evidence/clients.json`.
+    pub fn api_version(mut self, version: u8) -> Self {
+        self.config.api_version = Some(version);
         self
     }
 

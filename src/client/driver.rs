@@ -22,8 +22,8 @@ use super::config::{Config, Credentials, Target};
 use super::error::{within, without_repeats};
 use super::http;
 use super::liveness::{Dead, Liveness, Probe};
-use super::{ConnectionStatus, Delivered, Error, Shared};
-use crate::commands::{Auth, AuthResponse, GetAppState};
+use super::{ConnectionStatus, Delivered, Error, Failed, Shared};
+use crate::commands::{Auth, AuthResponse, GetAppState, SetUsedApiVersion};
 use crate::lock;
 use crate::types::AuthResultCode;
 use crate::{Command, Failure, Request, Response};
@@ -93,14 +93,14 @@ pub(crate) async fn open(config: &Config) -> Result<Opened, Error> {
     })
 }
 
-/// Opens a connection ([`open`]), authorizes it with each of `credentials` in turn
-/// ([`authorize`]) and keeps the `auth` response and the HTTP endpoint `config.json` named in
-/// the state cache.
-///
-/// The place for what a connection sends before `auth` (`setUsedApiVersion`, when the
-/// client is told which API version to use).
+/// Opens a connection ([`open`]), asks for the configured API version
+/// ([`use_api_version`]), authorizes it with each of `credentials` in turn ([`authorize`])
+/// and keeps the `auth` response and the HTTP endpoint `config.json` named in the state cache.
 async fn establish(shared: &Shared, credentials: &[Credentials]) -> Result<Opened, Error> {
     let mut opened = open(&shared.config).await?;
+    if let Some(version) = shared.config.api_version {
+        use_api_version(shared, &mut opened.socket, &opened.address, version).await?;
+    }
     let auth = authorize(shared, &mut opened.socket, &opened.address, credentials).await?;
     shared.authorized(auth, opened.http.clone());
     Ok(opened)
@@ -119,46 +119,9 @@ async fn authorize(
         error: None,
         result_code: None,
     };
-    let lost = |reason: String| Error::ConnectionLost {
-        address: address.to_string(),
-        reason,
-    };
     for credentials in attempts {
-        let id = shared.next_request_id();
-        let request: Request<Auth> = credentials
-            .to_auth(shared.config.role.clone())
-            .into_request()
-            .with_request_id(id.as_str());
-        let text = serde_json::to_string(&request).map_err(Error::Encode)?;
-        // Counted like every other request (ClientStats::requests).
-        shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let exchange = async {
-            socket
-                .send(Message::text(text))
-                .await
-                .map_err(|error| lost(without_repeats(&error)))?;
-            loop {
-                let bytes = match next_frame(socket.next().await) {
-                    Ok(Some(bytes)) => bytes,
-                    Ok(None) => continue,
-                    Err(reason) => return Err(lost(reason)),
-                };
-                let is_reply = crate::route::scan(&bytes).is_ok_and(|envelope| {
-                    envelope.method == Auth::METHOD
-                        && envelope
-                            .request_id
-                            .as_deref()
-                            .is_none_or(|echoed| echoed.is_empty() || echoed == id.as_str())
-                });
-                if is_reply {
-                    return Ok(bytes);
-                }
-                route(shared, bytes);
-            }
-        };
-        let timeout = shared.config.connect_timeout;
-        let waiting_for = || format!("`auth` response from {address}");
-        let bytes = within(timeout, waiting_for, exchange).await?;
+        let auth = credentials.to_auth(shared.config.role.clone());
+        let bytes = exchange_before_serving(shared, socket, address, auth).await?;
         let response: Response<Auth> = crate::from_slice(&bytes)?;
         match auth_outcome(response.result) {
             Ok(auth) => return Ok(auth),
@@ -167,6 +130,94 @@ async fn authorize(
         tracing::debug!(?credentials, %refusal, "auth refused");
     }
     Err(refusal)
+}
+
+/// Sends `command` on a connection not served yet and waits (within the connect timeout) for
+/// its answer: a reply with its method and its `requestId` (or none). Frames that come
+/// meanwhile are routed as usual (notifications reach the streams).
+async fn exchange_before_serving<C: Command>(
+    shared: &Shared,
+    socket: &mut Socket,
+    address: &str,
+    command: C,
+) -> Result<Bytes, Error> {
+    let lost = |reason: String| Error::ConnectionLost {
+        address: address.to_string(),
+        reason,
+    };
+    let id = shared.next_request_id();
+    let request: Request<C> = command.into_request().with_request_id(id.as_str());
+    let text = serde_json::to_string(&request).map_err(Error::Encode)?;
+    // Counted like every other request (ClientStats::requests).
+    shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+    let exchange = async {
+        socket
+            .send(Message::text(text))
+            .await
+            .map_err(|error| lost(without_repeats(&error)))?;
+        loop {
+            let bytes = match next_frame(socket.next().await) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => continue,
+                Err(reason) => return Err(lost(reason)),
+            };
+            let is_reply = crate::route::scan(&bytes).is_ok_and(|envelope| {
+                envelope.method == C::METHOD
+                    && envelope
+                        .request_id
+                        .as_deref()
+                        .is_none_or(|echoed| echoed.is_empty() || echoed == id.as_str())
+            });
+            if is_reply {
+                return Ok(bytes);
+            }
+            route(shared, bytes);
+        }
+    };
+    let waiting_for = || format!("`{}` response from {address}", C::METHOD);
+    within(shared.config.connect_timeout, waiting_for, exchange).await
+}
+
+/// Asks the Room for API version `version` with `setUsedApiVersion` before `auth`, as
+/// TrueConf's clients do, and waits for the answer (see [`super::ClientBuilder::api_version`]
+/// for what is known of it): `"result": false` is [`Error::Failed`]; any other answer will do.
+async fn use_api_version(
+    shared: &Shared,
+    socket: &mut Socket,
+    address: &str,
+    version: u8,
+) -> Result<(), Error> {
+    let command = SetUsedApiVersion::new(version.to_string());
+    let bytes = exchange_before_serving(shared, socket, address, command).await?;
+    match crate::from_slice::<Response<SetUsedApiVersion>>(&bytes) {
+        Ok(Response { result: Ok(_), .. }) => {
+            tracing::debug!(version, address, "API version chosen");
+            Ok(())
+        }
+        Ok(Response {
+            result: Err(failure),
+            ..
+        }) => Err(Error::Failed(Failed::new(
+            SetUsedApiVersion::METHOD,
+            failure.error,
+            bytes,
+        ))),
+        // No source shows the answer's shape; only a refusal stops the connection.
+        Err(error) => {
+            tracing::warn!(%error, version, "the setUsedApiVersion answer does not decode; going on");
+            Ok(())
+        }
+    }
+}
+
+/// Whether `error` is a refusal waiting does not fix: refused credentials, or a refused API
+/// version. A first connection that meets one fails at once, reconnecting on or not.
+fn refused_for_good(error: &Error) -> bool {
+    match error {
+        Error::Auth { .. } => true,
+        Error::Failed(failed) => failed.method() == SetUsedApiVersion::METHOD,
+        _ => false,
+    }
 }
 
 /// What an `auth` answer means: the response when it grants access, else [`Error::Auth`] with
@@ -309,7 +360,7 @@ pub(crate) async fn run(
         if let Some(error) = failure {
             // The first connection: without retries, or refused credentials, connect() fails
             // with this error as it is.
-            let fatal = policy.is_none() || matches!(error, Error::Auth { .. });
+            let fatal = policy.is_none() || refused_for_good(&error);
             if fatal {
                 if let Some(ready) = ready.take() {
                     let _ = ready.send(Err(error));

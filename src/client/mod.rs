@@ -85,7 +85,13 @@
 //! # }
 //! ```
 //!
-//! Refused credentials are not retried: waiting does not fix a wrong PIN. When retries run
+//! [`ClientBuilder::api_version`] asks the Room for an API version (`setUsedApiVersion`,
+//! before `auth`, on every connection), for the notifications only v.2 has; without it
+//! nothing is sent. No doc page says what a Room answers: the client waits for the answer,
+//! takes only `"result": false` as a refusal, and says what is known and what is not there.
+//!
+//! Refused credentials are not retried: waiting does not fix a wrong PIN (nor does it make a
+//! Room speak an API version it refused). When retries run
 //! out, [`Error::Unreachable`] says how many attempts were made and holds the last one's
 //! error.
 //!
