@@ -896,23 +896,34 @@ async fn an_unanswered_state_fetch_fails_connect_and_a_refused_one_leaves_the_ca
     assert!(client.app_state().is_some());
 }
 
-#[tokio::test]
-async fn a_room_that_answers_pings_is_probed_with_pings_alone() {
-    let room = room().await;
-    let client = guarded(
+/// A client of `room` (by URL) without the state fetch, with a heartbeat of `interval` and
+/// `deadline`.
+async fn probed_client(room: &MockRoom, interval: Duration, deadline: Duration) -> Client {
+    guarded(
         "connect",
         Client::builder()
             .url(room.ws_url())
             .fetch_state(false)
             .heartbeat(Some(
                 trueconf_api::client::Heartbeat::default()
-                    .interval(Duration::from_millis(100))
-                    .deadline(Duration::from_millis(400)),
+                    .interval(interval)
+                    .deadline(deadline),
             ))
             .connect(),
     )
     .await
-    .expect("connects");
+    .expect("connects")
+}
+
+#[tokio::test]
+async fn a_room_that_answers_pings_is_probed_with_pings_alone() {
+    let room = room().await;
+    let client = probed_client(
+        &room,
+        Duration::from_millis(100),
+        Duration::from_millis(400),
+    )
+    .await;
     // Ten intervals of silence: the first probe carries getAppState (the client does not know
     // yet that the Room answers pings), the others are pings, answered.
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -985,20 +996,7 @@ async fn an_app_state_changed_sent_before_a_get_app_state_answer_wins_over_it() 
 
     // The heartbeat's probe (its answer is read by the connection itself; the answer to a
     // later request proves it has been read).
-    let probed = guarded(
-        "connect",
-        Client::builder()
-            .url(room.ws_url())
-            .fetch_state(false)
-            .heartbeat(Some(
-                trueconf_api::client::Heartbeat::default()
-                    .interval(Duration::from_millis(50))
-                    .deadline(Duration::from_secs(5)),
-            ))
-            .connect(),
-    )
-    .await
-    .expect("connects");
+    let probed = probed_client(&room, Duration::from_millis(50), Duration::from_secs(5)).await;
     // `auth`, then the probe (its requestId is registered before it is written).
     eventually("the probe", || probed.stats().requests == 2).await;
     guarded(
