@@ -91,9 +91,8 @@
 //! takes only `"result": false` as a refusal, and says what is known and what is not there.
 //!
 //! Refused credentials are not retried: waiting does not fix a wrong PIN (nor does it make a
-//! Room speak an API version it refused). When retries run
-//! out, [`Error::Unreachable`] says how many attempts were made and holds the last one's
-//! error.
+//! Room speak an API version it refused). When retries run out, [`Error::Unreachable`] says
+//! how many attempts were made and holds the last one's error.
 //!
 //! # Requests
 //!

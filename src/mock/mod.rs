@@ -44,7 +44,7 @@
 //!   unprotected Room accepts anything; a PIN or password Room wants `"type": "secured"` with
 //!   that secret, or a token it issued earlier: one of the latest 4,096). A wrong secret gets
 //!   `"result": false` with an error text. Every other command before a successful `auth`
-//!   gets `"result": false` too.
+//!   gets `"result": false` too, but `setUsedApiVersion` ([API versions](#api-versions)).
 //! - Every typed command gets its documented example response: the first successful
 //!   documented one, read at start-up from the definitions bundled at build time, in its
 //!   documented key order ([`Examples`]), with the request's `requestId` echoed (`""` when the
@@ -75,9 +75,9 @@
 //! notification goes to every connection.
 //!
 //! What a real Room does is not known: no doc page describes the command, and TrueConf's
-//! clients read no more of the answer than its `method` and `result`. The answer's shape,
-//! the refusal of other versions, and that a v.1 connection never sees v.2-only
-//! notifications are the mock's choices, made so the client's handling can be tested. Notifications
+//! clients read no more of the answer than its `method` and `result`. The answer's shape, the
+//! refusal of other versions, and that a v.1 connection never sees v.2-only notifications are
+//! the mock's choices, made so that the client's handling can be tested. Notifications
 //! documented for v.1 alone still go to v.2 connections (nothing shows a Room stops sending
 //! them). A scripted rule for `setUsedApiVersion` ([`MockRoom::script`]) replaces the answer
 //! and remembers nothing; a rule's `before`/`after` notifications go to the connection that
