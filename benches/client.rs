@@ -21,19 +21,21 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput};
-use futures_util::StreamExt;
 use http_body_util::Full;
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
-use trueconf_api::client::{Client, Credentials, StreamError};
+use trueconf_api::client::{Client, Credentials};
 use trueconf_api::commands::GetAppState;
 use trueconf_api::mock::MockRoom;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
 #[path = "support/criterion_dir.rs"]
 mod criterion_dir;
+#[path = "support/flood.rs"]
+mod flood;
 
 use criterion_dir::criterion_dir;
+use flood::{count_text_frames, median, progress_notification, read_progress, write_summary};
 
 /// Sequential round trips per measured round.
 const SEQUENTIAL: usize = 2_000;
@@ -56,6 +58,19 @@ impl Room {
         match self {
             Room::InProcess(room) => ("127.0.0.1".into(), room.http_port()),
             Room::External { host, http_port } => (host.clone(), *http_port),
+        }
+    }
+
+    /// Waits until the Room has `count` connections (an external one cannot be asked: a
+    /// moment's wait instead).
+    async fn wait_for_connections(&self, count: usize) {
+        match self {
+            Room::InProcess(room) => {
+                while room.connections() != count {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            Room::External { .. } => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
 
@@ -83,20 +98,6 @@ impl Room {
             }
         }
     }
-}
-
-fn progress_notification() -> Value {
-    json!({
-        "method": "event",
-        "event": "incomingFileRequestDownloadingProgress",
-        "fileSize": 80488954,
-        "processedPercents": 20,
-        "fileRequestId": "3322be1a-5736-4a01-8007-cbee8036f8b8",
-        "fileName": "777.zip",
-        "peerId": "820_1@some.server",
-        "peerDisplayName": "820_1",
-        "timestamp": 1659288685582u64
-    })
 }
 
 async fn connect(room: &Room, pin: Option<&str>) -> Client {
@@ -143,46 +144,25 @@ async fn notifications(room: &Room, client: &Client, count: usize) -> (Duration,
     let message = progress_notification();
     let start = Instant::now();
     let flood = room.flood(&message, count);
-    let read = async {
-        let (mut received, mut lost) = (0u64, 0u64);
-        while received + lost < count as u64 {
-            match subscription.next().await {
-                Some(Ok(_)) => received += 1,
-                Some(Err(StreamError::Lagged(n))) => lost += n,
-                Some(Err(error)) => panic!("{error}"),
-                None => panic!("the client closed"),
-            }
-        }
-        lost
-    };
+    let read = read_progress(&mut subscription, count);
     let ((), lost) = tokio::join!(flood, read);
     (start.elapsed(), lost)
 }
 
 /// The same flood read by a bare WebSocket that only counts frames: what the mock can send.
 async fn floor(room: &Room, ws_url: &str, count: usize) -> Duration {
+    room.wait_for_connections(0).await;
     let (mut socket, _) = tokio_tungstenite::connect_async(ws_url)
         .await
         .expect("opens");
+    // The mock registers a connection just after the handshake: a flood sent before that
+    // would miss it, and the reader would wait for ever.
+    room.wait_for_connections(1).await;
     let message = progress_notification();
     let start = Instant::now();
-    let read = async {
-        let mut frames = 0;
-        while frames < count {
-            match socket.next().await {
-                Some(Ok(frame)) if frame.is_text() => frames += 1,
-                Some(Ok(_)) => {}
-                other => panic!("the socket ended: {other:?}"),
-            }
-        }
-    };
+    let read = count_text_frames(&mut socket, count);
     tokio::join!(room.flood(&message, count), read);
     start.elapsed()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {
@@ -294,14 +274,5 @@ fn main() {
         "notifications_floor_per_s": floor_rate,
         "notifications_lost": lost,
     });
-    let directory = criterion_dir().join("client");
-    let written = std::fs::create_dir_all(&directory).and_then(|()| {
-        std::fs::write(
-            directory.join("summary.json"),
-            serde_json::to_string_pretty(&summary).unwrap_or_default(),
-        )
-    });
-    if let Err(error) = written {
-        eprintln!("cannot write the summary: {error}");
-    }
+    write_summary(&criterion_dir().join("client"), &summary);
 }

@@ -13,7 +13,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use trueconf_api::client::{Client, ConnectionStatus, Credentials, Error, Reconnect, StreamError};
 use trueconf_api::commands::{
-    AcceptIncomingFileRequest, GetFileRequestInfo, GetFileTransferHistory, GetIncomingFilesRequests,
+    AcceptIncomingFileRequest, GetAppState, GetFileRequestInfo, GetFileTransferHistory,
+    GetIncomingFilesRequests,
 };
 use trueconf_api::mock::{Delay, FileOffer, MockRoom, Protection, Reply, Rule};
 use trueconf_api::notifications::{
@@ -63,6 +64,13 @@ async fn connect_with(room: &MockRoom, credentials: Credentials) -> Result<Clien
         Client::connect("127.0.0.1", room.http_port(), credentials),
     )
     .await
+}
+
+/// Reconnecting after 20 ms, then at most every 50 ms.
+fn quick_reconnect() -> Reconnect {
+    Reconnect::default()
+        .initial_delay(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(50))
 }
 
 /// Waits until `check` holds (polling; a hang guard, not a timing).
@@ -311,7 +319,7 @@ async fn dropping_a_request_frees_its_slot_and_its_late_answer_is_counted_stray(
 }
 
 #[tokio::test]
-async fn a_connection_dropped_in_the_middle_of_requests_fails_them_with_closed() {
+async fn a_connection_dropped_in_the_middle_of_requests_fails_them_with_connection_lost() {
     let room = room().await;
     let client = connect(&room).await;
     let mut notifications = client.notifications();
@@ -325,8 +333,17 @@ async fn a_connection_dropped_in_the_middle_of_requests_fails_them_with_closed()
         })
     })
     .await;
-    assert!(matches!(held, Err(Error::Closed)), "{held:?}");
-    assert!(matches!(dropped, Err(Error::Closed)), "{dropped:?}");
+    // Both were sent: they fail with the loss, naming the address.
+    for result in [held.map(drop), dropped.map(drop)] {
+        match result {
+            Err(Error::ConnectionLost { address, reason }) => {
+                assert!(address.starts_with(&room.ws_url()), "{address}");
+                assert!(address.contains("config.json"), "{address}");
+                assert!(!reason.is_empty());
+            }
+            other => panic!("expected ConnectionLost, got {other:?}"),
+        }
+    }
     eventually("closed", || client.status() == ConnectionStatus::Closed).await;
     // Later requests fail at once; streams end; nothing is left waiting.
     let later = guarded("request", client.request(GetFileTransferHistory::new())).await;
@@ -343,7 +360,7 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
         Client::builder()
             .host("127.0.0.1", room.http_port())
             .credentials(Credentials::Pin("1234".into()))
-            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .reconnect(quick_reconnect())
             .request_timeout(GUARD)
             .connect(),
     )
@@ -355,7 +372,7 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
         .expect("a token");
     let mut availability = client.subscribe::<FileTransferAvailabilityChanged>();
     let mut requests = room.requests();
-    // A request in flight when the connection drops fails with Closed…
+    // A request in flight when the connection drops fails with ConnectionLost…
     room.drop_reply("getFileTransferHistory");
     let in_flight = {
         let client = client.clone();
@@ -365,7 +382,10 @@ async fn reconnecting_authorizes_again_and_keeps_subscriptions() {
     room.reset("getFileTransferHistory");
     assert_eq!(room.drop_connections(), 1);
     let failed = guarded("in flight", in_flight).await.expect("joins");
-    assert!(matches!(failed, Err(Error::Closed)), "{failed:?}");
+    assert!(
+        matches!(failed, Err(Error::ConnectionLost { .. })),
+        "{failed:?}"
+    );
     // …while one made after the loss waits for the new connection (which the mock only
     // serves once it is authorized again).
     let history = guarded("request", client.request(GetFileTransferHistory::new()))
@@ -401,7 +421,7 @@ async fn after_a_room_restart_reconnecting_falls_back_from_the_token_to_the_cred
             .host("127.0.0.1", http_port)
             .credentials(Credentials::Pin("1234".into()))
             .role(ControlRole::User)
-            .reconnect(Reconnect::default().initial_delay(Duration::from_millis(20)))
+            .reconnect(quick_reconnect())
             .request_timeout(GUARD)
             .connect(),
     )
@@ -704,4 +724,416 @@ async fn the_file_transfer_flow_runs_against_the_mock() {
     )
     .await;
     assert!(matches!(again, Err(Error::Failed(_))), "{again:?}");
+}
+
+#[tokio::test]
+async fn requests_made_while_reconnecting_fail_with_not_connected_not_a_timeout() {
+    let room = room().await;
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .reconnect(quick_reconnect())
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    let config_url = format!("{}/public/default/config.json", room.http_url());
+    guarded("stop", room.stop()).await;
+    eventually(
+        "a failed attempt",
+        || matches!(client.status(), ConnectionStatus::Reconnecting { attempt } if attempt >= 2),
+    )
+    .await;
+    let error = guarded(
+        "request",
+        client.request_with_timeout(GetFileTransferHistory::new(), Duration::from_millis(200)),
+    )
+    .await
+    .expect_err("no Room");
+    match &error {
+        Error::NotConnected {
+            status: ConnectionStatus::Reconnecting { .. },
+            last_error: Some(last),
+        } => assert!(
+            matches!(&**last, Error::Io { address, .. } if *address == config_url),
+            "{last:?}"
+        ),
+        other => panic!("expected NotConnected, got {other:?}"),
+    }
+    let text = format!("{error:#}");
+    assert!(
+        text.starts_with("not connected to the Room: reconnecting"),
+        "{text}"
+    );
+    assert!(text.contains(&config_url), "{text}");
+    assert_eq!(client.stats().pending, 0);
+}
+
+/// Two free ports (HTTP, WebSocket) that a mock Room can be started on later.
+async fn free_ports() -> (u16, u16) {
+    let room = room().await;
+    let ports = (room.http_port(), room.ws_port());
+    guarded("stop", room.stop()).await;
+    ports
+}
+
+#[tokio::test]
+async fn with_reconnect_on_the_first_connect_retries_until_the_room_is_up() {
+    let (http_port, ws_port) = free_ports().await;
+    let connecting = tokio::spawn(
+        Client::builder()
+            .host("127.0.0.1", http_port)
+            .reconnect(quick_reconnect())
+            .connect_deadline(GUARD)
+            .connect(),
+    );
+    // The kiosk boots before its Room.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!connecting.is_finished(), "still retrying");
+    let room = MockRoom::builder()
+        .http_port(http_port)
+        .ws_port(ws_port)
+        .start()
+        .await
+        .expect("the Room starts on the same ports");
+    let client = guarded("connect", connecting)
+        .await
+        .expect("joins")
+        .expect("connects once the Room is up");
+    assert_eq!(client.status(), ConnectionStatus::Connected);
+    assert!(client.app_state().is_some(), "the state was fetched");
+    assert_eq!(
+        client.stats().reconnects,
+        0,
+        "the first connection is no reconnect"
+    );
+    assert_eq!(room.connections(), 1);
+}
+
+#[tokio::test]
+async fn the_connect_deadline_bounds_connect_and_refused_credentials_are_not_retried() {
+    let (http_port, _) = free_ports().await;
+    let started = std::time::Instant::now();
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", http_port)
+            .reconnect(quick_reconnect())
+            .connect_deadline(Duration::from_millis(500))
+            .connect(),
+    )
+    .await
+    .expect_err("nothing listens");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match &error {
+        Error::Unreachable {
+            target,
+            attempts,
+            after,
+            last_error: Some(_),
+        } => {
+            assert!(
+                target.contains(&format!("127.0.0.1:{http_port}")),
+                "{target}"
+            );
+            assert!(*attempts >= 2, "{attempts}");
+            assert!(*after >= Duration::from_millis(500), "{after:?}");
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+    // A wrong PIN will not get better by waiting: refused at once, asked once.
+    let room = pin_room("1234").await;
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .credentials(Credentials::Pin("0000".into()))
+            .reconnect(quick_reconnect())
+            .connect(),
+    )
+    .await
+    .expect_err("refused");
+    assert!(matches!(error, Error::Auth { .. }), "{error:?}");
+    assert_eq!(room.received("auth"), 1);
+}
+
+#[tokio::test]
+async fn an_unanswered_state_fetch_fails_connect_and_a_refused_one_leaves_the_cache_empty() {
+    let room = room().await;
+    room.drop_reply("getSystemInfo");
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .connect_timeout(Duration::from_millis(300))
+            .connect(),
+    )
+    .await
+    .expect_err("getSystemInfo is never answered");
+    match &error {
+        Error::Timeout { waiting_for, after } => {
+            assert!(
+                waiting_for
+                    .starts_with(&format!("`getSystemInfo` response from {}", room.ws_url())),
+                "{waiting_for}"
+            );
+            assert_eq!(*after, Duration::from_millis(300));
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    // Answered with a refusal: the connection is made, that part of the cache stays empty.
+    room.fail("getSystemInfo", "not now");
+    let client = connect(&room).await;
+    assert!(client.system_info().is_none());
+    assert!(client.app_state().is_some());
+}
+
+/// A client of `room` (by URL) without the state fetch, with a heartbeat of `interval` and
+/// `deadline`.
+async fn probed_client(room: &MockRoom, interval: Duration, deadline: Duration) -> Client {
+    guarded(
+        "connect",
+        Client::builder()
+            .url(room.ws_url())
+            .fetch_state(false)
+            .heartbeat(Some(
+                trueconf_api::client::Heartbeat::default()
+                    .interval(interval)
+                    .deadline(deadline),
+            ))
+            .connect(),
+    )
+    .await
+    .expect("connects")
+}
+
+#[tokio::test]
+async fn a_room_that_answers_pings_is_probed_with_pings_alone() {
+    let room = room().await;
+    let client = probed_client(
+        &room,
+        Duration::from_millis(100),
+        Duration::from_millis(400),
+    )
+    .await;
+    // Ten intervals of silence: the first probe carries getAppState (the client does not know
+    // yet that the Room answers pings), the others are pings, answered.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(client.status(), ConnectionStatus::Connected);
+    assert_eq!(room.received("getAppState"), 1);
+    assert!(client.app_state().is_some(), "the probe's answer is cached");
+    assert_eq!(client.stats().stray_responses, 0);
+}
+
+#[tokio::test]
+async fn a_request_over_max_request_size_is_refused_unsent() {
+    let room = room().await;
+    let client = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .max_request_size(4096)
+            .connect(),
+    )
+    .await
+    .expect("connects");
+    let mut params = serde_json::Map::new();
+    params.insert("blob".into(), json!("x".repeat(5000)));
+    let error = guarded("request", client.request_raw("getLogin", params))
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(&error, Error::RequestTooLarge { method, limit: 4096, .. } if method == "getLogin"),
+        "{error:?}"
+    );
+    assert_eq!(room.received("getLogin"), 0);
+    guarded("request", client.request(GetFileTransferHistory::new()))
+        .await
+        .expect("the connection goes on");
+}
+
+/// The `appState` of the client's cached state.
+fn cached_app_state(client: &Client) -> Option<AppState> {
+    client.app_state().map(|state| state.app_state)
+}
+
+#[tokio::test]
+async fn an_app_state_changed_sent_before_a_get_app_state_answer_wins_over_it() {
+    let room = room().await;
+    let mut answer = room.response_example("getAppState").expect("documented");
+    answer["appState"] = json!(2);
+    let mut changed = room
+        .notification_example("appStateChanged")
+        .expect("documented");
+    changed["appState"] = json!(5);
+    // The Room built its answer, then the state changed, and the announcement went out first:
+    // the notification is the newer state.
+    room.script(
+        "getAppState",
+        Rule::new().reply(Reply::Json(answer)).before(vec![changed]),
+    );
+    let fresh = Some(AppState::from_value(5));
+
+    // The state fetch after `auth`.
+    let client = connect(&room).await;
+    assert_eq!(room.received("getAppState"), 1);
+    assert_eq!(cached_app_state(&client), fresh);
+
+    // A request of the user's: the answer is returned as it came, the cache keeps the newer.
+    let returned = guarded("getAppState", client.request(GetAppState::new()))
+        .await
+        .expect("answered");
+    assert_eq!(returned.app_state, AppState::from_value(2));
+    assert_eq!(cached_app_state(&client), fresh);
+
+    // The heartbeat's probe (its answer is read by the connection itself; the answer to a
+    // later request proves it has been read).
+    let probed = probed_client(&room, Duration::from_millis(50), Duration::from_secs(5)).await;
+    // `auth`, then the probe (its requestId is registered before it is written).
+    eventually("the probe", || probed.stats().requests == 2).await;
+    guarded(
+        "a later request",
+        probed.request(GetFileTransferHistory::new()),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(cached_app_state(&probed), fresh);
+
+    // With no notification in between, the answer is the newest state and is cached.
+    room.reset("getAppState");
+    let returned = guarded("getAppState", client.request(GetAppState::new()))
+        .await
+        .expect("answered");
+    assert_ne!(Some(returned.app_state), fresh);
+    assert_eq!(cached_app_state(&client), Some(returned.app_state));
+}
+
+/// A client of `room` that asks for API version `version`, with reconnecting on (so that a
+/// refusal failing at once shows it is not retried).
+async fn connect_asking_for(room: &MockRoom, version: u8) -> Result<Client, Error> {
+    guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .api_version(version)
+            .reconnect(quick_reconnect())
+            .request_timeout(GUARD)
+            .connect(),
+    )
+    .await
+}
+
+/// The event name of the next notification `events` hands out.
+async fn next_event(events: &mut trueconf_api::client::Notifications) -> String {
+    let item = guarded("a notification", events.recv())
+        .await
+        .expect("open");
+    item.expect("a notification").event().to_string()
+}
+
+#[tokio::test]
+async fn a_v2_only_notification_reaches_only_a_client_that_asked_for_v2() {
+    let room = room().await;
+    let mut requests = room.requests();
+    let v2 = connect_asking_for(&room, 2).await.expect("connects");
+    // setUsedApiVersion goes first, with the version as a string, and auth after its answer.
+    let first = guarded("a request", requests.recv()).await.expect("open");
+    assert_eq!(first["method"], "setUsedApiVersion");
+    assert_eq!(first["version"], "2");
+    assert_eq!(
+        guarded("a request", requests.recv()).await.expect("open")["method"],
+        "auth"
+    );
+    // Without api_version nothing is sent.
+    let v1 = connect(&room).await;
+    assert_eq!(room.received("setUsedApiVersion"), 1);
+    let mut versions: Vec<Option<u8>> = room
+        .stats()
+        .connections
+        .iter()
+        .map(|connection| connection.api_version)
+        .collect();
+    versions.sort();
+    assert_eq!(versions, [None, Some(2)]);
+
+    let mut v2_events = v2.notifications();
+    let mut v1_events = v1.notifications();
+    // reactionsChanged is documented for API v.2 alone (its definition's `api` is [2]).
+    let reactions = room
+        .notification_example("reactionsChanged")
+        .expect("documented");
+    assert_eq!(
+        room.push(&reactions).await,
+        1,
+        "queued for the v.2 client only"
+    );
+    // A notification of both versions after it, as a marker every client gets.
+    let marker = room
+        .notification_example("fileTransferAvailabilityChanged")
+        .expect("documented");
+    assert_eq!(room.push(&marker).await, 2);
+    assert_eq!(next_event(&mut v2_events).await, "reactionsChanged");
+    assert_eq!(
+        next_event(&mut v2_events).await,
+        "fileTransferAvailabilityChanged"
+    );
+    assert_eq!(
+        next_event(&mut v1_events).await,
+        "fileTransferAvailabilityChanged"
+    );
+    // A reconnect asks again: the new connection gets it too.
+    room.drop_connections();
+    eventually("reconnected", || v2.stats().reconnects == 1).await;
+    eventually("asked again", || room.received("setUsedApiVersion") == 2).await;
+    assert_eq!(room.push(&reactions).await, 1);
+    assert_eq!(next_event(&mut v2_events).await, "reactionsChanged");
+}
+
+#[tokio::test]
+async fn a_refused_api_version_fails_connect_at_once_and_any_other_answer_will_do() {
+    let room = room().await;
+    // The mock speaks "1" and "2" and refuses anything else.
+    let error = connect_asking_for(&room, 7)
+        .await
+        .expect_err("version 7 is refused");
+    match &error {
+        Error::Failed(failed) => {
+            assert_eq!(failed.method(), "setUsedApiVersion");
+            assert!(
+                failed.error().is_some_and(|text| text.contains("`7`")),
+                "{error:#}"
+            );
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    assert_eq!(room.received("setUsedApiVersion"), 1, "not retried");
+    assert_eq!(room.received("auth"), 0, "auth waits for the answer");
+
+    // An answer the client cannot decode is not a refusal.
+    room.reply_with("setUsedApiVersion", json!({"result": "maybe"}));
+    let client = connect_asking_for(&room, 2).await.expect("connects");
+    assert_eq!(client.status(), ConnectionStatus::Connected);
+
+    // No answer within the connect timeout fails the attempt, naming what it waited for.
+    room.drop_reply("setUsedApiVersion");
+    let error = guarded(
+        "connect",
+        Client::builder()
+            .host("127.0.0.1", room.http_port())
+            .api_version(2)
+            .connect_timeout(Duration::from_millis(300))
+            .connect(),
+    )
+    .await
+    .expect_err("never answered");
+    assert!(
+        matches!(&error, Error::Timeout { waiting_for, .. }
+            if waiting_for.starts_with("`setUsedApiVersion` response from")),
+        "{error:?}"
+    );
 }

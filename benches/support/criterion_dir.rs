@@ -1,5 +1,5 @@
 //! Where criterion keeps its reports, for the benches that write their own summaries next to
-//! them: shared by `benches/decode.rs` and `benches/client.rs`.
+//! them: shared by `benches/decode.rs`, `benches/client.rs` and `benches/fleet.rs`.
 
 use std::path::{Path, PathBuf};
 

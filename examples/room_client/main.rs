@@ -8,12 +8,12 @@
 //! ```
 //!
 //! `HTTP_PORT` defaults to 8765; without `--pin` or `--password` the connection is authorized
-//! as unsecured. Against the mock Room: `cargo run -- mock-room --pin 1234` prints the port.
+//! as unsecured. Against the mock Room: `cargo run --features cli -- mock-room --pin 1234`
+//! prints the port.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use trueconf_api::client::{Client, Credentials, DEFAULT_HTTP_PORT};
 use trueconf_api::commands::{
     AcceptIncomingFileRequest, GetFileTransferHistory, GetIncomingFilesRequests,
@@ -96,7 +96,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         Some(request) => (request.file_request_id, request.file_name),
         None => {
             println!("nothing awaits a reply; waiting for an offer…");
-            let offer = tokio::time::timeout(WAIT, offers.next())
+            let offer = tokio::time::timeout(WAIT, offers.recv())
                 .await?
                 .ok_or("the connection closed")??;
             (offer.file_request_id, offer.file_name)
@@ -114,13 +114,13 @@ async fn run(args: Args) -> Result<(), Failure> {
             // waiting when that change is read.
             tokio::select! {
                 biased;
-                step = progress.next() => step.map(|step| step.map(|step| {
+                step = progress.recv() => step.map(|step| step.map(|step| {
                     if step.file_request_id == id {
                         println!("downloading: {:>3}%", step.processed_percents);
                     }
                     None
                 })),
-                status = statuses.next() => status.map(|status| status.map(|status| {
+                status = statuses.recv() => status.map(|status| status.map(|status| {
                     (status.file_request_id == id).then_some(status.status)
                 })),
             }
@@ -156,7 +156,8 @@ async fn main() -> ExitCode {
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // `{:#}`: the error and every cause after it, on one line.
+            eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }

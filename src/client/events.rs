@@ -1,5 +1,7 @@
 //! Notification streams: one bounded broadcast channel for all notifications, and one per
-//! notification name that someone subscribed to. The connection task only routes frames (a
+//! notification name that someone subscribed to, each made when its first stream is made and
+//! dropped once its last stream is gone (a channel allocates its whole buffer up front, which
+//! an idle client in a fleet should not pay for). The connection task only routes frames (a
 //! reference-counted copy of the bytes); each stream decodes what it takes.
 
 use std::collections::HashMap;
@@ -36,15 +38,27 @@ pub(crate) struct Hub {
 }
 
 struct Channels {
-    all: broadcast::Sender<Frame>,
+    /// The all-notifications channel, while someone streams it.
+    all: Option<broadcast::Sender<Frame>>,
     by_event: HashMap<String, broadcast::Sender<Bytes>>,
+}
+
+impl Channels {
+    /// The all-notifications channel, when someone still reads it (else it is dropped, and
+    /// its buffer with it).
+    fn all(&mut self) -> Option<&broadcast::Sender<Frame>> {
+        if self.all.as_ref()?.receiver_count() == 0 {
+            self.all = None;
+        }
+        self.all.as_ref()
+    }
 }
 
 impl Hub {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             channels: Mutex::new(Some(Channels {
-                all: broadcast::channel(capacity).0,
+                all: None,
                 by_event: HashMap::new(),
             })),
             capacity,
@@ -63,8 +77,8 @@ impl Hub {
         let Some(channels) = channels.as_mut() else {
             return;
         };
-        if channels.all.receiver_count() > 0 {
-            let _ = channels.all.send(Frame::Message(frame.clone()));
+        if let Some(all) = channels.all() {
+            let _ = all.send(Frame::Message(frame.clone()));
         }
         if let Some(event) = event {
             if let Some(sender) = channels.by_event.get(event) {
@@ -79,12 +93,8 @@ impl Hub {
 
     /// Hands a frame that is not a message to the all-notifications streams.
     pub(crate) fn publish_garbage(&self, frame: &Bytes, error: DecodeError) {
-        if let Some(channels) = lock(&self.channels).as_ref() {
-            if channels.all.receiver_count() > 0 {
-                let _ = channels
-                    .all
-                    .send(Frame::Garbage(frame.clone(), Box::new(error)));
-            }
+        if let Some(all) = lock(&self.channels).as_mut().and_then(Channels::all) {
+            let _ = all.send(Frame::Garbage(frame.clone(), Box::new(error)));
         }
     }
 
@@ -94,9 +104,12 @@ impl Hub {
     }
 
     pub(crate) fn notifications(&self) -> Notifications {
-        let receiver = lock(&self.channels)
-            .as_ref()
-            .map(|channels| channels.all.subscribe());
+        let receiver = lock(&self.channels).as_mut().map(|channels| {
+            channels
+                .all
+                .get_or_insert_with(|| broadcast::channel(self.capacity).0)
+                .subscribe()
+        });
         let lost = Arc::clone(&self.lost);
         let stream = futures_util::stream::unfold(receiver, move |receiver| {
             let lost = Arc::clone(&lost);

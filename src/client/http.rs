@@ -9,7 +9,7 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::error::within;
+use super::error::{within, Cause};
 use super::Error;
 
 /// Where the Room's web server publishes its ports.
@@ -43,9 +43,15 @@ pub(crate) fn bare_host(host: &str) -> &str {
     host.trim_start_matches('[').trim_end_matches(']')
 }
 
+/// `http://HOST:PORT/public/default/config.json`, as errors and logs name it.
+pub(crate) fn config_url(host: &str, port: u16) -> String {
+    format!("http://{}:{port}{CONFIG_PATH}", url_host(host))
+}
+
 /// Reads `http://HOST:PORT/public/default/config.json`: `config.websocket.port` (required)
 /// and `config.http.port` (when present); each may be a number or a string of digits.
 pub(crate) async fn discover(host: &str, port: u16, timeout: Duration) -> Result<Ports, Error> {
+    let url = config_url(host, port);
     let body = get(
         host,
         port,
@@ -56,12 +62,14 @@ pub(crate) async fn discover(host: &str, port: u16, timeout: Duration) -> Result
     )
     .await?;
     let config: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|error| Error::Config(format!("config.json is not JSON: {error}")))?;
+        .map_err(|error| Error::Config(format!("{url} is not JSON: {error}")))?;
     let websocket = config
         .pointer("/config/websocket/port")
-        .ok_or_else(|| Error::Config("config.json has no config.websocket.port".into()))?;
+        .ok_or_else(|| Error::Config(format!("{url} has no config.websocket.port")))?;
     let websocket = as_port(websocket).ok_or_else(|| {
-        Error::Config(format!("config.websocket.port is not a port: {websocket}"))
+        Error::Config(format!(
+            "config.websocket.port in {url} is not a port: {websocket}"
+        ))
     })?;
     let http = config.pointer("/config/http/port").and_then(as_port);
     Ok(Ports { websocket, http })
@@ -79,8 +87,9 @@ fn as_port(value: &serde_json::Value) -> Option<u16> {
 }
 
 /// One `GET http://HOST:PORT{path}` over a fresh connection; the body of a 200 response, at
-/// most `limit` bytes. Another status is [`Error::Http`] (the URL in it drops the query, which
-/// may hold a token).
+/// most `limit` bytes, all within `timeout` (a server that trickles or never ends its body
+/// fails too). Another status is [`Error::Http`]; every error names the URL (without the
+/// query, which may hold a token).
 pub(crate) async fn get(
     host: &str,
     port: u16,
@@ -95,11 +104,20 @@ pub(crate) async fn get(
         path.split('?').next().unwrap_or_default()
     );
     let exchange = async {
-        let stream = TcpStream::connect((bare_host(host), port)).await?;
+        let stream = TcpStream::connect((bare_host(host), port))
+            .await
+            .map_err(|source| Error::Io {
+                address: shown.clone(),
+                source,
+            })?;
         let _ = stream.set_nodelay(true);
+        let transport = |source: Cause| Error::Transport {
+            url: shown.clone(),
+            source,
+        };
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|error| Error::Transport(Box::new(error)))?;
+            .map_err(|error| transport(Box::new(error)))?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "HTTP connection ended with an error");
@@ -122,12 +140,12 @@ pub(crate) async fn get(
         let response = sender
             .send_request(request)
             .await
-            .map_err(|error| Error::Transport(Box::new(error)))?;
+            .map_err(|error| transport(Box::new(error)))?;
         let status = response.status();
         let body = Limited::new(response.into_body(), limit)
             .collect()
             .await
-            .map_err(Error::Transport)?
+            .map_err(transport)?
             .to_bytes();
         if status != StatusCode::OK {
             let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();

@@ -8,7 +8,7 @@
 //! typed command is answered with something its `Response<C>` decodes and that carries every
 //! key a client may look for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -176,6 +176,8 @@ pub struct Examples {
     notifications: HashMap<String, OrderedObject>,
     /// Notification → the command without parameters whose response carries its body.
     twins: HashMap<String, String>,
+    /// Notifications whose definition lists API v.2 alone (`"api": [2]`).
+    api_2_only: HashSet<String>,
 }
 
 impl Examples {
@@ -294,6 +296,9 @@ impl Examples {
             examples.responses.insert(name.clone(), response);
         }
         for (name, definition, content) in &notifications {
+            if definition.get("api") == Some(&serde_json::json!([2])) {
+                examples.api_2_only.insert(name.clone());
+            }
             let twin = definition
                 .get("sameBodyAs")
                 .and_then(Value::as_str)
@@ -315,6 +320,12 @@ impl Examples {
             }
         }
         Ok(examples)
+    }
+
+    /// Whether notification `event` exists in API v.2 alone (its definition's `api` is
+    /// `[2]`), so that the mock sends it only to connections that asked for v.2.
+    pub fn only_in_api_2(&self, event: &str) -> bool {
+        self.api_2_only.contains(event)
     }
 
     /// The response the mock sends for `method` (with the example's `requestId`; the mock

@@ -44,7 +44,7 @@
 //!   unprotected Room accepts anything; a PIN or password Room wants `"type": "secured"` with
 //!   that secret, or a token it issued earlier: one of the latest 4,096). A wrong secret gets
 //!   `"result": false` with an error text. Every other command before a successful `auth`
-//!   gets `"result": false` too.
+//!   gets `"result": false` too, but `setUsedApiVersion` ([API versions](#api-versions)).
 //! - Every typed command gets its documented example response: the first successful
 //!   documented one, read at start-up from the definitions bundled at build time, in its
 //!   documented key order ([`Examples`]), with the request's `requestId` echoed (`""` when the
@@ -61,6 +61,27 @@
 //! - `auth` issues fresh tokens (`token`, reusable as credentials, and
 //!   `tokenForHttpServer`); `getAppState` reports the mock's own HTTP port as
 //!   `embeddedHttpPort`.
+//!
+//! # API versions
+//!
+//! `setUsedApiVersion` is answered before `auth` as well as after it, as TrueConf's clients
+//! send it first (the sources in `schema/commands/setUsedApiVersion.json`). The mock takes
+//! `"version": "1"` or `"2"` with `{"method": "setUsedApiVersion", "requestId": …,
+//! "result": true}` and remembers it for that connection ([`ConnectionStats::api_version`]);
+//! any other version gets `"result": false` naming it, a missing one `"result": false` too.
+//! A notification whose definition lists API v.2 alone (`"api": [2]`, such as
+//! `reactionsChanged`; [`Examples::only_in_api_2`]) goes only to connections that asked for
+//! v.2 — [`MockRoom::push`] and [`MockRoom::flood`] count only those — while every other
+//! notification goes to every connection.
+//!
+//! What a real Room does is not known: no doc page describes the command, and TrueConf's
+//! clients read no more of the answer than its `method` and `result`. The answer's shape, the
+//! refusal of other versions, and that a v.1 connection never sees v.2-only notifications are
+//! the mock's choices, made so that the client's handling can be tested. Notifications
+//! documented for v.1 alone still go to v.2 connections (nothing shows a Room stops sending
+//! them). A scripted rule for `setUsedApiVersion` ([`MockRoom::script`]) replaces the answer
+//! and remembers nothing; a rule's `before`/`after` notifications go to the connection that
+//! asked, whatever its version.
 //!
 //! # State that follows what happens
 //!
@@ -612,6 +633,8 @@ pub struct ConnectionStats {
     pub peer: SocketAddr,
     /// Whether its latest `auth` succeeded.
     pub authorized: bool,
+    /// The API version it asked for with `setUsedApiVersion` (`None`: it did not ask).
+    pub api_version: Option<u8>,
     /// Messages written to it.
     pub sent: u64,
     /// Messages dropped for it: notifications that found its send queue full, and messages
@@ -1380,9 +1403,20 @@ impl RoomState {
         }
     }
 
-    fn outboxes(&self) -> Vec<Outbox> {
+    /// The connections a message (`text`) from the Room goes to: every one, but a
+    /// notification that exists in API v.2 alone ([`Examples::only_in_api_2`]) only to those
+    /// that asked for v.2 with `setUsedApiVersion`.
+    fn outboxes(&self, text: &str) -> Vec<Outbox> {
+        let api_2_only = crate::route::scan(text.as_bytes()).is_ok_and(|envelope| {
+            envelope.method == "event"
+                && envelope
+                    .event
+                    .as_deref()
+                    .is_some_and(|event| self.examples.only_in_api_2(event))
+        });
         lock(&self.sessions)
             .values()
+            .filter(|session| !api_2_only || session.outbox.api_version() == Some(2))
             .map(|session| session.outbox.clone())
             .collect()
     }
@@ -1393,7 +1427,7 @@ impl RoomState {
     fn broadcast(&self, text: impl Into<Utf8Bytes>, times: u64) -> Delivery {
         let text = text.into();
         let mut delivery = Delivery::default();
-        for outbox in &self.outboxes() {
+        for outbox in &self.outboxes(&text) {
             delivery.count(outbox.offer_now(&text, times));
         }
         delivery
@@ -1408,7 +1442,7 @@ impl RoomState {
         }
         let text = Utf8Bytes::from(text);
         let patience = self.limits.send_timeout;
-        let offers = self.outboxes().into_iter().map(|outbox| {
+        let offers = self.outboxes(&text).into_iter().map(|outbox| {
             let text = text.clone();
             async move { outbox.offer(&text, times, patience).await }
         });

@@ -3,7 +3,7 @@
 //! instead of waiting, and nobody else waits for it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,6 +74,8 @@ struct Shared {
     budget: Arc<Semaphore>,
     capacity: u32,
     authorized: AtomicBool,
+    /// The API version the connection asked for with `setUsedApiVersion` (0: none asked).
+    api_version: AtomicU8,
     sent: AtomicU64,
     dropped: AtomicU64,
     /// Whether a notification waited `send_timeout` for room in vain: later ones are dropped
@@ -105,6 +107,7 @@ impl Outbox {
             budget: Arc::clone(&budget),
             capacity,
             authorized: AtomicBool::new(false),
+            api_version: AtomicU8::new(0),
             sent: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             stalled: AtomicBool::new(false),
@@ -238,6 +241,16 @@ impl Outbox {
         self.0.authorized.store(authorized, Ordering::Relaxed);
     }
 
+    /// Remembers the API version the connection asked for (`setUsedApiVersion`).
+    pub(super) fn set_api_version(&self, version: u8) {
+        self.0.api_version.store(version, Ordering::Relaxed);
+    }
+
+    /// The API version the connection asked for, if it did.
+    pub(super) fn api_version(&self) -> Option<u8> {
+        Some(self.0.api_version.load(Ordering::Relaxed)).filter(|version| *version != 0)
+    }
+
     /// Counts `count` messages written to the socket.
     pub(super) fn count_sent(&self, count: u64) {
         self.0.sent.fetch_add(count, Ordering::Relaxed);
@@ -263,6 +276,7 @@ impl Outbox {
             id: self.0.id,
             peer: self.0.peer,
             authorized: self.0.authorized.load(Ordering::Relaxed),
+            api_version: self.api_version(),
             sent: self.0.sent.load(Ordering::Relaxed),
             dropped: self.dropped(),
             queued_bytes: self.queued_bytes(),

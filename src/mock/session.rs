@@ -459,6 +459,10 @@ impl Session {
         if method == "auth" {
             return Answer::now(self.auth(request, request_id));
         }
+        // Sent before `auth` by TrueConf's clients, so answered before it too.
+        if method == "setUsedApiVersion" {
+            return Answer::now(self.use_api_version(request, request_id));
+        }
         if !self.authorized {
             return Answer::now(failure(
                 method,
@@ -544,6 +548,31 @@ impl Session {
         Answer {
             frames: vec![Payload::from(respond(&response, method, request_id))],
             follow,
+        }
+    }
+
+    /// Answers `setUsedApiVersion` and remembers the version for this connection: "1" and
+    /// "2" are taken (`result: true`), anything else refused (`result: false` naming it). No
+    /// source shows what a Room answers; this is the mock's choice (see the module docs).
+    fn use_api_version(&self, request: &Value, request_id: &Value) -> String {
+        let method = "setUsedApiVersion";
+        match request.get("version").and_then(Value::as_str) {
+            Some(version @ ("1" | "2")) => {
+                let number = if version == "1" { 1 } else { 2 };
+                self.outbox.set_api_version(number);
+                tracing::debug!(version, "API version chosen");
+                with_envelope(&json!({ "result": true }), method, request_id)
+            }
+            Some(other) => failure(
+                method,
+                request_id,
+                &format!("Unsupported API version `{other}`: the mock Room speaks \"1\" and \"2\""),
+            ),
+            None => failure(
+                method,
+                request_id,
+                "Invalid request: `version` (a string) is missing",
+            ),
         }
     }
 
