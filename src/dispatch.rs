@@ -168,14 +168,25 @@ pub trait NamedMessages: Sized {
     ) -> Result<bool, A::Error>;
 }
 
-/// The one-pass visitor for server messages; the message goes into the slot.
-struct ServerFastPath<'s, S, R, N> {
+/// The one-pass visitor for server messages; the message goes into the slot, wrapped by
+/// `response` or `notification` (the generated enum's variant constructors: as type
+/// parameters rather than `fn` pointers, they are called directly and inlined, so the large
+/// message is built in the slot instead of being passed by pointer to an out-of-line
+/// constructor and copied).
+struct ServerFastPath<'s, S, R, N, FR, FN> {
     slot: &'s mut Option<S>,
-    response: fn(R) -> S,
-    notification: fn(N) -> S,
+    response: FR,
+    notification: FN,
+    messages: PhantomData<fn(R, N)>,
 }
 
-impl<'de, S, R: NamedMessages, N: NamedMessages> Visitor<'de> for ServerFastPath<'_, S, R, N> {
+impl<'de, S, R, N, FR, FN> Visitor<'de> for ServerFastPath<'_, S, R, N, FR, FN>
+where
+    R: NamedMessages,
+    N: NamedMessages,
+    FR: FnOnce(R) -> S,
+    FN: FnOnce(N) -> S,
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -235,14 +246,15 @@ impl<'de, C: NamedMessages> Visitor<'de> for ClientFastPath<'_, C> {
 /// generated `ServerMessage::from_slice` calls this with its two variants.
 pub fn server_from_slice<S, R: NamedMessages, N: NamedMessages>(
     json: &[u8],
-    response: fn(R) -> S,
-    notification: fn(N) -> S,
+    response: impl Fn(R) -> S + Copy,
+    notification: impl Fn(N) -> S + Copy,
 ) -> Result<S, DecodeError> {
     let mut slot = None;
     let visitor = ServerFastPath {
         slot: &mut slot,
         response,
         notification,
+        messages: PhantomData,
     };
     if fast_path(json, visitor) {
         if let Some(message) = slot {
@@ -256,8 +268,8 @@ pub fn server_from_slice<S, R: NamedMessages, N: NamedMessages>(
 /// error. The fast path hands every message it cannot take here.
 fn server_from_slice_routed<S, R: NamedMessages, N: NamedMessages>(
     json: &[u8],
-    response: fn(R) -> S,
-    notification: fn(N) -> S,
+    response: impl FnOnce(R) -> S,
+    notification: impl FnOnce(N) -> S,
 ) -> Result<S, DecodeError> {
     match route::server_message(json)? {
         (Direction::Notification, event) => N::decode_named(&event, json).map(notification),
@@ -290,6 +302,7 @@ mod tests {
                 slot,
                 response: ServerMessage::Response,
                 notification: ServerMessage::Notification,
+                messages: PhantomData,
             },
         )
     }
