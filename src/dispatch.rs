@@ -13,7 +13,7 @@ use crate::error::DecodeError;
 use crate::meta::Direction;
 use crate::raw::RawMessage;
 use crate::route;
-use crate::wire::{self, FieldKey, Key};
+use crate::wire::{self, FieldKey};
 
 /// Decodes `json` as `T`; on failure, the error names the field path (noted by the decoder on
 /// the way out, see `wire::note_key`) and keeps the whole message.
@@ -197,17 +197,17 @@ where
         if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
-        let method: Key<'de> = map.next_value()?;
-        let typed = if method.as_str() == "event" {
+        // The names are read like keys (raw bytes, no UTF-8 check): only a name the
+        // definitions type (ASCII) is taken here, anything else goes the general way.
+        let method: FieldKey<'de> = map.next_value()?;
+        let typed = if method.as_bytes() == b"event" {
             if !key_is(&mut map, b"event")? {
                 return Err(not_fast());
             }
-            let event: Key<'de> = map.next_value()?;
-            let name = event.as_str().as_bytes();
-            N::continue_named(name, map, self.slot, self.notification)?
+            let event: FieldKey<'de> = map.next_value()?;
+            N::continue_named(event.as_bytes(), map, self.slot, self.notification)?
         } else {
-            let name = method.as_str().as_bytes();
-            R::continue_named(name, map, self.slot, self.response)?
+            R::continue_named(method.as_bytes(), map, self.slot, self.response)?
         };
         if typed {
             Ok(())
@@ -231,9 +231,8 @@ impl<'de, C: NamedMessages> Visitor<'de> for ClientFastPath<'_, C> {
         if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
-        let method: Key<'de> = map.next_value()?;
-        let name = method.as_str().as_bytes();
-        if C::continue_named(name, map, self.0, |request| request)? {
+        let method: FieldKey<'de> = map.next_value()?;
+        if C::continue_named(method.as_bytes(), map, self.0, |request| request)? {
             Ok(())
         } else {
             Err(not_fast())

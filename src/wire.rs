@@ -418,6 +418,12 @@ pub fn serialize_record<T: Fields, S: Serializer>(
 }
 
 /// Reads an envelope key whose value must be exactly `expected` (`method`, `event`).
+///
+/// The value is read like a key ([`FieldKey`]): as raw bytes under [`with_raw_keys`], which
+/// skips the UTF-8 check of a value that can only be accepted when it equals `expected` (ASCII,
+/// so valid by construction). A value that differs is an error either way, and the entry points
+/// that read raw keys decode a failed message again with string keys, so its error is still
+/// serde_json's own (bad UTF-8 included).
 #[inline(never)]
 pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
     seen: &mut bool,
@@ -429,14 +435,21 @@ pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
         return Err(de::Error::duplicate_field(key));
     }
     *seen = true;
-    let found: Key<'de> = map.next_value()?;
-    if found.as_str() != expected {
-        return Err(de::Error::invalid_value(
-            de::Unexpected::Str(found.as_str()),
-            &NamedValue(key, expected),
-        ));
+    let found: FieldKey<'de> = map.next_value()?;
+    if found.as_bytes() != expected.as_bytes() {
+        return Err(name_mismatch(key, expected, found.as_bytes()));
     }
     Ok(())
+}
+
+/// The error for an envelope name that is not the expected one.
+#[cold]
+#[inline(never)]
+fn name_mismatch<E: de::Error>(key: &'static str, expected: &str, found: &[u8]) -> E {
+    E::invalid_value(
+        de::Unexpected::Str(&String::from_utf8_lossy(found)),
+        &NamedValue(key, expected),
+    )
 }
 
 /// "`method` \"sendFile\"": the expectation in an envelope mismatch error.
