@@ -16,7 +16,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// The wire keys of one struct: implemented by generated code for every record, request,
@@ -170,6 +170,9 @@ thread_local! {
 pub(crate) fn with_raw_keys<T>(decode: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {
+        // Not generic, so without `#[inline]` every decode in a user's crate would call it
+        // across the crate boundary.
+        #[inline]
         fn drop(&mut self) {
             RAW_KEYS.with(|raw| raw.set(self.0));
         }
@@ -301,26 +304,23 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
             }
             fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Indexed<T>, S::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(item) = next_element_at(&mut seq, PhantomData::<T>, items.len())? {
-                    items.push(item);
+                // Each element goes straight from the parser into the vector: passing it
+                // through a helper's return value or `?` moves it once more, a memcpy call per
+                // element for a large record.
+                loop {
+                    match seq.next_element::<T>() {
+                        Ok(Some(item)) => items.push(item),
+                        Ok(None) => return Ok(Indexed(items)),
+                        Err(error) => {
+                            note_index(items.len());
+                            return Err(error);
+                        }
+                    }
                 }
-                Ok(Indexed(items))
             }
         }
         deserializer.deserialize_seq(IndexedVisitor(PhantomData))
     }
-}
-
-/// The next element of `seq`, read by `seed`; an error is noted as inside element `index`
-/// (the generated decoders' arrays, and the run-time folder decoder's).
-#[inline]
-pub(crate) fn next_element_at<'de, A: SeqAccess<'de>, S: DeserializeSeed<'de>>(
-    seq: &mut A,
-    seed: S,
-    index: usize,
-) -> Result<Option<S::Value>, A::Error> {
-    seq.next_element_seed(seed)
-        .inspect_err(|_| note_index(index))
 }
 
 /// The value of a required field, or the `missing field` error naming it.
