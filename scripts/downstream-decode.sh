@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# Decoding speed as a user's crate sees it, for two commits side by side.
+# Decoding speed as a user's crate sees it, for two (or more) commits side by side.
 #
-#   bash scripts/downstream-decode.sh [OLD_COMMIT] [NEW_COMMIT]     (default: db78376 HEAD)
+#   bash scripts/downstream-decode.sh [OLD_COMMIT] [NEW_COMMIT] [MORE_COMMITS…]
+#                                                         (default: db78376 HEAD)
 #
 # The same harness (benches/downstream/harness: a crate outside trueconf-api that depends on it
 # by path) is built in release with cargo's default settings against a git worktree of each
-# commit, with the dependency versions of this checkout's Cargo.lock for both. Both builds read
-# the same corpora (benches/downstream/corpora writes the messages of benches/decode.rs) and
-# run in this session, in alternating order, ROUNDS times (default 3): each run measures
-# `typed`, `dispatch`, `value` and the `IgnoredAny` floor interleaved on (a) the documented
-# server→client examples both commits type, (b) the 10,000-record history and (c) the 100,000
-# progress notifications. Printed: each decoder's time as a multiple of the floor, and value ÷
-# typed / value ÷ dispatch, over the rounds (min–max, median).
+# commit, with the dependency versions of this checkout's Cargo.lock for all. Every build reads
+# the same corpora (benches/downstream/corpora writes the messages of benches/decode.rs), and
+# they run in this session, one after the other in rotating order, ROUNDS times (default 3):
+# each run measures `typed`, `dispatch`, `value` and the `IgnoredAny` floor interleaved on (a)
+# the documented server→client examples every commit types, (b) the 10,000-record history and
+# (c) the 100,000 progress notifications. Printed: each decoder's time as a multiple of the
+# floor, and value ÷ typed / value ÷ dispatch, over the rounds (min–max, median).
 #
-# Then, unless CALLGRIND=0, instruction counts per message of corpus (c) for each commit and
-# decoder (valgrind --tool=callgrind, counting only the decode loop): repeatable where the
+# Then, unless CALLGRIND=0, instructions per message (per record for (b)) of each corpus, commit
+# and decoder (valgrind --tool=callgrind, counting only the decode loop): repeatable where the
 # wall-clock figures are not. The callgrind files stay in target/downstream-decode/ for
-# callgrind_annotate (the command is printed).
+# callgrind_annotate.
 #
 # Environment: ROUNDS (3), SECONDS_PER_CORPUS (3, the time budget of each corpus in each run),
-# CALLGRIND (1). Work files, worktrees and builds go to target/downstream-decode/.
+# CALLGRIND (1). Work files, worktrees (removed at the end) and builds go to
+# target/downstream-decode/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
-old_rev=${1:-db78376}
-new_rev=${2:-HEAD}
+if [ $# -eq 0 ]; then set -- db78376 HEAD; fi
+if [ $# -eq 1 ]; then set -- "$1" HEAD; fi
+revs=("$@")
 rounds=${ROUNDS:-3}
 budget=${SECONDS_PER_CORPUS:-3}
 work="$repo/target/downstream-decode"
@@ -47,64 +50,76 @@ remove_tree() {
     rm -rf "$1"
 }
 # The worktrees go when the script ends; the builds stay (for callgrind_annotate).
-trap 'remove_tree "$work/old-tree"; remove_tree "$work/new-tree"' EXIT
+cleanup() {
+    local i
+    for i in "${!revs[@]}"; do remove_tree "$work/tree-$i"; done
+}
+trap cleanup EXIT
 
-# build LABEL REV: a worktree of REV and the harness built against it; prints the binary.
+# build INDEX REV: a worktree of REV and the harness built against it, in $work/build-INDEX.
 build() {
-    local label=$1 rev=$2 dir="$work/$1"
+    local index=$1 rev=$2 dir="$work/build-$1" tree="$work/tree-$1"
     local commit
     commit=$(git rev-parse --verify "$rev^{commit}")
-    remove_tree "$work/$label-tree"
+    remove_tree "$tree"
     mkdir -p "$dir"
-    git worktree add --detach --quiet "$work/$label-tree" "$commit"
+    git worktree add --detach --quiet "$tree" "$commit"
     # The harness manifest, pointed at this tree and at the harness source in this checkout.
-    sed -e "s|^trueconf-api = { path = \"../../..\" }|trueconf-api = { path = \"$work/$label-tree\" }|" \
+    sed -e "s|^trueconf-api = { path = \"../../..\" }|trueconf-api = { path = \"$tree\" }|" \
         -e "s|^path = \"src/main.rs\"|path = \"$repo/benches/downstream/harness/src/main.rs\"|" \
         benches/downstream/harness/Cargo.toml >"$dir/Cargo.toml"
-    grep -q "path = \"$work/$label-tree\"" "$dir/Cargo.toml" || { echo "manifest rewrite failed" >&2; exit 1; }
+    grep -q "path = \"$tree\"" "$dir/Cargo.toml" || { echo "manifest rewrite failed" >&2; exit 1; }
     cp Cargo.lock "$dir/Cargo.lock"
     echo "building the harness against $rev ($commit) …" >&2
     (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --quiet)
-    echo "$label $rev $commit serde_json $(awk '/^name = "serde_json"/ { getline; print $3 }' "$dir/Cargo.lock" | tr -d '"')" >>"$work/builds.txt"
+    printf '%s\t%s\t%s\t%s\n' "$index" "$rev" "$commit" \
+        "$(awk '/^name = "serde_json"/ { getline; print $3 }' "$dir/Cargo.lock" | tr -d '"')" \
+        >>"$work/builds.tsv"
 }
+binary() { echo "$work/build-$1/target/release/decode-downstream"; }
 
-: >"$work/builds.txt"
-build old "$old_rev"
-build new "$new_rev"
-old_bin="$work/old/target/release/decode-downstream"
-new_bin="$work/new/target/release/decode-downstream"
+: >"$work/builds.tsv"
+for i in "${!revs[@]}"; do build "$i" "${revs[$i]}"; done
 
-# Corpus (a): the documented examples both commits type (the definitions grow between commits).
+# Corpus (a): the documented examples every commit types (the definitions grow over time).
 mkdir -p "$work/corpus"
-"$old_bin" typable "$work/corpus-all/a.jsonl" >"$work/old/typable"
-"$new_bin" typable "$work/corpus-all/a.jsonl" >"$work/new/typable"
-awk 'FNR == NR { keep[$1] = 1; next } ($1 in keep)' "$work/old/typable" "$work/new/typable" >"$work/typable"
+for i in "${!revs[@]}"; do
+    "$(binary "$i")" typable "$work/corpus-all/a.jsonl" >"$work/build-$i/typable"
+    if [ "$i" -eq 0 ]; then
+        cp "$work/build-$i/typable" "$work/typable"
+    else
+        awk 'FNR == NR { keep[$1] = 1; next } ($1 in keep)' "$work/typable" "$work/build-$i/typable" >"$work/typable.next"
+        mv "$work/typable.next" "$work/typable"
+    fi
+done
 awk 'FNR == NR { keep[$1 + 1] = 1; next } (FNR in keep)' "$work/typable" "$work/corpus-all/a.jsonl" >"$work/corpus/a.jsonl"
 cp "$work/corpus-all/b.jsonl" "$work/corpus-all/c.jsonl" "$work/corpus/"
-echo "corpus (a): $(wc -l <"$work/corpus/a.jsonl") of $(wc -l <"$work/corpus-all/a.jsonl") documented examples typed by both" \
-    "(old $(wc -l <"$work/old/typable"), new $(wc -l <"$work/new/typable"))" >&2
+echo "corpus (a): $(wc -l <"$work/corpus/a.jsonl") of $(wc -l <"$work/corpus-all/a.jsonl") documented examples, typed by every commit" >&2
 
-# Interleaved rounds, the two builds in alternating order.
+# Rounds: every build once per round, the order rotating from round to round.
 results="$work/results.tsv"
 : >"$results"
+count=${#revs[@]}
 for round in $(seq 1 "$rounds"); do
-    if [ $((round % 2)) -eq 1 ]; then order="old new"; else order="new old"; fi
-    for label in $order; do
-        echo "round $round/$rounds: $label …" >&2
-        "$work/$label/target/release/decode-downstream" measure "$work/corpus" "$budget" |
-            awk -v label="$label" -v round="$round" '{ print label "\t" round "\t" $0 }' >>"$results"
+    for offset in $(seq 0 $((count - 1))); do
+        i=$(((round - 1 + offset) % count))
+        echo "round $round/$rounds: ${revs[$i]} …" >&2
+        "$(binary "$i")" measure "$work/corpus" "$budget" |
+            awk -v build="$i" -v round="$round" '{ print build "\t" round "\t" $0 }' >>"$results"
     done
 done
 
 echo
-while read -r label rev commit _ version; do
-    echo "$label = $rev (${commit:0:7}), serde_json $version"
-done <"$work/builds.txt"
-echo "release build, cargo's default profile, $(rustc --version | cut -d' ' -f2); $rounds rounds, $(nproc) cores"
+while IFS=$'\t' read -r i rev commit version; do
+    echo "build $i: $rev (${commit:0:7}), serde_json $version"
+done <"$work/builds.tsv"
+echo "release, cargo's default profile, rustc $(rustc --version | cut -d' ' -f2); $rounds rounds, $(nproc) cores"
+echo "corpus (a): $(wc -l <"$work/corpus/a.jsonl") documented server→client examples typed by every build"
 echo
 # Per round: each decoder ÷ the floor, value ÷ typed, value ÷ dispatch; then min–max and
 # median over the rounds.
-awk -F'\t' '
+awk -F'\t' -v builds="$count" '
+    FNR == NR { name[$1] = $2 " (" substr($3, 1, 7) ")"; next }
     { ns[$1, $2, $3, $4] = $5; messages[$3] = $6; rounds[$2] = 1; corpora[$3] = 1 }
     function sort(values, n,    i, j, t) {
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
@@ -122,51 +137,68 @@ awk -F'\t' '
         title["a"] = "(a) documented examples"
         title["b"] = "(b) history, 10,000 records"
         title["c"] = "(c) 100,000 notifications"
-        print "| corpus | build | typed × floor | dispatch × floor | value × floor | value ÷ typed | value ÷ dispatch | typed, per message |"
-        print "|---|---|---|---|---|---|---|---|"
+        print "| corpus | build | typed × floor | dispatch × floor | value × floor | value ÷ typed | value ÷ dispatch |"
+        print "|---|---|---|---|---|---|---|"
         split("a b c", names, " ")
-        split("old new", labels, " ")
         for (c = 1; c <= 3; c++) {
             corpus = names[c]
             if (!(corpus in corpora)) continue
-            for (l = 1; l <= 2; l++) {
-                label = labels[l]
+            for (b = 0; b < builds; b++) {
                 n = 0
                 for (r in rounds) {
                     n++
-                    f = ns[label, r, corpus, "floor"]
-                    ty[n] = ns[label, r, corpus, "typed"] / f
-                    di[n] = ns[label, r, corpus, "dispatch"] / f
-                    va[n] = ns[label, r, corpus, "value"] / f
-                    vt[n] = ns[label, r, corpus, "value"] / ns[label, r, corpus, "typed"]
-                    vd[n] = ns[label, r, corpus, "value"] / ns[label, r, corpus, "dispatch"]
-                    per[n] = ns[label, r, corpus, "typed"] / messages[corpus]
+                    f = ns[b, r, corpus, "floor"]
+                    ty[n] = ns[b, r, corpus, "typed"] / f
+                    di[n] = ns[b, r, corpus, "dispatch"] / f
+                    va[n] = ns[b, r, corpus, "value"] / f
+                    vt[n] = ns[b, r, corpus, "value"] / ns[b, r, corpus, "typed"]
+                    vd[n] = ns[b, r, corpus, "value"] / ns[b, r, corpus, "dispatch"]
                 }
-                printf "| %s | %s | %s | %s | %s | %s | %s | %.0f ns |\n", title[corpus], label,
-                    spread(ty, n), spread(di, n), spread(va, n), spread(vt, n), spread(vd, n),
-                    median(per, n)
+                printf "| %s | %s | %s | %s | %s | %s | %s |\n", title[corpus], name[b],
+                    spread(ty, n), spread(di, n), spread(va, n), spread(vt, n), spread(vd, n)
             }
         }
-    }' "$results"
-echo "(min–max over the rounds, median in brackets; raw medians in $results)"
+    }' "$work/builds.tsv" "$results"
+echo "(min–max over the rounds, median in brackets; medians per pass in $results)"
 
 [ "${CALLGRIND:-1}" = 0 ] && exit 0
 command -v valgrind >/dev/null || { echo "valgrind not found: no instruction counts" >&2; exit 0; }
 echo
-echo "instructions per message, corpus (c), valgrind --tool=callgrind (decode loop only):"
-echo "| decoder | old | new | new ÷ old |"
-echo "|---|---|---|---|"
-messages=$(wc -l <"$work/corpus/c.jsonl")
-for decoder in typed dispatch value floor; do
-    for label in old new; do
-        out="$work/callgrind.$label.$decoder"
-        valgrind --tool=callgrind --toggle-collect='*measured_passes*' --callgrind-out-file="$out" \
-            "$work/$label/target/release/decode-downstream" loop "$work/corpus/c.jsonl" "$decoder" 1 \
-            >/dev/null 2>&1
-        eval "ir_$label=$(awk '/^summary:/ { print $2 }' "$out")"
-    done
-    # shellcheck disable=SC2154 # set by the eval above
-    awk -v d="$decoder" -v a="$ir_old" -v b="$ir_new" -v n="$messages" \
-        'BEGIN { printf "| %s | %.0f | %.0f | %.3f |\n", d, a / n, b / n, b / a }'
+echo "instructions per message (per record for (b)), valgrind --tool=callgrind, decode loop only:"
+header="| corpus | decoder |"
+rule="|---|---|"
+for i in "${!revs[@]}"; do
+    header="$header ${revs[$i]} |"
+    rule="$rule---|"
 done
-echo "(per function: callgrind_annotate $work/callgrind.new.typed)"
+for i in "${!revs[@]}"; do
+    [ "$i" -eq 0 ] && continue
+    header="$header ${revs[$i]} ÷ ${revs[0]} |"
+    rule="$rule---|"
+done
+echo "$header"
+echo "$rule"
+for corpus in a b c; do
+    case $corpus in
+        b) units=10000 ;; # records in the one history message
+        *) units=$(wc -l <"$work/corpus/$corpus.jsonl") ;;
+    esac
+    for decoder in typed dispatch value floor; do
+        counts=()
+        for i in "${!revs[@]}"; do
+            out="$work/callgrind.$i.$corpus.$decoder"
+            valgrind --tool=callgrind --toggle-collect='*measured_passes*' --callgrind-out-file="$out" \
+                "$(binary "$i")" loop "$work/corpus/$corpus.jsonl" "$decoder" 1 >/dev/null 2>&1
+            counts+=("$(awk '/^summary:/ { print $2 }' "$out")")
+        done
+        awk -v corpus="$corpus" -v decoder="$decoder" -v units="$units" -v counts="${counts[*]}" '
+            BEGIN {
+                n = split(counts, c, " ")
+                line = sprintf("| (%s) | %s |", corpus, decoder)
+                for (i = 1; i <= n; i++) line = line sprintf(" %.0f |", c[i] / units)
+                for (i = 2; i <= n; i++) line = line sprintf(" %.3f |", c[i] / c[1])
+                print line
+            }'
+    done
+done
+echo "(callgrind files: $work/callgrind.BUILD.CORPUS.DECODER, e.g. callgrind_annotate $work/callgrind.1.c.typed)"
