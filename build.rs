@@ -55,11 +55,16 @@ fn main() -> ExitCode {
 }
 
 /// Writes `BUNDLED_DEFINITIONS`: every file of the definitions folder (the definition files,
-/// the catalogue, the format's schema and README) as `(relative path, include_str!)`.
+/// the catalogue, the format's schema and README, the evidence index) as
+/// `(relative path, include_str!)`.
 fn write_bundle(root: &Path, output: &Path) -> Result<(), String> {
     let mut files = Vec::new();
-    // The folder itself (catalogue, format schema, README), then the definition sub-folders.
-    let folders = std::iter::once("").chain(trueconf_api_codegen::load::FOLDERS);
+    // The folder itself (catalogue, format schema, README), the definition sub-folders, then
+    // the evidence index, which `definitions --out` writes so that the folder it makes is
+    // checked against it like schema/ is.
+    let folders = std::iter::once("")
+        .chain(trueconf_api_codegen::load::FOLDERS)
+        .chain([trueconf_api_codegen::load::EVIDENCE_FOLDER]);
     for folder in folders {
         let dir = root.join(folder);
         let entries = std::fs::read_dir(&dir)

@@ -118,16 +118,22 @@
 //!   notification streams, reconnects, a liveness deadline — and its guide.
 //! - [`mock`] (feature `mock`): a scriptable mock Room for your tests, and the `mock-room`
 //!   command.
+//! - [`proxy`] (feature `proxy`): a passthrough between any client and your real Room that
+//!   checks every message live against the definitions and records the session for replay,
+//!   and the `proxy` command.
+//! - [`check`]: the verdicts `check` and `proxy` give a message (ok, unknown fields, untyped,
+//!   unknown, or an error naming the field).
 //! - [`trueconf-api-codegen`](https://docs.rs/trueconf-api-codegen): the generator; its docs
 //!   say how to regenerate these bindings from newer definitions in your own build script when
 //!   your Room is newer than this crate.
 //! - The `trueconf-api` command-line tool (feature `cli`): JSON Schema and AsyncAPI export,
-//!   `check` of captured traffic, `diff` of two definition folders, `mock-room` (see
+//!   `check` of captured traffic, `diff` of two definition folders, `mock-room`, `proxy` (see
 //!   `docs/cli.md` in the repository).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod check;
 #[cfg(feature = "client")]
 pub mod client;
 mod dispatch;
@@ -142,6 +148,8 @@ pub mod mock;
 mod object_map;
 #[cfg(feature = "proptest")]
 pub mod proptest_support;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 mod raw;
 pub mod route;
 #[cfg(feature = "schemars")]
@@ -160,7 +168,7 @@ pub use wire::{Fields, PartialFields};
 /// Locks a mutex of the client or the mock; a panic elsewhere while it was held leaves data
 /// that is still consistent (every change is a single insert, remove or replace), so a
 /// poisoned lock is used anyway.
-#[cfg(any(feature = "client", feature = "mock"))]
+#[cfg(any(feature = "client", feature = "mock", feature = "proxy"))]
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()

@@ -294,7 +294,14 @@ fn check_and_schema_report_usage_and_io_errors_with_exit_2() {
 /// the tool answers `--version`.
 #[test]
 fn every_subcommand_answers_help_and_the_tool_its_version() {
-    let subcommands = ["schema", "asyncapi", "check", "diff", "definitions"];
+    let subcommands = [
+        "schema",
+        "asyncapi",
+        "check",
+        "diff",
+        "definitions",
+        "proxy",
+    ];
     let top = tool().arg("--help").output().expect("runs");
     assert_eq!(top.status.code(), Some(0));
     let listing = String::from_utf8_lossy(&top.stdout).into_owned();
@@ -363,7 +370,8 @@ fn check_writes_one_json_object_per_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("checked 4 messages"));
 }
 
-/// `definitions --out DIR` writes the bundled definitions, and they load as the same model.
+/// `definitions --out DIR` writes the bundled definitions with their evidence index, and they
+/// load as the same model, checked against that index.
 #[test]
 fn definitions_writes_the_bundled_folder_and_it_loads() {
     let dir = temp_dir("definitions");
@@ -371,18 +379,60 @@ fn definitions_writes_the_bundled_folder_and_it_loads() {
     let written = trueconf_api_codegen::load_model(&dir).expect("the written folder loads");
     let bundled = common::model();
     assert_eq!(written.definition_count(), bundled.definition_count());
-    for file in [
+    let mut files: Vec<String> = [
         "README.md",
         "known.json",
         "compatibility.json",
         "definition.schema.json",
-    ] {
+    ]
+    .map(String::from)
+    .to_vec();
+    let evidence: Vec<String> = fs::read_dir("schema/evidence")
+        .expect("schema/evidence")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".json"))
+        .map(|name| format!("evidence/{name}"))
+        .collect();
+    assert!(evidence.len() >= 4, "{evidence:?}");
+    files.extend(evidence);
+    for file in &files {
         assert_eq!(
             fs::read_to_string(dir.join(file)).expect("written"),
             fs::read_to_string(Path::new("schema").join(file)).expect("bundled"),
             "{file}"
         );
     }
+    // The written folder is checked against its index, as schema/ is: a field the index has
+    // no entry for fails to load from it.
+    let mut diagnostics = trueconf_api_codegen::Diagnostics::default();
+    let index = trueconf_api_codegen::evidence::Index::load(&dir, &mut diagnostics)
+        .expect("the written folder has evidence/");
+    assert!(diagnostics.is_empty(), "{diagnostics}");
+    assert!(index.entries.len() > 1000);
+    let record = dir.join("types/TariffPermissions.json");
+    let mut definition = read_json(&record);
+    definition["fields"]
+        .as_array_mut()
+        .expect("fields")
+        .push(serde_json::json!({
+            "name": "canFly", "type": "bool", "optional": true,
+            "absentWhen": "Undocumented: added by this test.", "doc": "Made up.",
+            "presence": { "doc": "undescribed" }
+        }));
+    fs::write(&record, definition.to_string()).expect("write");
+    let problems = trueconf_api_codegen::load_model(&dir).expect_err("a field without evidence");
+    assert!(
+        problems
+            .to_string()
+            .contains("`canFly` of types/TariffPermissions has no entry in the evidence index"),
+        "{problems}"
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! Its own test binary, because it counts every allocation of the process with a global
 //! allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -14,45 +14,7 @@ use trueconf_api::client::{Client, StreamError};
 use trueconf_api::mock::MockRoom;
 use trueconf_api::notifications::IncomingFileRequestDownloadingProgress;
 
-/// Counts the bytes allocated right now and the most ever allocated at once.
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(size: usize) {
-    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: every call is passed to the system allocator unchanged; the counters are only
-// bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which is the system allocator's.
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            grew(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(pointer, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-            grew(new_size);
-        }
-        moved
-    }
-}
+use common::counting::{growth_since, measure, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -83,8 +45,7 @@ async fn a_slow_consumer_loses_the_oldest_notifications_with_a_count_and_memory_
         .expect("documented");
     notification["fileName"] = json!("x".repeat(1000));
     let size = notification.to_string().len();
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = measure();
 
     tokio::time::timeout(GUARD, async {
         room.flood(&notification, FLOOD).await;
@@ -95,7 +56,7 @@ async fn a_slow_consumer_loses_the_oldest_notifications_with_a_count_and_memory_
     .await
     .expect("the flood arrives");
 
-    let growth = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let growth = growth_since(before);
     let flooded = FLOOD * size;
     eprintln!("peak growth {growth} bytes for {flooded} bytes flooded");
     // Two streams of 256 buffered frames of ~1 KiB, plus the socket buffers and the mock's own

@@ -715,6 +715,27 @@ fn edited_definitions_are_checked_and_exported_without_compiling() {
             "unknown notification roomRebootScheduled",
         ]
     );
+    // The export carries the evidence index, and the new fields have no entry in it: the
+    // folder does not load until the edit records where they come from.
+    let refused = tool()
+        .args(["check", "--definitions", folder_arg])
+        .arg(&capture)
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("`removedFiles` of notifications/fileTransferHistoryCleared has no entry in the evidence index")
+            && stderr.contains("`inSeconds` of notifications/roomRebootScheduled has no entry"),
+        "{stderr}"
+    );
+    common::record_capture(
+        &folder,
+        &[
+            ("notifications/fileTransferHistoryCleared", "removedFiles"),
+            ("notifications/roomRebootScheduled", "inSeconds"),
+        ],
+    );
     let (code, edited) = text(Some(folder_arg));
     assert_eq!(code, Some(1));
     assert_eq!(

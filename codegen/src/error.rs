@@ -90,3 +90,47 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// Where in the definitions a problem is: a file and a JSON path inside it. Checks build the
+/// path as they walk down (`site.key("fields").index(2)` is `$.fields[2]`) and report in one
+/// call, so every message is written once, beside its condition.
+#[derive(Debug, Clone)]
+pub(crate) struct Site<'f> {
+    file: &'f Path,
+    path: String,
+}
+
+impl<'f> Site<'f> {
+    /// The whole document of `file` (`$`).
+    pub(crate) fn root(file: &'f Path) -> Self {
+        Self::at(file, "$")
+    }
+
+    /// The JSON path `path` of `file`.
+    pub(crate) fn at(file: &'f Path, path: impl Into<String>) -> Self {
+        Self {
+            file,
+            path: path.into(),
+        }
+    }
+
+    /// The member `key` of the object here (`$.fields` from `$`).
+    pub(crate) fn key(&self, key: &str) -> Self {
+        Self::at(self.file, format!("{}.{key}", self.path))
+    }
+
+    /// Element `index` of the array here (`$.fields[2]` from `$.fields`).
+    pub(crate) fn index(&self, index: usize) -> Self {
+        Self::at(self.file, format!("{}[{index}]", self.path))
+    }
+
+    /// A path below this one, written out (`.items[0]`, as example checks report it).
+    pub(crate) fn join(&self, below: &str) -> Self {
+        Self::at(self.file, format!("{}{below}", self.path))
+    }
+
+    /// Records `message` as a problem here.
+    pub(crate) fn error(&self, diagnostics: &mut Diagnostics, message: impl Into<String>) {
+        diagnostics.error(self.file, self.path.clone(), message);
+    }
+}

@@ -23,7 +23,9 @@
 //! 2. **Edit them** for the new Room: a file per new command or notification, new fields (each
 //!    with its `presence` evidence), new enum values. The format and the presence rules are in
 //!    the repository's `schema/README.md`; [`Builder::generate`] reports every problem with file
-//!    and JSON path.
+//!    and JSON path. The export holds the evidence index too (`evidence/`, module [`evidence`]):
+//!    while it is there, every field needs an entry in it, so either record where a new field
+//!    comes from in a file of your own there, or delete `evidence/` to go without its checks.
 //!
 //! 3. **Regenerate in your build script.** In `my-app/Cargo.toml` (until the crates are on
 //!    crates.io, point both at a checkout of the repository):
@@ -122,7 +124,8 @@
 //!
 //! 1. [`load`]: definition files → raw structs (syntax and shape errors, with JSON paths);
 //! 2. [`validate`]: raw structs → [`model::Model`] (references, names, [`presence`] rules,
-//!    [`examples`]);
+//!    [`examples`]), then, when the folder has an evidence index, [`evidence`] holds every
+//!    field to it;
 //! 3. [`model`]: the resolved description every emitter works from;
 //! 4. [`emit`]: the model → Rust (quote, then prettyplease or the emitter's own layout).
 //!
@@ -137,6 +140,7 @@ pub mod diff;
 #[cfg(feature = "rust")]
 pub mod emit;
 mod error;
+pub mod evidence;
 pub mod examples;
 pub mod load;
 pub mod model;
@@ -313,17 +317,23 @@ pub fn default_definitions_label(definitions: &Path) -> String {
         .unwrap_or_else(|| "schema".to_string())
 }
 
-/// Loads and validates the definitions folder into the model.
+/// Loads and validates the definitions folder into the model, and checks it against its
+/// evidence index (`evidence/`) when it has one.
 pub fn load_model(definitions: &Path) -> Result<model::Model, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let files = load::load_dir(definitions, &mut diagnostics);
     let known = load::load_known(definitions, &mut diagnostics);
     let compatibility = load::load_compatibility(definitions, &mut diagnostics);
+    // The evidence index is optional: without `evidence/` its checks are skipped.
+    let index = evidence::Index::load(definitions, &mut diagnostics);
     let Some(compatibility) = compatibility.filter(|_| diagnostics.is_empty()) else {
         return Err(diagnostics);
     };
     let mut model = validate::validate(definitions, &files, &compatibility)?;
     validate::add_known_names(definitions, &known, &mut model)?;
+    if let Some(index) = &index {
+        evidence::check(definitions, &model, index, &known.untyped_keys)?;
+    }
     Ok(model)
 }
 

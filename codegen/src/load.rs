@@ -355,6 +355,24 @@ pub struct RawKnownNames {
     /// Known notification names.
     #[cfg_attr(feature = "format-schema", serde(default))]
     pub notifications: Vec<RawKnownName>,
+    /// Subjects and keys the evidence index names that the definitions leave untyped on
+    /// purpose (a client's slip, a key of Rooms older than the minimum), each with why.
+    #[cfg_attr(feature = "format-schema", serde(rename = "untypedKeys", default))]
+    pub untyped_keys: Vec<RawUntypedKey>,
+}
+
+/// A subject or key of the evidence index that is deliberately not typed.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
+pub struct RawUntypedKey {
+    /// The subject, as in the evidence files (`commands/login#response`).
+    pub subject: String,
+    /// The key; absent or `null` for the whole message.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub key: Option<String>,
+    /// Why it is not typed, with the evidence.
+    pub evidence: String,
 }
 
 /// One known but untyped name.
@@ -449,18 +467,7 @@ pub fn load_dir(root: &Path, diagnostics: &mut Diagnostics) -> Vec<LoadedFile> {
         if !dir.is_dir() {
             continue;
         }
-        let mut paths = match fs::read_dir(&dir) {
-            Ok(entries) => entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-                .collect::<Vec<_>>(),
-            Err(error) => {
-                diagnostics.error(&dir, "$", format!("cannot list the folder: {error}"));
-                continue;
-            }
-        };
-        paths.sort();
-        for path in paths {
+        for path in json_files(&dir, diagnostics) {
             match load_file(&path) {
                 Ok(definition) => loaded.push(LoadedFile {
                     path,
@@ -472,6 +479,23 @@ pub fn load_dir(root: &Path, diagnostics: &mut Diagnostics) -> Vec<LoadedFile> {
         }
     }
     loaded
+}
+
+/// The `*.json` files of `dir`, sorted by path so the output does not depend on directory
+/// order; a folder that cannot be listed is a diagnostic (and no files).
+fn json_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut paths = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect::<Vec<_>>(),
+        Err(error) => {
+            diagnostics.error(dir, "$", format!("cannot list the folder: {error}"));
+            return Vec::new();
+        }
+    };
+    paths.sort();
+    paths
 }
 
 /// Reads and parses one definition file.
@@ -594,6 +618,12 @@ readers! {
         description: optional "description",
         commands: optional "commands",
         notifications: optional "notifications",
+        untyped_keys: optional "untypedKeys",
+    }
+    RawUntypedKey {
+        subject: required "subject",
+        key: optional "key",
+        evidence: required "evidence",
     }
     RawKnownName {
         name: required "name",
@@ -637,6 +667,261 @@ words! {
     RawRepr { "integer" => Integer, "string" => String }
     RawRole { "request" => Request, "response" => Response, "notification" => Notification }
     RawExampleSource { "documented" => Documented, "captured" => Captured, "synthetic" => Synthetic }
+}
+
+// The evidence index (`evidence/*.json`): what each source says about each key. The files are
+// read here exactly as written; `crate::evidence` checks them against each other and the
+// definitions against them.
+
+/// The folder of evidence files inside the definitions folder. It is optional: a definitions
+/// folder without it (an older copy, a test fixture) skips the index checks.
+pub const EVIDENCE_FOLDER: &str = "evidence";
+
+/// One evidence file (`evidence/<name>.json`): the sources it cites and what each says.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
+#[cfg_attr(
+    feature = "format-schema",
+    schemars(title = "trueconf-api evidence file")
+)]
+pub struct RawEvidenceFile {
+    /// What the file holds and how it was made (script, date).
+    pub description: String,
+    /// The sources its entries cite, by id.
+    pub sources: std::collections::BTreeMap<String, RawEvidenceSource>,
+    /// What the sources say, one entry per (subject, key, source) and code site.
+    pub entries: Vec<RawEvidenceEntry>,
+}
+
+/// A source of evidence: a doc page, a pinned client, or a pinned capture.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "format-schema", schemars(rename = "EvidenceSource"))]
+pub struct RawEvidenceSource {
+    /// What kind of source it is.
+    pub kind: RawEvidenceKind,
+    /// The page, or the repository or package the client or capture comes from.
+    pub url: String,
+    /// Release of the client or package.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub version: Option<String>,
+    /// Commit the client or capture is pinned to (40 hex digits).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub commit: Option<String>,
+    /// Date of that commit or release.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub date: Option<String>,
+    /// Language of a page (`en`, `ru`).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub lang: Option<String>,
+    /// Which family of docs or clients (`websocket-v1`, `websocket-v2`, `maui`, `ru` …).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub family: Option<String>,
+    /// What the source is, in our words.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub note: Option<String>,
+}
+
+/// What kind of source an evidence source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "format-schema", schemars(rename = "EvidenceKind"))]
+pub enum RawEvidenceKind {
+    /// A stored doc page.
+    Page,
+    /// A TrueConf client's code, pinned.
+    Client,
+    /// Messages captured from real Rooms, pinned where they were kept.
+    Capture,
+}
+
+/// What one source says about one key (or, with key `null`, about the whole message).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(deny_unknown_fields))]
+#[cfg_attr(feature = "format-schema", schemars(rename = "EvidenceEntry"))]
+pub struct RawEvidenceEntry {
+    /// `commands/<method>#request`, `commands/<method>#response`, `notifications/<event>` or
+    /// `types/<Record>`.
+    pub subject: String,
+    /// The wire key exactly, or `null` (or absent) for the whole message.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub key: Option<String>,
+    /// Id of a source in this file's `sources`.
+    pub source: String,
+    /// File in the pinned source (client and capture entries).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub file: Option<String>,
+    /// Line in that file (client and capture entries).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub line: Option<u32>,
+    /// What the source says.
+    pub says: RawSays,
+    /// The JSON type the source shows.
+    #[cfg_attr(feature = "format-schema", serde(rename = "type", default))]
+    pub json_type: Option<RawJsonType>,
+    /// When the key is present or absent (`conditional` and `omits`), in our words.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub condition: Option<String>,
+    /// What the source says about the key, in our words.
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub note: Option<String>,
+    /// The request exactly as the client builds it (`sends` with key `null`).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub literal: Option<Value>,
+}
+
+/// What a source says about a key: page verbs, client verbs, capture verbs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Says"))]
+pub enum RawSays {
+    /// Page: a sentence demands the key or says it is always there.
+    Mandatory,
+    /// Page: describes the key with no condition and never calls it optional.
+    Stated,
+    /// Page: says when the key is present or absent, or calls it optional.
+    Conditional,
+    /// Page: the key is only in the page's JSON example.
+    Example,
+    /// Page: names the key, but the stored copy ends before it says anything about it.
+    Named,
+    /// Page (key `null`): the page exists for this subject.
+    Page,
+    /// Client: sends the key in this request (key `null`: sends the command).
+    Sends,
+    /// Client: a code path sends the command without the key.
+    Omits,
+    /// Client: reads the key from the response or notification.
+    Reads,
+    /// Client: rejects the message without the key.
+    Requires,
+    /// Client (key `null`): handles this response or notification.
+    Handles,
+    /// Capture: the captured message carries the key.
+    Present,
+    /// Capture: the captured message lacks the key.
+    Absent,
+}
+
+/// A JSON type, as a source shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "format-schema", schemars(rename = "JsonType"))]
+pub enum RawJsonType {
+    /// A string.
+    String,
+    /// An integer.
+    Integer,
+    /// A number with a fraction or exponent.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// An object.
+    Object,
+    /// An array.
+    Array,
+    /// `null`.
+    Null,
+}
+
+/// An evidence file read from disk.
+#[derive(Debug, Clone)]
+pub struct LoadedEvidence {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its content.
+    pub file: RawEvidenceFile,
+}
+
+/// Reads every `*.json` file of `evidence/` in the definitions folder, sorted by path. `None`
+/// when the folder does not exist (the index checks are then skipped); a file that cannot be
+/// read or parsed is a diagnostic naming the file and the JSON path.
+pub fn load_evidence(root: &Path, diagnostics: &mut Diagnostics) -> Option<Vec<LoadedEvidence>> {
+    let dir = root.join(EVIDENCE_FOLDER);
+    if !dir.is_dir() {
+        return None;
+    }
+    let paths = json_files(&dir, diagnostics);
+    let mut loaded = Vec::with_capacity(paths.len());
+    for path in paths {
+        let parsed = fs::read_to_string(&path)
+            .map_err(|error| Diagnostic::new(&path, "$", format!("cannot read the file: {error}")))
+            .and_then(|text| parse_evidence(&path, &text));
+        match parsed {
+            Ok(file) => loaded.push(LoadedEvidence { path, file }),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    Some(loaded)
+}
+
+/// Parses the text of one evidence file; `path` only names it in diagnostics.
+pub fn parse_evidence(path: &Path, text: &str) -> Result<RawEvidenceFile, Diagnostic> {
+    parse_json(path, text)
+}
+
+readers! {
+    RawEvidenceFile {
+        description: required "description",
+        sources: required "sources",
+        entries: required "entries",
+    }
+    RawEvidenceSource {
+        kind: required "kind",
+        url: required "url",
+        version: optional "version",
+        commit: optional "commit",
+        date: optional "date",
+        lang: optional "lang",
+        family: optional "family",
+        note: optional "note",
+    }
+    RawEvidenceEntry {
+        subject: required "subject",
+        key: optional "key",
+        source: required "source",
+        file: optional "file",
+        line: optional "line",
+        says: required "says",
+        json_type: optional "type",
+        condition: optional "condition",
+        note: optional "note",
+        literal: optional "literal",
+    }
+}
+
+words! {
+    RawEvidenceKind { "page" => Page, "client" => Client, "capture" => Capture }
+    RawSays {
+        "mandatory" => Mandatory,
+        "stated" => Stated,
+        "conditional" => Conditional,
+        "example" => Example,
+        "named" => Named,
+        "page" => Page,
+        "sends" => Sends,
+        "omits" => Omits,
+        "reads" => Reads,
+        "requires" => Requires,
+        "handles" => Handles,
+        "present" => Present,
+        "absent" => Absent,
+    }
+    RawJsonType {
+        "string" => String,
+        "integer" => Integer,
+        "number" => Number,
+        "boolean" => Boolean,
+        "object" => Object,
+        "array" => Array,
+        "null" => Null,
+    }
 }
 
 /// The JSON Schema of the definition format, as written to `schema/definition.schema.json`
@@ -713,7 +998,8 @@ mod tests {
         let generator = || schemars::generate::SchemaSettings::draft2020_12().into_generator();
         let known = schema_of(generator().into_root_schema_for::<RawKnownNames>());
         let compatibility = schema_of(generator().into_root_schema_for::<RawCompatibility>());
-        let others: [Struct; 3] = [
+        let evidence = schema_of(generator().into_root_schema_for::<RawEvidenceFile>());
+        let others: [Struct; 7] = [
             ("known.json", &known, RawKnownNames::PRESENCE),
             (
                 "a known name",
@@ -721,9 +1007,25 @@ mod tests {
                 RawKnownName::PRESENCE,
             ),
             (
+                "an untyped key",
+                &known["$defs"]["RawUntypedKey"],
+                RawUntypedKey::PRESENCE,
+            ),
+            (
                 "compatibility.json",
                 &compatibility,
                 RawCompatibility::PRESENCE,
+            ),
+            ("an evidence file", &evidence, RawEvidenceFile::PRESENCE),
+            (
+                "an evidence source",
+                &evidence["$defs"]["EvidenceSource"],
+                RawEvidenceSource::PRESENCE,
+            ),
+            (
+                "an evidence entry",
+                &evidence["$defs"]["EvidenceEntry"],
+                RawEvidenceEntry::PRESENCE,
             ),
         ];
         for (name, definition, presence) in structs.into_iter().chain(others) {

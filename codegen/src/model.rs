@@ -122,6 +122,15 @@ pub enum Source {
     Inferred,
 }
 
+impl From<crate::load::RawSource> for Source {
+    fn from(source: crate::load::RawSource) -> Self {
+        match source {
+            crate::load::RawSource::Documented => Source::Documented,
+            crate::load::RawSource::Inferred => Source::Inferred,
+        }
+    }
+}
+
 /// What every definition has: names, words, provenance.
 #[derive(Debug, Clone)]
 pub struct DefinitionInfo {
@@ -460,6 +469,17 @@ pub enum DocStatement {
     Conditional,
     /// Described by no page.
     Undescribed,
+}
+
+impl From<crate::load::RawDocStatement> for DocStatement {
+    fn from(statement: crate::load::RawDocStatement) -> Self {
+        match statement {
+            crate::load::RawDocStatement::Mandatory => DocStatement::Mandatory,
+            crate::load::RawDocStatement::Stated => DocStatement::Stated,
+            crate::load::RawDocStatement::Conditional => DocStatement::Conditional,
+            crate::load::RawDocStatement::Undescribed => DocStatement::Undescribed,
+        }
+    }
 }
 
 impl DocStatement {

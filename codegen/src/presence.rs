@@ -124,12 +124,12 @@ impl fmt::Display for Body {
 }
 
 /// Everything the rules need about one field list, gathered once from the model.
-struct FieldList<'m> {
-    fields: &'m [Field],
+pub(crate) struct FieldList<'m> {
+    pub(crate) fields: &'m [Field],
     /// The definition file, relative to the definitions folder.
-    file: &'m Path,
+    pub(crate) file: &'m Path,
     /// JSON path of the list in that file (`$.response.fields`).
-    at: &'static str,
+    pub(crate) at: &'static str,
     /// Doc pages of the definition (where a presence `url` must point).
     doc_urls: &'m [String],
     directions: Directions,
@@ -468,7 +468,11 @@ fn body_of(model: &Model, reference: &str) -> Option<Body> {
 }
 
 /// Resolves every `sameBodyAs` into pairs of bodies, both ways round.
-fn twins(root: &Path, model: &Model, diagnostics: &mut Diagnostics) -> BTreeMap<Body, Body> {
+pub(crate) fn twins(
+    root: &Path,
+    model: &Model,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<Body, Body> {
     let mut pairs = BTreeMap::new();
     for (info, _) in model.messages() {
         // A command's twin is its response body.
@@ -560,7 +564,7 @@ fn compare_twins(
 
 /// Every field list of the model with what the rules need, records with the directions and API
 /// versions of the messages that reach them.
-fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
+pub(crate) fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
     let mut lists = BTreeMap::new();
     fn message(info: &MessageInfo) -> (Option<&str>, BTreeSet<u8>) {
         (info.since.as_deref(), info.api.iter().copied().collect())

@@ -9,6 +9,7 @@
 //! a definition author reads the same messages as before.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -199,29 +200,55 @@ impl FromJson for bool {
     }
 }
 
-impl FromJson for u8 {
-    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
-        let integer = match &value {
-            Value::Number(number) if !number.is_f64() => number,
-            _ => return Err(invalid_type(&value, path, "u8")),
-        };
-        integer
-            .as_u64()
-            .and_then(|wide| u8::try_from(wide).ok())
-            .ok_or_else(|| {
-                ReadError::new(
-                    path,
-                    format!("invalid value: integer `{integer}`, expected u8"),
-                )
-            })
-    }
+/// Unsigned integers: a JSON integer that fits, in serde's words otherwise.
+macro_rules! unsigned {
+    ($($ty:ident)*) => {$(
+        impl FromJson for $ty {
+            fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+                let integer = match &value {
+                    Value::Number(number) if !number.is_f64() => number,
+                    _ => return Err(invalid_type(&value, path, stringify!($ty))),
+                };
+                integer
+                    .as_u64()
+                    .and_then(|wide| $ty::try_from(wide).ok())
+                    .ok_or_else(|| {
+                        ReadError::new(
+                            path,
+                            format!(
+                                "invalid value: integer `{integer}`, expected {}",
+                                stringify!($ty)
+                            ),
+                        )
+                    })
+            }
+        }
+    )*};
 }
+
+unsigned!(u8 u32);
 
 impl<T: FromJson> FromJson for Option<T> {
     fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
         match value {
             Value::Null => Ok(None),
             other => T::from_json(other, path).map(Some),
+        }
+    }
+}
+
+/// A JSON object whose keys are names chosen by the data (the evidence files' `sources`).
+impl<T: FromJson> FromJson for BTreeMap<String, T> {
+    fn from_json(value: Value, path: &str) -> Result<Self, ReadError> {
+        match value {
+            Value::Object(entries) => entries
+                .into_iter()
+                .map(|(key, item)| {
+                    let item = T::from_json(item, &child(path, &key))?;
+                    Ok((key, item))
+                })
+                .collect(),
+            other => Err(invalid_type(&other, path, "a map")),
         }
     }
 }

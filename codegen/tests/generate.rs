@@ -95,6 +95,99 @@ broken! {
     captured_without_url => "$.examples[1].url: a captured example needs the URL it was copied from",
     alias_collides => "$.fields[1].name: field `value` is already an alias of the field at index 0",
     same_body_on_record => "Thing.json: $.sameBodyAs: a record definition has no `sameBodyAs`",
+    // The evidence index (`evidence/`): each case names the source, the subject and key, or the
+    // evidence file and JSON path.
+    evidence_undescribed_described => "getStatus.json: $.response.fields[0].presence.doc: `level` is recorded `undescribed`, but the evidence index has pages that describe it: https://docs.example.invalid/status (stated, on the twin notifications/statusChanged)",
+    evidence_condition_ignored => "$.fields[0].presence.doc: `level` is recorded `stated`, but pages give a condition for it: https://docs.example.invalid/ru/status",
+    evidence_field_without_entry => "statusChanged.json: $.fields[1]: `mode` of notifications/statusChanged has no entry in the evidence index",
+    evidence_bad_entry => "evidence/a-pages.json: $.entries[1].says: unknown variant `claims`",
+    evidence_unknown_key => "evidence/pages.json: $.entries[1].key: `colour` is not a field of notifications/statusChanged",
+    evidence_pages_disagree => "evidence/b.json: $.entries[0].says: https://docs.example.invalid/status says `example` about `level`",
+}
+
+/// The rest of what each evidence case must report, beside its first problem above: every
+/// problem of the case, so that a check that stops reporting one of them fails here.
+#[test]
+fn each_evidence_case_reports_every_problem_it_holds() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "evidence_undescribed_described",
+            &["StatusDetail.json: $.fields[0].presence.doc: `text` is recorded `undescribed`, but the evidence index has pages that describe it: https://docs.example.invalid/status-detail (stated)"],
+        ),
+        (
+            "evidence_condition_ignored",
+            &[
+                "$.fields[1].presence.url: `mode` is conditional, but the evidence index records no condition for it from https://docs.example.invalid/status",
+                "$.fields[2].presence.doc: `state` is recorded `mandatory`, but pages give a condition for it",
+                "the pages disagree, since https://docs.example.invalid/status says it is mandatory",
+            ],
+        ),
+        (
+            "evidence_bad_entry",
+            &[
+                "b-clients.json: $.entries[1].source: `elsewhere` is not one of this file's `sources`",
+                "b-clients.json: $.entries[2]: a client entry names the `file`",
+                "b-clients.json: $.entries[2]: a client entry names the `line`",
+                "b-clients.json: $.entries[3].says: a client source cannot say `stated`",
+                "b-clients.json: $.entries[4].condition: only `conditional` and `omits` entries have a condition",
+                "b-clients.json: $.entries[5].subject: `notification/statusChanged` is not a subject",
+            ],
+        ),
+        (
+            "evidence_unknown_key",
+            &[
+                "$.entries[3].subject: `notifications/statusGone` names no definition",
+                "known.json: $.untypedKeys[1]: no entry of the evidence index names it",
+            ],
+        ),
+    ];
+    for (case, needles) in cases {
+        let text = problems(case);
+        for needle in needles {
+            assert!(
+                text.contains(needle),
+                "{case}: expected `{needle}` in:\n{text}"
+            );
+        }
+    }
+    // `shade` is listed in known.json's untypedKeys, so its entry is no problem.
+    assert!(!problems("evidence_unknown_key").contains("`shade`"));
+}
+
+/// A definitions folder with an evidence index that every rule holds to loads; one without
+/// `evidence/` (an older copy, a downstream folder, the small fixture) loads too, with the
+/// index checks skipped.
+#[test]
+fn the_index_is_checked_when_there_is_one_and_skipped_when_there_is_none() {
+    use trueconf_api_codegen::evidence::Index;
+    use trueconf_api_codegen::Diagnostics;
+
+    let with = Path::new("tests/fixtures/with_evidence");
+    let mut diagnostics = Diagnostics::default();
+    let index = Index::load(with, &mut diagnostics).expect("the fixture has evidence/");
+    assert!(diagnostics.is_empty(), "{diagnostics}");
+    assert_eq!(index.entries.len(), 8);
+    assert_eq!(
+        index
+            .entries("notifications/statusChanged", Some("mode"))
+            .map(|entry| trueconf_api_codegen::evidence::says_word(entry.says))
+            .collect::<Vec<_>>(),
+        ["example", "conditional"]
+    );
+    Builder::new()
+        .definitions(with)
+        .generate_string()
+        .unwrap_or_else(|problems| panic!("{problems}"));
+
+    let without = Path::new("tests/fixtures/small");
+    assert!(!without.join("evidence").exists());
+    assert!(Index::load(without, &mut diagnostics).is_none());
+    assert!(diagnostics.is_empty());
+    // The small fixture has fields no index describes; without one, nothing asks for entries.
+    Builder::new()
+        .definitions(without)
+        .generate_string()
+        .unwrap_or_else(|problems| panic!("{problems}"));
 }
 
 #[test]

@@ -128,3 +128,95 @@ fn each_problem_names_its_path_and_what_is_wrong() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A valid evidence file, which each case below breaks in one place.
+const VALID_EVIDENCE: &str = r#"{
+  "description": "Test evidence.",
+  "sources": {
+    "client": { "kind": "client", "url": "https://example.invalid/client", "version": "1.0.0" }
+  },
+  "entries": [
+    { "subject": "notifications/ping", "key": "value", "source": "client",
+      "file": "a.py", "line": 3, "says": "reads", "type": "integer" }
+  ]
+}"#;
+
+#[test]
+fn each_problem_of_an_evidence_file_names_its_path_and_what_is_wrong() {
+    use trueconf_api_codegen::load::parse_evidence;
+
+    let path = Path::new("evidence/clients.json");
+    let valid = parse_evidence(path, VALID_EVIDENCE).expect("valid");
+    assert_eq!(valid.entries[0].line, Some(3));
+    let broken = |from: &str, to: &str| {
+        assert!(VALID_EVIDENCE.contains(from), "{from}");
+        VALID_EVIDENCE.replacen(from, to, 1)
+    };
+    let cases: &[(String, &str, &str)] = &[
+        (
+            broken(r#""says": "reads""#, r#""says": "claims""#),
+            "$.entries[0].says",
+            "unknown variant `claims`",
+        ),
+        (
+            broken(r#""type": "integer""#, r#""type": "int""#),
+            "$.entries[0].type",
+            "unknown variant `int`",
+        ),
+        (
+            broken(r#""line": 3"#, r#""line": "3""#),
+            "$.entries[0].line",
+            "invalid type: string \"3\", expected u32",
+        ),
+        (
+            broken(r#""line": 3"#, r#""line": -3"#),
+            "$.entries[0].line",
+            "invalid value: integer `-3`, expected u32",
+        ),
+        (
+            broken(r#""source": "client","#, ""),
+            "$.entries[0]",
+            "missing field `source`",
+        ),
+        (
+            broken(r#""kind": "client""#, r#""kind": "forum""#),
+            "$.sources.client.kind",
+            "unknown variant `forum`",
+        ),
+        (
+            broken(r#""says": "reads""#, r#""says": "reads", "seen": true"#),
+            "$.entries[0].seen",
+            "unknown field `seen`",
+        ),
+        (
+            broken(r#""entries": ["#, r#""entries": {"#).replacen("]\n}", "}\n}", 1),
+            "$",
+            "invalid JSON",
+        ),
+        (
+            broken(r#""sources": {"#, r#""sources": [{"#).replacen(
+                "},\n  \"entries\"",
+                "}],\n  \"entries\"",
+                1,
+            ),
+            "$.sources",
+            "invalid type: sequence, expected a map",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (text, want_path, message) in cases {
+        match parse_evidence(path, text) {
+            Ok(_) => wrong.push(format!("accepted: {text}")),
+            Err(diagnostic) => {
+                assert_eq!(diagnostic.file, path);
+                if diagnostic.path != *want_path || !diagnostic.message.contains(message) {
+                    wrong.push(format!(
+                        "want {want_path}: …{message}…\n got {}: {}",
+                        diagnostic.path, diagnostic.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -4,12 +4,14 @@
 //! flushed at once, so a script that starts it on port 0 can read where it listens.
 
 use std::io::Write as _;
+use std::time::Duration;
 
-use trueconf_api::mock::{MockRoom, Protection};
+use trueconf_api::mock::{defaults, MockRoom, Protection, Recording};
 
 use super::EXIT_USAGE;
 
-/// `mock-room [--host H] [--port HTTP_PORT] [--ws-port PORT] [--pin PIN | --password P]`.
+/// `mock-room [--host H] [--port HTTP_PORT] [--ws-port PORT] [--pin PIN | --password P]` and
+/// the limits that keep it bounded whatever its clients do.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The address to listen on.
@@ -28,20 +30,64 @@ pub struct Args {
     /// Protect control with this password (auth must send it as credentials).
     #[arg(long, value_name = "PASSWORD")]
     password: Option<String>,
+    /// Close a connection that has not finished its WebSocket handshake (or sent an HTTP
+    /// request's head) within this many seconds.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = defaults::HANDSHAKE_TIMEOUT.as_secs_f64())]
+    handshake_timeout: f64,
+    /// Close a WebSocket connection that has not authorized within this many seconds (close
+    /// code 1008, with a reason that says so).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = defaults::AUTH_TIMEOUT.as_secs_f64())]
+    auth_timeout: f64,
+    /// At most this many connections open at once on each port, handshakes included; one
+    /// more is closed as soon as it is accepted.
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_CONNECTIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+    /// At most this many bytes wait to be sent to one connection. Its own answers wait for
+    /// room (it is no longer read meanwhile); notifications that do not fit are dropped for
+    /// it alone, counted, and logged.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::SEND_QUEUE as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    send_queue: u64,
+    /// A notification pushed with POST /mock/notify waits this many seconds at most for room
+    /// in a connection's full send queue; a connection that made it wait that long loses it,
+    /// and the next ones at once until its queue has room again.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds,
+          default_value_t = defaults::SEND_TIMEOUT.as_secs_f64())]
+    send_timeout: f64,
+    /// The largest message taken or sent, in bytes: a larger incoming message or frame
+    /// closes the connection (close code 1009); a larger outgoing one is dropped. It also caps
+    /// each connection's WebSocket write buffer.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::MAX_MESSAGE_SIZE as u64,
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    max_message_size: u64,
+    /// Answer requests from a recording of `trueconf-api proxy --record` (JSON Lines) instead
+    /// of the documented examples: each request gets the recorded answer to the same method
+    /// and parameters, with the recorded notifications around it; auth too.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["pin", "password"])]
+    replay: Option<std::path::PathBuf>,
+}
+
+/// A count or a size as the library takes it (beyond `usize`: the largest).
+fn size(value: u64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
+}
+
+/// A number of seconds, 0 or more (a fraction allowed).
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if Duration::try_from_secs_f64(seconds).is_ok() => Ok(seconds),
+        _ => Err(format!("`{text}` is not a number of seconds (0 or more)")),
+    }
 }
 
 /// Starts the mock Room and serves until a signal; returns the exit code.
 pub fn run(args: &Args) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(serve(args))
 }
@@ -52,11 +98,35 @@ async fn serve(args: &Args) -> u8 {
         (None, Some(password)) => Protection::Password(password.clone()),
         (None, None) => Protection::Unsecured,
     };
-    let room = match MockRoom::builder()
+    let mut builder = MockRoom::builder();
+    if let Some(path) = &args.replay {
+        match Recording::read(path) {
+            Ok(recording) => {
+                eprintln!(
+                    "mock Room: replaying {} ({} messages, {} connections)",
+                    path.display(),
+                    recording.messages(),
+                    recording.connections()
+                );
+                builder = builder.replay(recording);
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let room = match builder
         .host(args.host.as_str())
         .http_port(args.port)
         .ws_port(args.ws_port)
         .protection(protection)
+        .handshake_timeout(Duration::from_secs_f64(args.handshake_timeout))
+        .auth_timeout(Duration::from_secs_f64(args.auth_timeout))
+        .max_connections(size(args.max_connections))
+        .send_queue(size(args.send_queue))
+        .send_timeout(Duration::from_secs_f64(args.send_timeout))
+        .max_message_size(size(args.max_message_size))
         .start()
         .await
     {
@@ -90,7 +160,7 @@ async fn serve(args: &Args) -> u8 {
 }
 
 /// Waits for SIGINT or SIGTERM (Ctrl-C elsewhere); names the one that came.
-async fn wait_for_signal() -> &'static str {
+pub(super) async fn wait_for_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

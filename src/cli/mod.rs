@@ -6,6 +6,7 @@ mod check;
 mod definitions;
 mod diff;
 mod mock_room;
+mod proxy;
 mod schema;
 mod schemas;
 
@@ -17,7 +18,7 @@ pub const EXIT_USAGE: u8 = 2;
 /// Typed TrueConf Room / VideoSDK WebSocket API definitions.
 ///
 /// JSON Schema and AsyncAPI export, checks of captured traffic, the changes between two
-/// versions of the definitions, and a mock Room.
+/// versions of the definitions, a mock Room, and a proxy that checks a real Room's traffic.
 #[derive(Debug, Parser)]
 #[command(name = "trueconf-api", version, propagate_version = true)]
 pub struct Cli {
@@ -56,9 +57,26 @@ enum Command {
     /// Run a mock TrueConf Room until SIGINT or SIGTERM.
     ///
     /// Serves /public/default/config.json on the HTTP port and the API on the WebSocket port,
-    /// answering every typed command with its documented example. The first line on stdout
-    /// holds http://HOST:PORT and ws://HOST:PORT.
+    /// answering every typed command with its documented example (or, with --replay, from a
+    /// recorded session), bounded whatever its clients do. The first line on stdout holds
+    /// http://HOST:PORT and ws://HOST:PORT.
     MockRoom(mock_room::Args),
+    /// Relay clients to a real Room, recording and checking every message.
+    ///
+    /// Passes HTTP and WebSocket traffic between any client (the Room's web UI, TrueConf's
+    /// clients, an app) and the Room unchanged, except for the ports in config.json, which
+    /// point at the proxy. Prints a verdict per message (as check does) and a summary on
+    /// stderr when it stops (SIGINT, SIGTERM or --exit-after). The first line on stdout holds
+    /// http://ADDR:PORT and ws://ADDR:PORT. Exit 0 when every message was ok, 1 when any was
+    /// unknown or an error, 2 on usage or I/O errors.
+    #[command(
+        after_long_help = "Example: check the Room at 192.168.1.20 with its own web UI:\n\n  \
+        trueconf-api proxy --room 192.168.1.20:8765 --listen 127.0.0.1:9000 --record session.jsonl\n\n\
+        then open http://127.0.0.1:9000/ in a browser (or point an app that reads config.json at \
+        127.0.0.1:9000), use it, and stop the proxy with Ctrl-C. The guide, the recording's \
+        format and the limits: the trueconf_api::proxy docs."
+    )]
+    Proxy(proxy::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns the exit code. Usage errors
@@ -73,6 +91,7 @@ pub fn run() -> u8 {
         Command::Diff(args) => diff::run(&args),
         Command::Definitions(args) => definitions::run(&args),
         Command::MockRoom(args) => mock_room::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
     }
 }
 
@@ -111,6 +130,19 @@ fn load_definitions(folder: &std::path::Path) -> Result<trueconf_api_codegen::mo
         }
         EXIT_USAGE
     })
+}
+
+/// The async runtime of the subcommands that serve (`mock-room`, `proxy`): two worker
+/// threads. A failure to start it is printed and is the exit code.
+fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            eprintln!("error: cannot start the async runtime: {error}");
+            EXIT_USAGE
+        })
 }
 
 /// A usage error found after parsing (a combination clap cannot express), printed the way

@@ -174,6 +174,8 @@ pub struct Examples {
     echoed: HashMap<String, Vec<String>>,
     requests: HashMap<String, Value>,
     notifications: HashMap<String, OrderedObject>,
+    /// Notification → the command without parameters whose response carries its body.
+    twins: HashMap<String, String>,
 }
 
 impl Examples {
@@ -202,8 +204,13 @@ impl Examples {
         let mut notifications = Vec::new();
         let mut types = HashMap::new();
         for (path, content) in files {
+            // Only definitions hold examples (not the catalogue or the evidence index).
             let folder = match path.split_once('/') {
-                Some((folder, _)) if path.ends_with(".json") => folder,
+                Some((folder @ ("commands" | "notifications" | "types"), _))
+                    if path.ends_with(".json") =>
+                {
+                    folder
+                }
                 _ => continue,
             };
             let definition: Value = serde_json::from_str(content)
@@ -223,6 +230,7 @@ impl Examples {
             }
         }
         let mut examples = Examples::default();
+        let mut without_parameters = Vec::new();
         for (name, definition, content) in &commands {
             let list = example_list(content);
             if let Some(request) = list
@@ -273,6 +281,9 @@ impl Examples {
                     .collect()
             };
             let parameters = names("/request/fields");
+            if parameters.is_empty() {
+                without_parameters.push(name.clone());
+            }
             let echoed: Vec<String> = names("/response/fields")
                 .into_iter()
                 .filter(|field| response.0.get(field).is_none() && parameters.contains(field))
@@ -282,7 +293,16 @@ impl Examples {
             }
             examples.responses.insert(name.clone(), response);
         }
-        for (name, _, content) in &notifications {
+        for (name, definition, content) in &notifications {
+            let twin = definition
+                .get("sameBodyAs")
+                .and_then(Value::as_str)
+                .and_then(|twin| twin.strip_prefix("commands/"));
+            if let Some(command) =
+                twin.filter(|command| without_parameters.iter().any(|c| c == command))
+            {
+                examples.twins.insert(name.clone(), command.to_string());
+            }
             let list = example_list(content);
             let chosen = list
                 .iter()
@@ -324,6 +344,13 @@ impl Examples {
     /// The first documented example of notification `event`.
     pub fn notification(&self, event: &str) -> Option<&OrderedObject> {
         self.notifications.get(event)
+    }
+
+    /// The command whose response carries the same body as notification `event`
+    /// (`sameBodyAs` in its definition), for commands that take no parameters:
+    /// `appStateChanged` → `getAppState`.
+    pub fn same_body_as(&self, event: &str) -> Option<&str> {
+        self.twins.get(event).map(String::as_str)
     }
 
     /// Every command that has a response, sorted.
@@ -487,6 +514,17 @@ mod tests {
         assert_eq!(auth["resultCode"], Value::from(0));
         assert!(examples.notification("receivedFileRequest").is_some());
         assert_eq!(examples.echoed_fields("addToAbook"), ["peerId"]);
+        assert_eq!(
+            examples.same_body_as("appStateChanged"),
+            Some("getAppState")
+        );
+        assert_eq!(
+            examples.same_body_as("hardwareChanged"),
+            Some("getHardware")
+        );
+        // getFileRequestInfo answers per fileRequestId: one body cannot follow its twin.
+        assert_eq!(examples.same_body_as("fileRequestStatusChanged"), None);
+        assert_eq!(examples.same_body_as("receivedFileRequest"), None);
         assert!(examples.echoed_fields("getFileRequestInfo").is_empty());
     }
 }

@@ -2,7 +2,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -10,11 +9,11 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-use super::RoomState;
+use super::{RoomState, Slot, HTTP};
 
 /// The largest body `POST /mock/notify` takes.
 const MAX_PUSH_BODY: usize = 1 << 20;
@@ -46,26 +45,25 @@ pub(super) const FRAME_JPEG: &[u8] = &[
     0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0xD2, 0xCF, 0x20, 0xFF, 0xD9,
 ];
 
-/// Serves HTTP/1.1 connections until the task is aborted.
+/// Serves HTTP/1.1 connections until the task is aborted (which aborts every connection):
+/// at most `max_connections` at once, each with `handshake_timeout` to send a request's head.
 pub(super) async fn serve(listener: TcpListener, room: Arc<RoomState>) {
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                tracing::warn!(%error, "mock Room: HTTP accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let room = Arc::clone(&room);
-        tokio::spawn(async move {
-            let service = service_fn(move |request| handle(Arc::clone(&room), request));
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "mock Room: HTTP connection ended with an error");
-            }
-        });
+    super::accept_each(listener, room, HTTP, |stream, _, slot| {
+        connection(stream, slot)
+    })
+    .await;
+}
+
+async fn connection(stream: tokio::net::TcpStream, slot: Slot) {
+    let room = Arc::clone(&slot.room);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(room.limits.handshake());
+    let service = service_fn(move |request| handle(Arc::clone(&room), request));
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    if let Err(error) = connection.await {
+        tracing::debug!(%error, "mock Room: HTTP connection ended with an error");
     }
 }
 
@@ -110,15 +108,31 @@ async fn handle(room: Arc<RoomState>, request: Request<Incoming>) -> Result<Repl
                 Some(Ok(count)) if count <= MAX_PUSH_COUNT => Ok(count),
                 Some(_) => Err(format!("count must be a number up to {MAX_PUSH_COUNT}")),
             };
-            let body = Limited::new(request.into_body(), MAX_PUSH_BODY)
-                .collect()
-                .await
-                .map(|collected| collected.to_bytes());
+            let collect = Limited::new(request.into_body(), MAX_PUSH_BODY).collect();
+            let body = match room.limits.handshake() {
+                Some(limit) => tokio::time::timeout(limit, collect).await,
+                None => Ok(collect.await),
+            };
+            let body = match body {
+                Ok(body) => body.map(|collected| collected.to_bytes()),
+                Err(_) => {
+                    return Ok(reply(
+                        StatusCode::REQUEST_TIMEOUT,
+                        TEXT,
+                        "the body did not arrive in time",
+                    ))
+                }
+            };
             match (count, body) {
                 (Ok(count), Ok(body)) => match serde_json::from_slice::<Value>(&body) {
                     Ok(message) => {
-                        let sessions = room.broadcast(super::wire_text(&message), count).await;
-                        let pushed = json!({ "pushed": count, "connections": sessions });
+                        let times = u64::try_from(count).unwrap_or(u64::MAX);
+                        let delivery = room.push(super::wire_text(&message), times).await;
+                        let pushed = json!({
+                            "pushed": count,
+                            "connections": delivery.queued,
+                            "full": delivery.full,
+                        });
                         reply(StatusCode::OK, JSON, pushed.to_string())
                     }
                     Err(error) => reply(

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod wire_order;
+pub mod wiretap;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -26,6 +28,32 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// Records in `folder`'s evidence index (`evidence/our-room.json`) that a capture of our own
+/// Room carries each `(subject, key)`, on lines 1, 2 … of `capture.jsonl`: what a user who adds
+/// fields to a `definitions --out` export writes so that the folder still loads.
+pub fn record_capture(folder: &Path, keys: &[(&str, &str)]) {
+    let entries: Vec<Value> = keys
+        .iter()
+        .enumerate()
+        .map(|(line, (subject, key))| {
+            json!({ "subject": subject, "key": key, "source": "our-capture",
+                    "file": "capture.jsonl", "line": line + 1, "says": "present" })
+        })
+        .collect();
+    let index = json!({
+        "description": "What our Room sent, from our own capture (made up for a test).",
+        "sources": { "our-capture": {
+            "kind": "capture", "url": "https://example.invalid/our-room", "version": "5.1.0",
+            "note": "A capture of our Room's traffic." } },
+        "entries": entries
+    });
+    std::fs::write(
+        folder.join("evidence/our-room.json"),
+        serde_json::to_string_pretty(&index).expect("encodes"),
+    )
+    .expect("writes");
 }
 
 /// Runs the tool with `args` and checks that it exited 0, showing its stderr if not.

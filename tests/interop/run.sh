@@ -3,9 +3,10 @@
 # document (TypeScript: json-schema-to-typescript + tsc --strict, ajv; Python:
 # datamodel-code-generator + pydantic v2, jsonschema; AsyncAPI: @asyncapi/parser, modelina);
 # then checks that the conformance corpus generated from TrueConf's Python client
-# (tests/conformance/python) is what the pinned client produces, and that the pinned client
-# opens a session against `trueconf-api mock-room` and accepts its answers
-# (trueconf_client/mock_room_session.py).
+# (tests/conformance/python) is what the pinned client produces, that the pinned client
+# opens a session against `trueconf-api mock-room` and accepts its answers, and that the same
+# session holds through `trueconf-api proxy`, whose recording and summary must agree with what
+# the client saw (trueconf_client/mock_room_session.py).
 #
 #   bash tests/interop/run.sh
 #
@@ -45,3 +46,7 @@ bash "$root/tests/conformance/python/run.sh"
 echo "== TrueConf's Python client against mock-room"
 "$root/target/conformance/venv/bin/python" "$here/trueconf_client/mock_room_session.py" \
     "$root/target/release/trueconf-api"
+
+echo "== TrueConf's Python client through trueconf-api proxy against mock-room"
+"$root/target/conformance/venv/bin/python" "$here/trueconf_client/mock_room_session.py" \
+    "$root/target/release/trueconf-api" --through-proxy

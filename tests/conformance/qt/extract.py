@@ -12,17 +12,26 @@ QVariantMaps and lets QJsonObject serialise them (keys come out sorted, as QJson
 Each `if` is tried taken and not taken (two branches comparing one variable with two different
 literals are never combined); a loop body runs once with its inner `if`s not taken, i.e. a
 one-element list. Nothing of the wrapper is stored here, only what its messages look like.
+
+It also writes what the wrapper does with incoming messages (`handler_files` in pin.json) to
+`OUT.handlers.json`: `handles`, the notifications it dispatches by name (main: the
+`compare("name", name)` chain; pull request #7: the `Q_SIGNAL void name(const QJsonObject&)`
+slots it invokes by the event's name), and `reads`, the keys it takes out of a message inside a
+branch whose condition names that message (`json_obj[OBJ_METHOD] == V_AUTH`,
+`event == V_APP_STATE_CHANGED`), with `#define` and `QStringLiteral` names resolved. Keys read
+where no message is named (method, event, result, error of any message) are the envelope and
+are left out.
 """
-import argparse
 import copy
 import json
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import regen  # noqa: E402
 TOKEN = re.compile(r'''(?P<ws>\s+|//[^\n]*|/\*.*?\*/|\#[^\n]*)
     |R"\((?P<raw>.*?)\)"|(?P<str>"(?:\\.|[^"\\\n])*")|(?P<chr>'(?:\\.|[^'\\])*')
     |(?P<id>[A-Za-z_]\w*)|(?P<num>\d+)|(?P<op>::|\+=|==|!=|->|&&|\|\||.)''', re.S | re.X)
@@ -332,6 +341,54 @@ def extract(src, fname):
     return rows
 
 
+def defines(texts):
+    """NAME -> string of `#define NAME "x"` and `NAME = QStringLiteral("x")`."""
+    out = {}
+    for text in texts:
+        out.update(re.findall(r'#define\s+(\w+)\s+"([^"]*)"', text))
+        out.update(re.findall(r'(\w+)\s*=\s*QStringLiteral\("([^"]*)"\)', text))
+    return out
+
+
+def handler_rows(texts, names):
+    """handles and reads of the wrapper's incoming-message code (see the module docstring)."""
+    handles, reads = [], []
+    for fname, text in texts.items():
+        for m in re.finditer(r'compare\("(\w+)",\s*name\)', text):
+            handles.append({"kind": "notification", "message": m.group(1),
+                            "source": f"{fname}:{text.count(chr(10), 0, m.start()) + 1}", "via": "dispatch by name"})
+        for m in re.finditer(r"Q_SIGNAL\s+void\s+(\w+)\(const QJsonObject&", text):
+            if m.group(1) != "unsupportedEvent":
+                handles.append({"kind": "notification", "message": m.group(1),
+                                "source": f"{fname}:{text.count(chr(10), 0, m.start()) + 1}",
+                                "via": "slot invoked by the event's name"})
+        for cond in re.finditer(r"\bif\s*\(", text):
+            i = regen.closing(text, cond.end() - 1)
+            c = text[cond.end():i]
+            subjects = []
+            for m in re.finditer(r"\[(OBJ_METHOD|_methodFieldName)\](?:\.toString\(\))?\s*==\s*(\w+)", c):
+                subjects.append(("response", names.get(m.group(2))))
+            for m in re.finditer(r"\bevent\s*==\s*(\w+)", c):
+                subjects.append(("notification", names.get(m.group(1))))
+            subjects = [x for x in subjects if x[1] and x[1] != "event"]
+            if not subjects:
+                continue
+            k = regen.closing(text, text.index("{", i))
+            seen = set()
+            for m in re.finditer(r"(?:\[|contains\(|value\()(\w+)[\])]", text[cond.end():k]):
+                key = names.get(m.group(1))
+                if not key or key in ("method", "event"):
+                    continue
+                line = text.count("\n", 0, cond.end() + m.start()) + 1
+                for kind, name in subjects:
+                    if (kind, name, key, line) in seen:
+                        continue
+                    seen.add((kind, name, key, line))
+                    reads.append({"kind": kind, "message": name, "path": [key], "source": f"{fname}:{line}",
+                                  "via": f"branch at line {text.count(chr(10), 0, cond.start()) + 1}"})
+    return handles, reads
+
+
 def generate(repo, out_dir):
     pin = json.loads((HERE / "pin.json").read_text())
     written = []
@@ -355,25 +412,21 @@ def generate(repo, out_dir):
                                 for r in rows if r["message"] is None]}
         (out_dir / f"{src['out']}.labels.json").write_text(json.dumps(labels, indent=1) + "\n")
         written += [f"{src['out']}.jsonl", f"{src['out']}.labels.json"]
+        texts = {f: subprocess.run(["git", "-C", str(repo), "show", f"{src['commit']}:{f}"], check=True,
+                                   capture_output=True, text=True).stdout for f in src["handler_files"]}
+        handles, reads = handler_rows(texts, defines(texts.values()))
+        key = lambda r: (r["message"], r.get("path", []), r["source"])
+        doc = {"repository": pin["repository"], "ref": src["ref"], "commit": src["commit"],
+               "note": "handles: notifications the wrapper dispatches by name; reads: keys it takes out of "
+                       "a message in a branch that names that message",
+               "handles": sorted(handles, key=key), "reads": sorted(reads, key=key)}
+        (out_dir / f"{src['out']}.handlers.json").write_text(json.dumps(doc, indent=1) + "\n")
+        written.append(f"{src['out']}.handlers.json")
     return written
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("repo", type=Path, help="git clone of zoboff/videosdk with the pinned commits")
-    ap.add_argument("--check", action="store_true", help="fail if the committed files differ")
-    args = ap.parse_args()
-    if not args.check:
-        print("wrote", ", ".join(generate(args.repo, HERE)))
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        stale = [n for n in generate(args.repo, Path(tmp))
-                 if not (HERE / n).is_file() or (HERE / n).read_bytes() != (Path(tmp) / n).read_bytes()]
-    if stale:
-        print("out of date:", ", ".join(stale), file=sys.stderr)
-        return 1
-    print("Qt skeletons match pin.json")
-    return 0
+    return regen.main_dir(__doc__, generate, HERE, "git clone of zoboff/videosdk with the pinned commits")
 
 
 if __name__ == "__main__":

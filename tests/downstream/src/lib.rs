@@ -9,5 +9,34 @@
 //! It gets the same API the crate has for its own definitions — `commands`, `notifications`,
 //! `types`, `ServerMessage`, `ClientMessage`, `AnyResponse`, `AnyNotification` — on the same
 //! runtime (`trueconf_api::Command`, `trueconf_api::from_slice`, `trueconf_api::DecodeError`).
+//!
+//! An open enum's unknown value is read and made through the enum's methods, here as in the
+//! bundled bindings; what `Unknown` holds is private to the generated `types` module, so the
+//! value 7 that these definitions list (`Presenting`) and the bundled ones do not is handled
+//! by code that compiles against both:
+//!
+//! ```
+//! use trueconf_api_downstream::types::AppState;
+//! let newer = AppState::from_value(7);
+//! let older = trueconf_api::types::AppState::from_value(7);
+//! assert_eq!((newer, newer.is_known()), (AppState::Presenting, true));
+//! assert_eq!((older.value(), older.is_known()), (7, false));
+//! ```
+//!
+//! A match on the payload of `Unknown`, which would stop matching once a later version lists
+//! the value, does not compile:
+//!
+//! ```compile_fail,E0308
+//! fn is_seven(state: trueconf_api::types::AppState) -> bool {
+//!     matches!(state, trueconf_api::types::AppState::Unknown(7))
+//! }
+//! ```
+//!
+//! Nor can code outside the bindings build an `Unknown` (which could hold a listed value):
+//! the type it holds cannot be named.
+//!
+//! ```compile_fail,E0603
+//! let _ = trueconf_api::types::AppState::Unknown(trueconf_api::types::unlisted::Unlisted(7));
+//! ```
 
 include!(concat!(env!("OUT_DIR"), "/trueconf_bindings.rs"));

@@ -11,68 +11,41 @@ use crate::model::{MessageInfo, TypeDef};
 impl Emitter<'_> {
     /// `ClientMessage`, `AnyResponse`, `AnyNotification`, the name lists and `visit_messages`.
     pub(super) fn dispatch(&self) -> TokenStream {
-        let rt = &self.rt;
+        let name_lists = self.name_lists();
+        let client = self.client_message();
+        let responses = self.any_response();
+        let notifications = self.any_notification();
+        let visitors = self.message_visitors();
+        let server_message = self.server_message();
+        quote! {
+            #name_lists
+
+            #client
+            #responses
+            #notifications
+
+            #visitors
+
+            #server_message
+        }
+    }
+
+    /// `API_VERSION` and the lists of names: typed and untyped messages, field aliases.
+    fn name_lists(&self) -> TokenStream {
         let api_version = match self.model.api_version {
             Some(version) => quote! { ::core::option::Option::Some(#version) },
             None => quote! { ::core::option::Option::None },
         };
-        let commands = &self.model.commands;
-        let notifications = &self.model.notifications;
-        let command_idents: Vec<Ident> =
-            commands.iter().map(|c| ident(&c.info.rust_name)).collect();
-        let methods: Vec<&str> = commands.iter().map(|c| c.info.wire_name.as_str()).collect();
-        let notification_idents: Vec<Ident> = notifications
-            .iter()
-            .map(|n| ident(&n.info.rust_name))
-            .collect();
-        let events: Vec<&str> = notifications
-            .iter()
-            .map(|n| n.info.wire_name.as_str())
-            .collect();
-        let variants = |payload: &dyn Fn(&Ident) -> TokenStream,
-                        infos: &[&MessageInfo],
-                        trait_name: TokenStream,
-                        module: TokenStream| {
-            infos
-                .iter()
-                .map(|info| {
-                    let name = ident(&info.rust_name);
-                    DispatchVariant {
-                        message: quote! { super::#module::#name },
-                        payload: payload(&name),
-                        info: quote! { <super::#module::#name as #rt::#trait_name>::INFO },
-                        doc: format!(" `{}`: {}", info.wire_name, prose(&info.definition.summary)),
-                        wire: info.wire_name.clone(),
-                        name,
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-        let mut aliases: Vec<(&str, &str)> = self
+        let methods = self
             .model
             .commands
             .iter()
-            .flat_map(|command| command.request.iter().chain(&command.response))
-            .chain(self.model.notifications.iter().flat_map(|n| &n.fields))
-            .chain(
-                self.model
-                    .types
-                    .values()
-                    .flat_map(|definition| match definition {
-                        TypeDef::Record(record) => record.fields.as_slice(),
-                        _ => &[],
-                    }),
-            )
-            .flat_map(|field| {
-                field
-                    .aliases
-                    .iter()
-                    .map(move |alias| (alias.name.as_str(), field.wire_name.as_str()))
-            })
-            .collect();
-        aliases.sort_unstable();
-        aliases.dedup();
-        let (alias_names, alias_targets): (Vec<&str>, Vec<&str>) = aliases.into_iter().unzip();
+            .map(|c| c.info.wire_name.as_str());
+        let events = self
+            .model
+            .notifications
+            .iter()
+            .map(|n| n.info.wire_name.as_str());
         let untyped_commands = self
             .model
             .known_commands
@@ -83,100 +56,8 @@ impl Emitter<'_> {
             .known_notifications
             .iter()
             .map(|known| known.name.as_str());
-        let command_infos: Vec<&MessageInfo> = commands.iter().map(|c| &c.info).collect();
-        let notification_infos: Vec<&MessageInfo> = notifications.iter().map(|n| &n.info).collect();
-
-        let client = self.dispatch_enum(DispatchEnum {
-            name: ident("ClientMessage"),
-            doc: "Any client→server message: a typed request, or an unknown one kept raw.",
-            unknown_doc: "A request whose `method` the definitions do not know.",
-            direction: quote! { #rt::Direction::Request },
-            name_fn: ident("method"),
-            name_fn_doc: "The `method` of the request.",
-            info_doc: "Facts about the command from its definition (`None` for an unknown one).",
-            variants: variants(
-                &|name| quote! { #rt::Request<super::commands::#name> },
-                &command_infos,
-                quote! { Command },
-                quote! { commands },
-            ),
-            finish: quote! { #rt::__private::finish_request },
-            untyped_names: quote! { UNTYPED_COMMAND_NAMES },
-            request_id_doc: Some(
-                "The `requestId`, when the request carries one (typed requests only).",
-            ),
-            extra: quote! {},
-        });
-        let responses = self.dispatch_enum(DispatchEnum {
-            name: ident("AnyResponse"),
-            doc: "Any response to a command: typed, or an unknown one kept raw.",
-            unknown_doc: "A response whose `method` the definitions do not know.",
-            direction: quote! { #rt::Direction::Response },
-            name_fn: ident("method"),
-            name_fn_doc: "The `method` the response answers.",
-            info_doc: "Facts about the command from its definition (`None` for an unknown one).",
-            variants: variants(
-                &|name| quote! { #rt::Response<super::commands::#name> },
-                &command_infos,
-                quote! { Command },
-                quote! { commands },
-            ),
-            finish: quote! { #rt::__private::finish_response },
-            untyped_names: quote! { UNTYPED_COMMAND_NAMES },
-            request_id_doc: Some("The echoed `requestId`, when present (typed responses only)."),
-            extra: quote! {
-                /// `Some(true)` for `"result": true`, `Some(false)` for a failure, `None` for an
-                /// unknown response.
-                pub fn is_success(&self) -> ::core::option::Option<bool> {
-                    match self {
-                        #(Self::#command_idents(response) => ::core::option::Option::Some(response.result.is_ok()),)*
-                        Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
-                    }
-                }
-            },
-        });
-        let notifications_enum = self.dispatch_enum(DispatchEnum {
-            name: ident("AnyNotification"),
-            doc: "Any notification: typed, or an unknown one kept raw.",
-            unknown_doc: "A notification whose `event` the definitions do not know.",
-            direction: quote! { #rt::Direction::Notification },
-            name_fn: ident("event"),
-            name_fn_doc: "The `event` name.",
-            info_doc:
-                "Facts about the notification from its definition (`None` for an unknown one).",
-            variants: variants(
-                &|name| quote! { super::notifications::#name },
-                &notification_infos,
-                quote! { Notification },
-                quote! { notifications },
-            ),
-            finish: quote! { #rt::__private::finish_notification },
-            untyped_names: quote! { UNTYPED_NOTIFICATION_NAMES },
-            request_id_doc: None,
-            extra: quote! {},
-        });
-
-        let visit_schema = self.options.json_schema.then(|| {
-            quote! {
-                /// Calls the visitor once per typed message, like `visit_messages`, for work
-                /// that needs each message's JSON Schema.
-                pub fn visit_schema_messages<V: #rt::schema_support::SchemaVisitor>(visitor: &mut V) {
-                    #(visitor.command::<super::commands::#command_idents>();)*
-                    #(visitor.notification::<super::notifications::#notification_idents>();)*
-                }
-            }
-        });
-        let visit_arbitrary = self.options.proptest.then(|| {
-            quote! {
-                /// Calls the visitor once per typed message, like `visit_messages`, for property
-                /// tests that need each message's proptest strategy.
-                pub fn visit_arbitrary_messages<V: #rt::proptest_support::ArbitraryVisitor>(visitor: &mut V) {
-                    #(visitor.command::<super::commands::#command_idents>();)*
-                    #(visitor.notification::<super::notifications::#notification_idents>();)*
-                }
-            }
-        });
-        let server_message = self.server_message();
+        let (alias_names, alias_targets): (Vec<&str>, Vec<&str>) =
+            self.field_aliases().into_iter().unzip();
         quote! {
             /// The API version these bindings were generated for (`TRUECONF_API_VERSION` at build
             /// time); `None` for all versions.
@@ -199,11 +80,190 @@ impl Emitter<'_> {
             /// sorted: names TrueConf's clients send where the docs use another (`chatClear`'s
             /// `id` for `chatId`). Encoding always writes the wire name.
             pub const FIELD_ALIASES: &[(&str, &str)] = &[#((#alias_names, #alias_targets)),*];
+        }
+    }
 
-            #client
-            #responses
-            #notifications_enum
+    /// Every `(alias, wire name)` of every field list, sorted, each once.
+    fn field_aliases(&self) -> Vec<(&str, &str)> {
+        let model = self.model;
+        let records = model
+            .types
+            .values()
+            .flat_map(|definition| match definition {
+                TypeDef::Record(record) => record.fields.as_slice(),
+                _ => &[],
+            });
+        let mut aliases: Vec<(&str, &str)> = model
+            .commands
+            .iter()
+            .flat_map(|command| command.request.iter().chain(&command.response))
+            .chain(model.notifications.iter().flat_map(|n| &n.fields))
+            .chain(records)
+            .flat_map(|field| {
+                field
+                    .aliases
+                    .iter()
+                    .map(move |alias| (alias.name.as_str(), field.wire_name.as_str()))
+            })
+            .collect();
+        aliases.sort_unstable();
+        aliases.dedup();
+        aliases
+    }
 
+    /// One dispatch variant per message of `infos`: its payload type is `payload(name)`, its
+    /// message type `super::module::Name`, which implements the runtime's `trait_name`.
+    fn dispatch_variants(
+        &self,
+        payload: &dyn Fn(&Ident) -> TokenStream,
+        infos: &[&MessageInfo],
+        trait_name: TokenStream,
+        module: TokenStream,
+    ) -> Vec<DispatchVariant> {
+        let rt = &self.rt;
+        infos
+            .iter()
+            .map(|info| {
+                let name = ident(&info.rust_name);
+                DispatchVariant {
+                    message: quote! { super::#module::#name },
+                    payload: payload(&name),
+                    info: quote! { <super::#module::#name as #rt::#trait_name>::INFO },
+                    doc: format!(" `{}`: {}", info.wire_name, prose(&info.definition.summary)),
+                    wire: info.wire_name.clone(),
+                    name,
+                }
+            })
+            .collect()
+    }
+
+    fn command_infos(&self) -> Vec<&MessageInfo> {
+        self.model.commands.iter().map(|c| &c.info).collect()
+    }
+
+    /// `ClientMessage`: any request.
+    fn client_message(&self) -> TokenStream {
+        let rt = &self.rt;
+        self.dispatch_enum(DispatchEnum {
+            name: ident("ClientMessage"),
+            doc: "Any client→server message: a typed request, or an unknown one kept raw.",
+            unknown_doc: "A request whose `method` the definitions do not know.",
+            direction: quote! { #rt::Direction::Request },
+            name_fn: ident("method"),
+            name_fn_doc: "The `method` of the request.",
+            info_doc: "Facts about the command from its definition (`None` for an unknown one).",
+            variants: self.dispatch_variants(
+                &|name| quote! { #rt::Request<super::commands::#name> },
+                &self.command_infos(),
+                quote! { Command },
+                quote! { commands },
+            ),
+            finish: quote! { #rt::__private::finish_request },
+            untyped_names: quote! { UNTYPED_COMMAND_NAMES },
+            request_id_doc: Some(
+                "The `requestId`, when the request carries one (typed requests only).",
+            ),
+            extra: quote! {},
+        })
+    }
+
+    /// `AnyResponse`: any response, with `is_success`.
+    fn any_response(&self) -> TokenStream {
+        let rt = &self.rt;
+        let command_idents = self.model.commands.iter().map(|c| ident(&c.info.rust_name));
+        self.dispatch_enum(DispatchEnum {
+            name: ident("AnyResponse"),
+            doc: "Any response to a command: typed, or an unknown one kept raw.",
+            unknown_doc: "A response whose `method` the definitions do not know.",
+            direction: quote! { #rt::Direction::Response },
+            name_fn: ident("method"),
+            name_fn_doc: "The `method` the response answers.",
+            info_doc: "Facts about the command from its definition (`None` for an unknown one).",
+            variants: self.dispatch_variants(
+                &|name| quote! { #rt::Response<super::commands::#name> },
+                &self.command_infos(),
+                quote! { Command },
+                quote! { commands },
+            ),
+            finish: quote! { #rt::__private::finish_response },
+            untyped_names: quote! { UNTYPED_COMMAND_NAMES },
+            request_id_doc: Some("The echoed `requestId`, when present (typed responses only)."),
+            extra: quote! {
+                /// `Some(true)` for `"result": true`, `Some(false)` for a failure, `None` for an
+                /// unknown response.
+                pub fn is_success(&self) -> ::core::option::Option<bool> {
+                    match self {
+                        #(Self::#command_idents(response) => ::core::option::Option::Some(response.result.is_ok()),)*
+                        Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
+                    }
+                }
+            },
+        })
+    }
+
+    /// `AnyNotification`: any notification.
+    fn any_notification(&self) -> TokenStream {
+        let rt = &self.rt;
+        let notification_infos: Vec<&MessageInfo> =
+            self.model.notifications.iter().map(|n| &n.info).collect();
+        self.dispatch_enum(DispatchEnum {
+            name: ident("AnyNotification"),
+            doc: "Any notification: typed, or an unknown one kept raw.",
+            unknown_doc: "A notification whose `event` the definitions do not know.",
+            direction: quote! { #rt::Direction::Notification },
+            name_fn: ident("event"),
+            name_fn_doc: "The `event` name.",
+            info_doc:
+                "Facts about the notification from its definition (`None` for an unknown one).",
+            variants: self.dispatch_variants(
+                &|name| quote! { super::notifications::#name },
+                &notification_infos,
+                quote! { Notification },
+                quote! { notifications },
+            ),
+            finish: quote! { #rt::__private::finish_notification },
+            untyped_names: quote! { UNTYPED_NOTIFICATION_NAMES },
+            request_id_doc: None,
+            extra: quote! {},
+        })
+    }
+
+    /// `visit_messages`, and the schema and proptest visits the options ask for.
+    fn message_visitors(&self) -> TokenStream {
+        let rt = &self.rt;
+        let command_idents: Vec<Ident> = self
+            .model
+            .commands
+            .iter()
+            .map(|c| ident(&c.info.rust_name))
+            .collect();
+        let notification_idents: Vec<Ident> = self
+            .model
+            .notifications
+            .iter()
+            .map(|n| ident(&n.info.rust_name))
+            .collect();
+        let visit_schema = self.options.json_schema.then(|| {
+            quote! {
+                /// Calls the visitor once per typed message, like `visit_messages`, for work
+                /// that needs each message's JSON Schema.
+                pub fn visit_schema_messages<V: #rt::schema_support::SchemaVisitor>(visitor: &mut V) {
+                    #(visitor.command::<super::commands::#command_idents>();)*
+                    #(visitor.notification::<super::notifications::#notification_idents>();)*
+                }
+            }
+        });
+        let visit_arbitrary = self.options.proptest.then(|| {
+            quote! {
+                /// Calls the visitor once per typed message, like `visit_messages`, for property
+                /// tests that need each message's proptest strategy.
+                pub fn visit_arbitrary_messages<V: #rt::proptest_support::ArbitraryVisitor>(visitor: &mut V) {
+                    #(visitor.command::<super::commands::#command_idents>();)*
+                    #(visitor.notification::<super::notifications::#notification_idents>();)*
+                }
+            }
+        });
+        quote! {
             /// Calls the visitor once per typed message, commands first, in name order: the way
             /// to do something generic for every message (export schemas, run checks).
             pub fn visit_messages<V: #rt::MessageVisitor>(visitor: &mut V) {
@@ -214,8 +274,6 @@ impl Emitter<'_> {
             #visit_schema
 
             #visit_arbitrary
-
-            #server_message
         }
     }
 }
@@ -250,50 +308,64 @@ pub(super) struct DispatchEnum {
     extra: TokenStream,
 }
 
+impl DispatchEnum {
+    fn idents(&self) -> impl Iterator<Item = &Ident> + Clone {
+        self.variants.iter().map(|v| &v.name)
+    }
+
+    fn wires(&self) -> impl Iterator<Item = &str> + Clone {
+        self.variants.iter().map(|v| v.wire.as_str())
+    }
+
+    fn payloads(&self) -> impl Iterator<Item = &TokenStream> + Clone {
+        self.variants.iter().map(|v| &v.payload)
+    }
+}
+
+/// Doc attributes take the text after `///`, leading space included.
+fn doc_text(text: &str) -> String {
+    format!(" {text}")
+}
+
 impl Emitter<'_> {
-    /// A dispatch enum: one variant per typed message plus `Unknown`, decoding by name, the name,
-    /// the metadata, serde, and `From` for each typed message.
+    /// A dispatch enum: one variant per typed message plus `Untyped` and `Unknown`, then, in
+    /// this order, decoding by name, the name and the metadata, serde, and `From` for each
+    /// typed message.
     pub(super) fn dispatch_enum(&self, spec: DispatchEnum) -> TokenStream {
-        let rt = &self.rt;
-        let DispatchEnum {
-            name,
-            doc,
-            unknown_doc,
-            direction,
-            name_fn,
-            name_fn_doc,
-            info_doc,
-            variants,
-            finish,
-            untyped_names,
-            request_id_doc,
-            extra,
-        } = spec;
-        let idents: Vec<&Ident> = variants.iter().map(|v| &v.name).collect();
-        let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
-        let wire_bytes: Vec<proc_macro2::Literal> = variants
-            .iter()
-            .map(|v| proc_macro2::Literal::byte_string(v.wire.as_bytes()))
-            .collect();
-        let payloads: Vec<&TokenStream> = variants.iter().map(|v| &v.payload).collect();
-        let infos: Vec<&TokenStream> = variants.iter().map(|v| &v.info).collect();
-        let messages: Vec<&TokenStream> = variants.iter().map(|v| &v.message).collect();
-        let docs: Vec<&str> = variants.iter().map(|v| v.doc.as_str()).collect();
-        // Doc attributes take the text after `///`, leading space included.
-        let [doc, unknown_doc, name_fn_doc, info_doc] =
-            [doc, unknown_doc, name_fn_doc, info_doc].map(|text| format!(" {text}"));
-        let request_id = request_id_doc.map(|text| {
-            let text = format!(" {text}");
-            quote! {
-                #[doc = #text]
-                pub fn request_id(&self) -> ::core::option::Option<&str> {
-                    match self {
-                        #(Self::#idents(message) => message.request_id.as_deref(),)*
-                        Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
+        let definition = self.dispatch_enum_definition(&spec);
+        let named_messages = self.named_messages_impl(&spec);
+        let methods = self.dispatch_enum_methods(&spec);
+        let serialize = self.dispatch_enum_serialize(&spec);
+        let name = &spec.name;
+        let (idents, payloads) = (spec.idents(), spec.payloads());
+        let from_payloads = payloads.clone();
+        quote! {
+            #definition
+
+            #named_messages
+
+            #methods
+
+            #serialize
+
+            #(
+                impl ::core::convert::From<#from_payloads> for #name {
+                    fn from(message: #payloads) -> Self {
+                        Self::#idents(message)
                     }
                 }
-            }
-        });
+            )*
+        }
+    }
+
+    /// The enum: a variant per typed message, `Untyped` and `Unknown`.
+    fn dispatch_enum_definition(&self, spec: &DispatchEnum) -> TokenStream {
+        let rt = &self.rt;
+        let name = &spec.name;
+        let doc = doc_text(spec.doc);
+        let unknown_doc = doc_text(spec.unknown_doc);
+        let (idents, payloads) = (spec.idents(), spec.payloads());
+        let docs = spec.variants.iter().map(|v| v.doc.as_str());
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]
@@ -306,7 +378,29 @@ impl Emitter<'_> {
                 #[doc = #unknown_doc]
                 Unknown(#rt::RawMessage),
             }
+        }
+    }
 
+    /// `NamedMessages`: decoding a message whose name was read first, from its bytes or from
+    /// the rest of a map.
+    fn named_messages_impl(&self, spec: &DispatchEnum) -> TokenStream {
+        let rt = &self.rt;
+        let DispatchEnum {
+            name,
+            direction,
+            finish,
+            untyped_names,
+            ..
+        } = spec;
+        let (idents, payloads, wires) = (spec.idents(), spec.payloads(), spec.wires());
+        let continue_idents = idents.clone();
+        let wire_bytes: Vec<proc_macro2::Literal> = spec
+            .variants
+            .iter()
+            .map(|v| proc_macro2::Literal::byte_string(v.wire.as_bytes()))
+            .collect();
+        let messages = spec.variants.iter().map(|v| &v.message);
+        quote! {
             // `#[inline]` here and on the `from_slice`/`from_str` entry points (which are the
             // only non-generic callers) keeps the decoding of every message type out of the
             // build of the crate that holds the bindings: it is compiled where it is called.
@@ -332,19 +426,50 @@ impl Emitter<'_> {
                     name: &[u8],
                     map: A,
                     slot: &mut ::core::option::Option<T>,
-                    wrap: impl ::core::ops::FnOnce(Self) -> T,
+                    wrap: impl ::core::ops::FnOnce(Self) -> T
                 ) -> ::core::result::Result<bool, A::Error> {
                     match name {
                         #(#wire_bytes => {
                             let message = #finish::<#messages, A>(map, true)?;
-                            *slot = ::core::option::Option::Some(wrap(Self::#idents(message)));
+                            *slot = ::core::option::Option::Some(wrap(Self::#continue_idents(message)));
                             ::core::result::Result::Ok(true)
                         })*
                         _ => ::core::result::Result::Ok(false),
                     }
                 }
             }
+        }
+    }
 
+    /// The name, the metadata, what kind of name it was, the request id where there is one,
+    /// and the enum's own extra methods.
+    fn dispatch_enum_methods(&self, spec: &DispatchEnum) -> TokenStream {
+        let rt = &self.rt;
+        let DispatchEnum {
+            name,
+            name_fn,
+            extra,
+            ..
+        } = spec;
+        let name_fn_doc = doc_text(spec.name_fn_doc);
+        let info_doc = doc_text(spec.info_doc);
+        let (idents, wires) = (spec.idents(), spec.wires());
+        let info_idents = idents.clone();
+        let infos = spec.variants.iter().map(|v| &v.info);
+        let request_id = spec.request_id_doc.map(|text| {
+            let text = doc_text(text);
+            let idents = spec.idents();
+            quote! {
+                #[doc = #text]
+                pub fn request_id(&self) -> ::core::option::Option<&str> {
+                    match self {
+                        #(Self::#idents(message) => message.request_id.as_deref(),)*
+                        Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
+                    }
+                }
+            }
+        });
+        quote! {
             impl #name {
                 #[doc = #name_fn_doc]
                 pub fn #name_fn(&self) -> &str {
@@ -357,7 +482,7 @@ impl Emitter<'_> {
                 #[doc = #info_doc]
                 pub fn info(&self) -> ::core::option::Option<&'static #rt::MessageInfo> {
                     match self {
-                        #(Self::#idents(_) => ::core::option::Option::Some(#infos),)*
+                        #(Self::#info_idents(_) => ::core::option::Option::Some(#infos),)*
                         Self::Untyped(_) | Self::Unknown(_) => ::core::option::Option::None,
                     }
                 }
@@ -376,7 +501,15 @@ impl Emitter<'_> {
 
                 #extra
             }
+        }
+    }
 
+    /// `Serialize`: each message as itself.
+    fn dispatch_enum_serialize(&self, spec: &DispatchEnum) -> TokenStream {
+        let rt = &self.rt;
+        let name = &spec.name;
+        let idents = spec.idents();
+        quote! {
             impl #rt::__private::serde::Serialize for #name {
                 fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                     match self {
@@ -385,14 +518,6 @@ impl Emitter<'_> {
                     }
                 }
             }
-
-            #(
-                impl ::core::convert::From<#payloads> for #name {
-                    fn from(message: #payloads) -> Self {
-                        Self::#idents(message)
-                    }
-                }
-            )*
         }
     }
 }

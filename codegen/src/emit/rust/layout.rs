@@ -82,7 +82,8 @@ fn space_between(last: Last, next: Next) -> bool {
         // `::` after a word or a closing delimiter is a path (`Self::new`, `Vec::<u8>`); after
         // an operator it starts one (`: ::std`), and a single `:` sits tight (`name: T`).
         (Last::Word | Last::Close, Next::Punct(':', Spacing::Joint)) => false,
-        (Last::Alone('>'), Next::Punct(':', Spacing::Joint)) => false,
+        // A path opens tight inside generics too: `Vec<::std::string::String>`.
+        (Last::Alone('<' | '>'), Next::Punct(':', Spacing::Joint)) => false,
         (_, Next::Punct(':', Spacing::Joint)) => true,
         (_, Next::Punct(':', Spacing::Alone)) => false,
         // Macros, generics and their ends: `name!`, `Vec<u8>`, `Vec<Vec<u8>>`.
@@ -126,11 +127,33 @@ impl Layout {
         self.text.push_str(token);
     }
 
+    /// Writes a lone `|`. One where an expression starts opens a closure's parameters, and
+    /// the next one closes them: `|value| Self::from_value(&value)`. Any other is an operator
+    /// or a pattern's `|`, spaced as such. `closure_parameters` says whether parameters are
+    /// open in the current stream.
+    fn bar(&mut self, closure_parameters: &mut bool) {
+        if *closure_parameters {
+            self.text.push('|');
+            self.last = Last::Alone('|');
+            *closure_parameters = false;
+            return;
+        }
+        let opens = matches!(
+            self.last,
+            Last::Open | Last::LineStart | Last::Keyword | Last::Alone(',' | '=')
+        );
+        self.write("|", Next::Punct('|', Spacing::Alone));
+        self.last = if opens { Last::Open } else { Last::Alone('|') };
+        *closure_parameters = opens;
+    }
+
     fn stream(&mut self, tokens: TokenStream, context: Context) {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut index = 0;
         // How many `<` of generics are open in this stream.
         let mut angles = 0usize;
+        // Whether a closure's parameters (`|value|`) are open in this stream.
+        let mut closure_parameters = false;
         while index < trees.len() {
             // `#[doc = "…"]` becomes a `///` line.
             if context == Context::Block {
@@ -171,6 +194,11 @@ impl Layout {
                     if context == Context::Block && (attribute || block_ends) {
                         self.newline();
                     }
+                }
+                TokenTree::Punct(punct)
+                    if punct.as_char() == '|' && punct.spacing() == Spacing::Alone =>
+                {
+                    self.bar(&mut closure_parameters);
                 }
                 TokenTree::Punct(punct) => {
                     let c = punct.as_char();
@@ -324,5 +352,27 @@ mod tests {
         );
         assert!(text.contains("pub list: ::std::vec::Vec<u8>,"), "{text}");
         assert!(text.contains("        let x = 1;\n"), "{text}");
+    }
+
+    #[test]
+    fn paths_in_generics_and_closures_sit_tight() {
+        let text = layout(quote! {
+            fn f() {
+                let a: ::core::option::Option<::std::vec::Vec<u8>> = g::<::std::string::String>();
+                h(x, |value| Self::from_value(&value), |(a, b)| a | b);
+                match key { b"a" | b"b" => 1, _ => 2, }
+                let c = a || b;
+            }
+        });
+        assert!(
+            text.contains("let a: ::core::option::Option<::std::vec::Vec<u8>> = g::<::std::string::String>();"),
+            "{text}"
+        );
+        assert!(
+            text.contains("h(x, |value| Self::from_value(&value), |(a, b)| a | b);"),
+            "{text}"
+        );
+        assert!(text.contains("b\"a\" | b\"b\" => 1,"), "{text}");
+        assert!(text.contains("let c = a || b;"), "{text}");
     }
 }

@@ -4,6 +4,13 @@
 //! formatted with prettyplease (feature `pretty`) or laid out by [`layout`], so users need no
 //! rustfmt.
 //!
+//! Both layouts write derive lists and argument lists without stray commas and paths without
+//! stray spaces (`Option<::std::vec::Vec<u8>>`). prettyplease lays out the bodies of the
+//! standard macros (`vec!`, `concat!`, `matches!`, through its `verbatim` feature); the body
+//! of any other macro it prints token by token, spaced its own way: that is proptest's
+//! `prop_oneof!` in the `Arbitrary` impls of enums and unions (the `proptest` option), kept
+//! as a macro call because its expansion is proptest's to change.
+//!
 //! One module per thing it emits: [`records`] (structs of fields: records, requests, payloads,
 //! notifications and their partial forms), [`enums`], [`unions`], [`newtypes`], [`dispatch`]
 //! (`ServerMessage`, `ClientMessage`, `AnyResponse`, `AnyNotification`), [`docs`] (rustdoc
@@ -190,6 +197,13 @@ pub(super) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
+/// `#[derive(…)]` of the traits named in `traits`, in that order. Built from a list, so the
+/// attribute never holds an empty slot or a stray comma, whichever traits a type gets.
+pub(super) fn derive(traits: &[&str]) -> TokenStream {
+    let traits = traits.iter().map(|name| ident(name));
+    quote! { #[derive(#(#traits),*)] }
+}
+
 impl<'a> Emitter<'a> {
     /// An emitter for `model`; fails when `options.runtime` is not a path.
     pub fn new(model: &'a Model, options: &'a RustOptions) -> Result<Self, String> {
@@ -229,6 +243,7 @@ impl<'a> Emitter<'a> {
                 TypeDef::Newtype(newtype) => self.newtype(newtype),
                 TypeDef::Union(union) => self.union(union),
             });
+        let unlisted = self.unlisted_module();
         let partials = self.partials();
         let dispatch = self.dispatch();
         // Impls the options ask for need the runtime's matching feature: say so at compile
@@ -275,6 +290,7 @@ impl<'a> Emitter<'a> {
             #[allow(dead_code)]
             pub mod types {
                 #(#types)*
+                #unlisted
             }
             #doc_partial
             #[allow(dead_code)]
@@ -369,6 +385,16 @@ impl<'a> Emitter<'a> {
             .iter()
             .all(|field| self.is_eq(&field.ty, &mut BTreeSet::new()))
     }
+
+    /// The traits every struct of `fields` derives: `Debug`, `Clone`, `PartialEq`, and `Eq`
+    /// when every field's type has it.
+    pub(super) fn struct_derives(&self, fields: &[Field]) -> Vec<&'static str> {
+        let mut traits = vec!["Debug", "Clone", "PartialEq"];
+        if self.fields_are_eq(fields) {
+            traits.push("Eq");
+        }
+        traits
+    }
     /// `Serialize`, `Deserialize` and (when the options ask for it) `JsonSchema` for the type
     /// `ty`, named `name`; the bodies use `serializer`, `deserializer` and `generator`.
     pub(super) fn serde_and_schema_impls(
@@ -429,5 +455,77 @@ impl<'a> Emitter<'a> {
             Scalar::F64 => quote! { f64 },
             Scalar::Json => quote! { #rt::__private::serde_json::Value },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
+    use super::{layout, Emitter, RustOptions};
+
+    /// Where a comma ends a parenthesised or bracketed list that needs none: any list of two
+    /// or more, or a parameter list (a `:` at its top). Only a tuple of one keeps its comma.
+    fn stray_commas(tokens: TokenStream, found: &mut Vec<String>) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            let TokenTree::Group(group) = tree else {
+                continue;
+            };
+            let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+            let is =
+                |tree: &TokenTree, c: char| matches!(tree, TokenTree::Punct(p) if p.as_char() == c);
+            let listed = matches!(
+                group.delimiter(),
+                Delimiter::Parenthesis | Delimiter::Bracket
+            );
+            if let Some((last, rest)) = inner.split_last().filter(|_| listed) {
+                // A lone `:` (not half of a `::`) types a parameter.
+                let typed = (0..rest.len()).any(|at| {
+                    is(&rest[at], ':')
+                        && (at == 0 || !is(&rest[at - 1], ':'))
+                        && !rest.get(at + 1).is_some_and(|next| is(next, ':'))
+                });
+                let more = typed || rest.iter().any(|tree| is(tree, ','));
+                if is(last, ',') && more {
+                    let before = index.checked_sub(1).map(|at| trees[at].to_string());
+                    found.push(format!("{} {}", before.unwrap_or_default(), group));
+                }
+            }
+            stray_commas(group.stream(), found);
+        }
+    }
+
+    /// The project's own bindings, as trueconf-api's build lays them out (the light layout,
+    /// every optional impl on): no stray comma, no odd spacing.
+    #[test]
+    fn the_light_layout_of_the_projects_bindings_is_clean() {
+        let model = crate::load_model(Path::new("../schema")).expect("the definitions load");
+        let options = RustOptions {
+            runtime: "crate".to_string(),
+            json_schema: true,
+            proptest: true,
+            ..RustOptions::default()
+        };
+        let tokens = Emitter::new(&model, &options).expect("emitter").file();
+        let mut found = Vec::new();
+        stray_commas(tokens.clone(), &mut found);
+        assert!(
+            found.is_empty(),
+            "{} stray commas, first: {:?}",
+            found.len(),
+            found.first()
+        );
+        let text = layout::layout(tokens);
+        for blemish in [",)]", "< ::", ":: <", "crate ::", "| value |", "| (("] {
+            assert!(
+                !text.contains(blemish),
+                "`{blemish}` in the laid-out bindings"
+            );
+        }
+        assert!(text.contains("#[derive(Debug, Clone, PartialEq, Eq, Default)]"));
+        assert!(text.contains("|value| Self::from_value(&value)"));
     }
 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::doc_attrs;
-use super::{ident, Emitter};
+use super::{derive, ident, Emitter};
 use crate::model::{Newtype, Scalar, TypeRef};
 
 impl Emitter<'_> {
@@ -23,11 +23,7 @@ impl Emitter<'_> {
             &name_ident,
             quote! { #rt::__private::proptest::strategy::Strategy::prop_map(#inner_strategy, Self) },
         );
-        let derives = match newtype.inner {
-            Scalar::String => quote! { Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord },
-            Scalar::F64 => quote! { Debug, Clone, Copy, PartialEq, PartialOrd },
-            _ => quote! { Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord },
-        };
+        let derive = derive(&newtype_derives(newtype.inner));
         let string_extras = if newtype.inner == Scalar::String {
             quote! {
                 impl #name_ident {
@@ -55,7 +51,7 @@ impl Emitter<'_> {
         );
         quote! {
             #doc
-            #[derive(#derives)]
+            #derive
             pub struct #name_ident(pub #inner);
 
             impl #name_ident {
@@ -88,4 +84,23 @@ impl Emitter<'_> {
             #arbitrary
         }
     }
+}
+
+/// The traits a newtype of `inner` derives: `Copy` unless it wraps a string; `Eq`, `Hash`
+/// and `Ord` unless it wraps a float.
+fn newtype_derives(inner: Scalar) -> Vec<&'static str> {
+    let float = inner == Scalar::F64;
+    let mut traits = vec!["Debug", "Clone"];
+    if inner != Scalar::String {
+        traits.push("Copy");
+    }
+    traits.push("PartialEq");
+    if !float {
+        traits.extend(["Eq", "Hash"]);
+    }
+    traits.push("PartialOrd");
+    if !float {
+        traits.push("Ord");
+    }
+    traits
 }

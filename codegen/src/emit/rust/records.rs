@@ -2,16 +2,18 @@
 //! of fields with a constructor, the `Fields` impl that decodes and encodes it, and its
 //! all-optional `Partial` twin).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
-use super::{ident, Emitter};
+use super::{derive, ident, Emitter};
 use crate::model::{Command, Field, Notification, Record, Scalar, TypeDef, TypeRef};
 
 impl Emitter<'_> {
-    /// A struct with its constructor and `Fields` impl (shared by records, requests, payloads
-    /// and notifications).
+    /// A struct of fields with everything it comes with, in this order: the struct, its
+    /// constructor, `extra_impl` (what only records, requests or notifications have), its
+    /// `Arbitrary` impl, its `Fields` impl and its `FieldsSchema` impl. Shared by records,
+    /// requests, payloads and notifications.
     pub(super) fn fields_struct(
         &self,
         name: &str,
@@ -19,65 +21,73 @@ impl Emitter<'_> {
         fields: &[Field],
         extra_impl: TokenStream,
     ) -> TokenStream {
-        let rt = &self.rt;
         let name_ident = ident(name);
-        let partial_ident = format_ident!("{}Partial", name);
+        let definition = self.struct_definition(&name_ident, doc, fields);
+        let constructor = self.constructor(&name_ident, fields);
         let arbitrary = self.arbitrary_struct(&name_ident, fields, false);
-        let doc = doc_attrs(doc);
-        let eq = if self.fields_are_eq(fields) {
-            quote! { Eq, }
-        } else {
-            quote! {}
-        };
-        let has_required = fields.iter().any(|field| !field.optional);
-        let default = if has_required {
-            quote! {}
-        } else {
-            quote! { Default, }
-        };
+        let fields_impl = self.fields_impl(&name_ident, name, fields);
+        let fields_schema = self.fields_schema_impl(&name_ident, fields);
+        quote! {
+            #definition
 
+            #constructor
+
+            #extra_impl
+
+            #arbitrary
+
+            #fields_impl
+
+            #fields_schema
+        }
+    }
+
+    /// The struct itself: one public field per definition field.
+    fn struct_definition(&self, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {
+        let doc = doc_attrs(doc);
+        let mut traits = self.struct_derives(fields);
+        // `Default` only when no field is required: it would be an invalid value otherwise.
+        if fields.iter().all(|field| field.optional) {
+            traits.push("Default");
+        }
+        let derive = derive(&traits);
         let struct_fields = fields.iter().map(|field| {
             let doc = doc_attrs(&self.field_doc(field));
             let rust = ident(&field.rust_name);
             let ty = self.field_type(field);
             quote! { #doc pub #rust: #ty, }
         });
+        quote! {
+            #doc
+            #derive
+            #[non_exhaustive]
+            pub struct #name {
+                #(#struct_fields)*
+            }
+        }
+    }
 
-        // Constructor: required fields as parameters, optional ones absent.
+    /// `new`: required fields as parameters (strings and string newtypes through `Into`),
+    /// optional ones absent.
+    fn constructor(&self, name: &Ident, fields: &[Field]) -> TokenStream {
         let required: Vec<&Field> = fields.iter().filter(|field| !field.optional).collect();
         let params = required.iter().map(|field| {
             let rust = ident(&field.rust_name);
             let ty = self.value_type(field);
-            match (&field.ty, field.nullable) {
-                (TypeRef::Scalar(Scalar::String), false) => {
-                    quote! { #rust: impl ::core::convert::Into<::std::string::String> }
-                }
-                (TypeRef::Named(named), false)
-                    if matches!(self.model.types.get(named), Some(TypeDef::Newtype(_))) =>
-                {
-                    quote! { #rust: impl ::core::convert::Into<#ty> }
-                }
-                _ => quote! { #rust: #ty },
+            if self.converts_into(field) {
+                quote! { #rust: impl ::core::convert::Into<#ty> }
+            } else {
+                quote! { #rust: #ty }
             }
         });
         let inits = fields.iter().map(|field| {
             let rust = ident(&field.rust_name);
             if field.optional {
                 quote! { #rust: ::core::option::Option::None }
+            } else if self.converts_into(field) {
+                quote! { #rust: #rust.into() }
             } else {
-                let converts = !field.nullable
-                    && match &field.ty {
-                        TypeRef::Scalar(Scalar::String) => true,
-                        TypeRef::Named(named) => {
-                            matches!(self.model.types.get(named), Some(TypeDef::Newtype(_)))
-                        }
-                        _ => false,
-                    };
-                if converts {
-                    quote! { #rust: #rust.into() }
-                } else {
-                    quote! { #rust }
-                }
+                quote! { #rust }
             }
         });
         let many_args = if required.len() > 7 {
@@ -86,11 +96,81 @@ impl Emitter<'_> {
             quote! {}
         };
         let new_doc = if required.is_empty() {
-            " Creates the value with every (optional) field absent.".to_string()
+            " Creates the value with every (optional) field absent."
         } else {
-            " Creates the value from its required fields; optional fields start absent.".to_string()
+            " Creates the value from its required fields; optional fields start absent."
         };
+        quote! {
+            impl #name {
+                #[doc = #new_doc]
+                #many_args
+                pub fn new(#(#params),*) -> Self {
+                    Self { #(#inits),* }
+                }
+            }
+        }
+    }
 
+    /// Whether the constructor takes the required `field` as `impl Into<T>`: a string, or a
+    /// newtype (which converts from its scalar), when not nullable.
+    fn converts_into(&self, field: &Field) -> bool {
+        !field.nullable
+            && match &field.ty {
+                TypeRef::Scalar(Scalar::String) => true,
+                TypeRef::Named(named) => {
+                    matches!(self.model.types.get(named), Some(TypeDef::Newtype(_)))
+                }
+                _ => false,
+            }
+    }
+
+    /// `impl Fields`: the struct's name, and how its fields are decoded one key at a time,
+    /// completed from the partial struct, and written.
+    fn fields_impl(&self, name_ident: &Ident, name: &str, fields: &[Field]) -> TokenStream {
+        let rt = &self.rt;
+        let partial_ident = format_ident!("{}Partial", name);
+        let accept_body = self.accept_field_body(fields);
+        let complete_body = self.completion_body(fields);
+        let write_body = write_fields_body(fields, false);
+        quote! {
+            impl #rt::__private::Fields for #name_ident {
+                type Partial = super::partial::#partial_ident;
+                const TYPE_NAME: &'static str = #name;
+
+                fn accept_field<'de, A: #rt::__private::serde::de::MapAccess<'de>>(
+                    partial: &mut Self::Partial,
+                    key: &[u8],
+                    map: &mut A
+                ) -> ::core::result::Result<bool, A::Error> {
+                    #accept_body
+                }
+
+                fn from_partial<E: #rt::__private::serde::de::Error>(
+                    partial: Self::Partial
+                ) -> ::core::result::Result<Self, E> {
+                    #complete_body
+                }
+
+                fn write_fields<M: #rt::__private::serde::ser::SerializeMap>(
+                    &self,
+                    map: &mut M
+                ) -> ::core::result::Result<(), M::Error> {
+                    #write_body
+                }
+            }
+        }
+    }
+
+    /// `accept_field`: reads the value of a known key (its wire name or an alias) into its slot
+    /// of the partial struct; false for a key of no field.
+    fn accept_field_body(&self, fields: &[Field]) -> TokenStream {
+        let rt = &self.rt;
+        if fields.is_empty() {
+            return quote! {
+                let _ = (partial, key, map);
+                ::core::result::Result::Ok(false)
+            };
+        }
         let accept_arms = fields.iter().map(|field| {
             let wire = &field.wire_name;
             // The wire name and its aliases fill one slot, so sending both is a duplicate.
@@ -106,20 +186,24 @@ impl Emitter<'_> {
             };
             quote! { #(#keys)|* => #rt::__private::#next(&mut partial.#rust, #wire, map)?, }
         });
-        let accept_body = if fields.is_empty() {
-            quote! {
-                let _ = (partial, key, map);
-                ::core::result::Result::Ok(false)
+        quote! {
+            match key {
+                #(#accept_arms)*
+                _ => return ::core::result::Result::Ok(false),
             }
-        } else {
-            quote! {
-                match key {
-                    #(#accept_arms)*
-                    _ => return ::core::result::Result::Ok(false),
-                }
-                ::core::result::Result::Ok(true)
-            }
-        };
+            ::core::result::Result::Ok(true)
+        }
+    }
+
+    /// `from_partial`: the struct from its partial form, failing on a missing required field.
+    fn completion_body(&self, fields: &[Field]) -> TokenStream {
+        let rt = &self.rt;
+        if fields.is_empty() {
+            return quote! {
+                let _ = partial;
+                ::core::result::Result::Ok(Self {})
+            };
+        }
         let complete = fields.iter().map(|field| {
             let wire = &field.wire_name;
             let rust = ident(&field.rust_name);
@@ -129,34 +213,18 @@ impl Emitter<'_> {
                 quote! { #rust: #rt::__private::required(partial.#rust, #wire)?, }
             }
         });
-        let complete_body = if fields.is_empty() {
-            quote! {
-                let _ = partial;
-                ::core::result::Result::Ok(Self {})
-            }
-        } else {
-            quote! {
-                ::core::result::Result::Ok(Self { #(#complete)* })
-            }
-        };
-        let writes = fields.iter().map(|field| {
-            let wire = &field.wire_name;
-            let rust = ident(&field.rust_name);
-            if field.optional {
-                quote! {
-                    if let ::core::option::Option::Some(value) = &self.#rust {
-                        map.serialize_entry(#wire, value)?;
-                    }
-                }
-            } else {
-                quote! { map.serialize_entry(#wire, &self.#rust)?; }
-            }
-        });
-        let write_body = if fields.is_empty() {
-            quote! { let _ = map; ::core::result::Result::Ok(()) }
-        } else {
-            quote! { #(#writes)* ::core::result::Result::Ok(()) }
-        };
+        quote! {
+            ::core::result::Result::Ok(Self { #(#complete)* })
+        }
+    }
+
+    /// `impl FieldsSchema` (with the `json_schema` option): each field's schema, description,
+    /// whether it is required, its API versions and its aliases.
+    fn fields_schema_impl(&self, name: &Ident, fields: &[Field]) -> Option<TokenStream> {
+        let rt = &self.rt;
+        if !self.options.json_schema {
+            return None;
+        }
         let schema_adds = fields.iter().map(|field| {
             let wire = &field.wire_name;
             let value = self.value_type(field);
@@ -181,66 +249,15 @@ impl Emitter<'_> {
                 schemas
             }
         };
-
-        let fields_schema = self.options.json_schema.then(|| {
-            quote! {
-                impl #rt::__private::FieldsSchema for #name_ident {
-                    fn field_schemas(
-                        generator: &mut #rt::__private::schemars::SchemaGenerator,
-                    ) -> #rt::__private::FieldSchemas {
-                        #schema_body
-                    }
+        Some(quote! {
+            impl #rt::__private::FieldsSchema for #name {
+                fn field_schemas(
+                    generator: &mut #rt::__private::schemars::SchemaGenerator
+                ) -> #rt::__private::FieldSchemas {
+                    #schema_body
                 }
             }
-        });
-        quote! {
-            #doc
-            #[derive(Debug, Clone, PartialEq, #eq #default)]
-            #[non_exhaustive]
-            pub struct #name_ident {
-                #(#struct_fields)*
-            }
-
-            impl #name_ident {
-                #[doc = #new_doc]
-                #many_args
-                pub fn new(#(#params),*) -> Self {
-                    Self { #(#inits),* }
-                }
-            }
-
-            #extra_impl
-
-            #arbitrary
-
-            impl #rt::__private::Fields for #name_ident {
-                type Partial = super::partial::#partial_ident;
-                const TYPE_NAME: &'static str = #name;
-
-                fn accept_field<'de, A: #rt::__private::serde::de::MapAccess<'de>>(
-                    partial: &mut Self::Partial,
-                    key: &[u8],
-                    map: &mut A,
-                ) -> ::core::result::Result<bool, A::Error> {
-                    #accept_body
-                }
-
-                fn from_partial<E: #rt::__private::serde::de::Error>(
-                    partial: Self::Partial,
-                ) -> ::core::result::Result<Self, E> {
-                    #complete_body
-                }
-
-                fn write_fields<M: #rt::__private::serde::ser::SerializeMap>(
-                    &self,
-                    map: &mut M,
-                ) -> ::core::result::Result<(), M::Error> {
-                    #write_body
-                }
-            }
-
-            #fields_schema
-        }
+        })
     }
 
     pub(super) fn record(&self, record: &Record) -> TokenStream {
@@ -332,7 +349,6 @@ impl Emitter<'_> {
 
     /// The all-optional partial struct of every field list, with its `PartialFields` impl.
     pub(super) fn partials(&self) -> TokenStream {
-        let rt = &self.rt;
         let mut lists: Vec<(String, &[Field])> = Vec::new();
         for command in &self.model.commands {
             lists.push((command.info.rust_name.clone(), &command.request));
@@ -346,58 +362,49 @@ impl Emitter<'_> {
                 lists.push((record.definition.rust_name.clone(), &record.fields));
             }
         }
-        let items = lists.iter().map(|(owner, fields)| {
-            let name = format_ident!("{}Partial", owner);
-            let arbitrary = self.arbitrary_struct(&name, fields, true);
-            let owner_path = self.owner_path(owner);
-            let doc =
-                format!(" Every field of [`{owner}`]({owner_path}), each `None` while absent.");
-            let eq = if self.fields_are_eq(fields) {
-                quote! { Eq, }
-            } else {
-                quote! {}
-            };
-            let slots = fields.iter().map(|field| {
-                let rust = ident(&field.rust_name);
-                let value = self.value_type(field);
-                let doc = format!(" Wire key `{}`.", field.wire_name);
-                quote! { #[doc = #doc] pub #rust: ::core::option::Option<#value>, }
-            });
-            let writes = fields.iter().map(|field| {
-                let wire = &field.wire_name;
-                let rust = ident(&field.rust_name);
-                quote! {
-                    if let ::core::option::Option::Some(value) = &self.#rust {
-                        map.serialize_entry(#wire, value)?;
-                    }
-                }
-            });
-            let write_body = if fields.is_empty() {
-                quote! { let _ = map; ::core::result::Result::Ok(()) }
-            } else {
-                quote! { #(#writes)* ::core::result::Result::Ok(()) }
-            };
-            quote! {
-                #[doc = #doc]
-                #[derive(Debug, Clone, PartialEq, #eq Default)]
-                #[non_exhaustive]
-                pub struct #name {
-                    #(#slots)*
-                }
+        let items = lists
+            .iter()
+            .map(|(owner, fields)| self.partial_struct(owner, fields));
+        quote! { #(#items)* }
+    }
 
-                #arbitrary
+    /// The partial struct of the struct `owner`: every field optional, each `None` while
+    /// absent; with its `Arbitrary` and `PartialFields` impls.
+    fn partial_struct(&self, owner: &str, fields: &[Field]) -> TokenStream {
+        let rt = &self.rt;
+        let name = format_ident!("{}Partial", owner);
+        let arbitrary = self.arbitrary_struct(&name, fields, true);
+        let owner_path = self.owner_path(owner);
+        let doc = format!(" Every field of [`{owner}`]({owner_path}), each `None` while absent.");
+        let mut traits = self.struct_derives(fields);
+        traits.push("Default");
+        let derive = derive(&traits);
+        let slots = fields.iter().map(|field| {
+            let rust = ident(&field.rust_name);
+            let value = self.value_type(field);
+            let doc = format!(" Wire key `{}`.", field.wire_name);
+            quote! { #[doc = #doc] pub #rust: ::core::option::Option<#value>, }
+        });
+        let write_body = write_fields_body(fields, true);
+        quote! {
+            #[doc = #doc]
+            #derive
+            #[non_exhaustive]
+            pub struct #name {
+                #(#slots)*
+            }
 
-                impl #rt::__private::PartialFields for #name {
-                    fn write_fields<M: #rt::__private::serde::ser::SerializeMap>(
-                        &self,
-                        map: &mut M,
-                    ) -> ::core::result::Result<(), M::Error> {
-                        #write_body
-                    }
+            #arbitrary
+
+            impl #rt::__private::PartialFields for #name {
+                fn write_fields<M: #rt::__private::serde::ser::SerializeMap>(
+                    &self,
+                    map: &mut M
+                ) -> ::core::result::Result<(), M::Error> {
+                    #write_body
                 }
             }
-        });
-        quote! { #(#items)* }
+        }
     }
 
     /// Path (for doc links) of the struct a partial belongs to.
@@ -420,4 +427,26 @@ impl Emitter<'_> {
             format!("super::types::{owner}")
         }
     }
+}
+
+/// `write_fields`: each field under its wire name, an optional one (every one of a partial
+/// struct, `all_optional`) only when present.
+fn write_fields_body(fields: &[Field], all_optional: bool) -> TokenStream {
+    if fields.is_empty() {
+        return quote! { let _ = map; ::core::result::Result::Ok(()) };
+    }
+    let writes = fields.iter().map(|field| {
+        let wire = &field.wire_name;
+        let rust = ident(&field.rust_name);
+        if all_optional || field.optional {
+            quote! {
+                if let ::core::option::Option::Some(value) = &self.#rust {
+                    map.serialize_entry(#wire, value)?;
+                }
+            }
+        } else {
+            quote! { map.serialize_entry(#wire, &self.#rust)?; }
+        }
+    });
+    quote! { #(#writes)* ::core::result::Result::Ok(()) }
 }

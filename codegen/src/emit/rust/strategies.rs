@@ -61,21 +61,24 @@ impl Emitter<'_> {
             quote! { #rt::__private::proptest::strategy::Just(Self {}) }
         } else {
             let chunks: Vec<&[Field]> = fields.chunks(10).collect();
-            let strategies = chunks.iter().map(|chunk| {
-                let parts = chunk
-                    .iter()
-                    .map(|field| self.field_strategy(field, all_optional || field.optional));
-                quote! { (#(#parts,)*) }
-            });
-            let patterns = chunks.iter().map(|chunk| {
-                let names = chunk.iter().map(|field| ident(&field.rust_name));
-                quote! { (#(#names,)*) }
-            });
+            let strategies = tuple(chunks.iter().map(|chunk| {
+                tuple(
+                    chunk
+                        .iter()
+                        .map(|field| self.field_strategy(field, all_optional || field.optional)),
+                )
+            }));
+            let patterns = tuple(chunks.iter().map(|chunk| {
+                tuple(chunk.iter().map(|field| {
+                    let name = ident(&field.rust_name);
+                    quote! { #name }
+                }))
+            }));
             let names = fields.iter().map(|field| ident(&field.rust_name));
             quote! {
                 #rt::__private::proptest::strategy::Strategy::prop_map(
-                    (#(#strategies,)*),
-                    |(#(#patterns,)*)| Self { #(#names),* },
+                    #strategies,
+                    |#patterns| Self { #(#names),* }
                 )
             }
         };
@@ -101,5 +104,15 @@ impl Emitter<'_> {
                 }
             }
         })
+    }
+}
+
+/// A tuple of `items` (expressions or patterns): `(a, b)`, and `(a,)` for a single item, whose
+/// comma is what makes it a tuple.
+fn tuple(items: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.collect();
+    match items.as_slice() {
+        [item] => quote! { (#item,) },
+        _ => quote! { (#(#items),*) },
     }
 }
