@@ -307,17 +307,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
             }
             fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Indexed<T>, S::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                // Each element goes straight from the parser into the vector: passing it
-                // through a helper's return value or `?` moves it once more, a memcpy call per
-                // element for a large record.
-                loop {
-                    match seq.next_element::<T>() {
-                        Ok(Some(item)) => items.push(item),
-                        Ok(None) => return Ok(Indexed(items)),
-                        Err(error) => {
-                            note_index(items.len());
-                            return Err(error);
-                        }
+                // The loop is serde's own `Vec` loop, each element moved from the parser into
+                // the vector once; the index is noted outside it, on the error path only
+                // (handling the error inside the loop costs a memcpy per large record).
+                let read = (|| {
+                    while let Some(item) = seq.next_element::<T>()? {
+                        items.push(item);
+                    }
+                    Ok(())
+                })();
+                match read {
+                    Ok(()) => Ok(Indexed(items)),
+                    Err(error) => {
+                        note_index(items.len());
+                        Err(error)
                     }
                 }
             }
