@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Decoding speed as a user's crate sees it, for two (or more) commits side by side.
+# Decoding speed as a user's crate sees it, for several commits side by side; the first one is
+# the baseline the others are compared with.
 #
-#   bash scripts/downstream-decode.sh [OLD_COMMIT] [NEW_COMMIT] [MORE_COMMITS…]
-#                                                         (default: db78376 HEAD)
+#   bash scripts/downstream-decode.sh [BASELINE] [COMMIT…]      (default: db78376 main HEAD)
 #
 # The same harness (benches/downstream/harness: a crate outside trueconf-api that depends on it
 # by path) is built in release with cargo's default settings against a git worktree of each
@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
-if [ $# -eq 0 ]; then set -- db78376 HEAD; fi
+if [ $# -eq 0 ]; then set -- db78376 main HEAD; fi
 if [ $# -eq 1 ]; then set -- "$1" HEAD; fi
 revs=("$@")
 rounds=${ROUNDS:-3}
@@ -53,6 +53,7 @@ remove_tree() {
 cleanup() {
     local i
     for i in "${!revs[@]}"; do remove_tree "$work/tree-$i"; done
+    git worktree prune
 }
 trap cleanup EXIT
 
@@ -67,8 +68,10 @@ build() {
     # The harness manifest, pointed at this tree and at the harness source in this checkout.
     sed -e "s|^trueconf-api = { path = \"../../..\" }|trueconf-api = { path = \"$tree\" }|" \
         -e "s|^path = \"src/main.rs\"|path = \"$repo/benches/downstream/harness/src/main.rs\"|" \
+        -e "s|path = \"../reference\"|path = \"$repo/benches/downstream/reference\"|" \
         benches/downstream/harness/Cargo.toml >"$dir/Cargo.toml"
-    grep -q "path = \"$tree\"" "$dir/Cargo.toml" || { echo "manifest rewrite failed" >&2; exit 1; }
+    grep -q "path = \"$tree\"" "$dir/Cargo.toml" && grep -q "path = \"$repo/benches/downstream/reference\"" "$dir/Cargo.toml" ||
+        { echo "manifest rewrite failed" >&2; exit 1; }
     cp Cargo.lock "$dir/Cargo.lock"
     echo "building the harness against $rev ($commit) …" >&2
     (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --quiet)
@@ -164,41 +167,57 @@ echo "(min–max over the rounds, median in brackets; medians per pass in $resul
 [ "${CALLGRIND:-1}" = 0 ] && exit 0
 command -v valgrind >/dev/null || { echo "valgrind not found: no instruction counts" >&2; exit 0; }
 echo
-echo "instructions per message (per record for (b)), valgrind --tool=callgrind, decode loop only:"
-header="| corpus | decoder |"
-rule="|---|---|"
-for i in "${!revs[@]}"; do
-    header="$header ${revs[$i]} |"
-    rule="$rule---|"
-done
-for i in "${!revs[@]}"; do
-    [ "$i" -eq 0 ] && continue
-    header="$header ${revs[$i]} ÷ ${revs[0]} |"
-    rule="$rule---|"
-done
-echo "$header"
-echo "$rule"
+echo "instructions per message (per record for (b)), valgrind --tool=callgrind, decode loop only:" >&2
+counts="$work/instructions.tsv"
+: >"$counts"
 for corpus in a b c; do
     case $corpus in
         b) units=10000 ;; # records in the one history message
         *) units=$(wc -l <"$work/corpus/$corpus.jsonl") ;;
     esac
     for decoder in typed dispatch value floor; do
-        counts=()
         for i in "${!revs[@]}"; do
             out="$work/callgrind.$i.$corpus.$decoder"
             valgrind --tool=callgrind --toggle-collect='*measured_passes*' --callgrind-out-file="$out" \
                 "$(binary "$i")" loop "$work/corpus/$corpus.jsonl" "$decoder" 1 >/dev/null 2>&1
-            counts+=("$(awk '/^summary:/ { print $2 }' "$out")")
+            printf '%s\t%s\t%s\t%s\t%s\n' "$i" "$corpus" "$decoder" \
+                "$(awk '/^summary:/ { print $2 }' "$out")" "$units" >>"$counts"
         done
-        awk -v corpus="$corpus" -v decoder="$decoder" -v units="$units" -v counts="${counts[*]}" '
-            BEGIN {
-                n = split(counts, c, " ")
-                line = sprintf("| (%s) | %s |", corpus, decoder)
-                for (i = 1; i <= n; i++) line = line sprintf(" %.0f |", c[i] / units)
-                for (i = 2; i <= n; i++) line = line sprintf(" %.3f |", c[i] / c[1])
-                print line
-            }'
     done
 done
-echo "(callgrind files: $work/callgrind.BUILD.CORPUS.DECODER, e.g. callgrind_annotate $work/callgrind.1.c.typed)"
+# Per corpus and decoder: each build's instructions per message with its multiple of its own
+# floor, then each later build's count ÷ the baseline's (above 1.000: slower than the baseline).
+awk -F'\t' -v builds="$count" '
+    FNR == NR { name[$1] = $2 " (" substr($3, 1, 7) ")"; next }
+    { n[$1, $2, $3] = $4; units[$2] = $5 }
+    END {
+        header = "| corpus | decoder |"; rule = "|---|---|"
+        for (b = 0; b < builds; b++) { header = header " " name[b] " |"; rule = rule "---|" }
+        for (b = 1; b < builds; b++) { header = header " " name[b] " ÷ " name[0] " |"; rule = rule "---|" }
+        print header; print rule
+        split("a b c", corpora, " "); split("typed dispatch value floor", decoders, " ")
+        for (c = 1; c <= 3; c++) for (d = 1; d <= 4; d++) {
+            corpus = corpora[c]; decoder = decoders[d]
+            line = sprintf("| (%s) | %s |", corpus, decoder)
+            for (b = 0; b < builds; b++) {
+                x = n[b, corpus, decoder]
+                cell = sprintf(" %.0f", x / units[corpus])
+                if (decoder != "floor") cell = cell sprintf(" (%.2f× floor)", x / n[b, corpus, "floor"])
+                line = line cell " |"
+            }
+            for (b = 1; b < builds; b++) {
+                r = n[b, corpus, decoder] / n[0, corpus, decoder]
+                line = line sprintf(" %.3f%s |", r, (r > 1.0005 && decoder != "floor") ? " slower" : "")
+            }
+            print line
+        }
+        print ""
+        for (c = 1; c <= 3; c++) {
+            corpus = corpora[c]; line = sprintf("value ÷ typed, (%s):", corpus)
+            for (b = 0; b < builds; b++)
+                line = line sprintf(" %s %.2f;", name[b], n[b, corpus, "value"] / n[b, corpus, "typed"])
+            print line
+        }
+    }' "$work/builds.tsv" "$counts"
+echo "(counts in $counts; callgrind files: $work/callgrind.BUILD.CORPUS.DECODER, e.g."
+echo " callgrind_annotate $work/callgrind.1.c.typed)"

@@ -2,13 +2,14 @@
 //! depends on trueconf-api by path, in release with cargo's default settings, so whatever the
 //! bindings leave to the caller (generic and `#[inline]` decoders) is compiled here and calls
 //! into trueconf-api's compiled code across the crate boundary. `scripts/downstream-decode.sh`
-//! builds it against two commits and runs both in the same session.
+//! builds it against several commits and runs them all in the same session.
 //!
 //! Corpora are JSON Lines files written by `benches/downstream/corpora` (the messages of
 //! `benches/decode.rs`), so both builds read the same bytes. Decoders: `typed`
 //! (`trueconf_api::from_slice` straight into the known type), `dispatch`
-//! (`ServerMessage::from_slice`), `value` (`serde_json::Value`) and `floor`
-//! (`serde::de::IgnoredAny`, the JSON parse floor).
+//! (`ServerMessage::from_slice`), and the references `value` (`serde_json::Value`) and `floor`
+//! (`serde::de::IgnoredAny`, the JSON parse floor), compiled in a crate of their own
+//! (`benches/downstream/reference`) so that they are the same machine code in every build.
 //!
 //! ```text
 //! decode-downstream typable FILE                 indices of the lines this build types and decodes
@@ -20,7 +21,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde::de::IgnoredAny;
+use decode_downstream_reference::{floor, value};
 use serde_json::Value;
 use trueconf_api::ServerMessage;
 
@@ -36,13 +37,6 @@ fn dispatch(json: &[u8]) -> bool {
     std::hint::black_box(ServerMessage::from_slice(json)).is_ok()
 }
 
-fn value(json: &[u8]) -> bool {
-    std::hint::black_box(serde_json::from_slice::<Value>(json)).is_ok()
-}
-
-fn floor(json: &[u8]) -> bool {
-    std::hint::black_box(serde_json::from_slice::<IgnoredAny>(json)).is_ok()
-}
 
 /// One corpus: its messages, each with the typed decoder for its name.
 struct Corpus {
