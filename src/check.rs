@@ -306,13 +306,15 @@ impl From<crate::folder::Checked> for Checked {
 /// decode, then the keys of the message its re-encoding lacks (the folder's decoder finds
 /// them while it decodes). A failure is already the verdict.
 fn check_compiled(direction: Direction, name: &str, json: &[u8]) -> Result<Checked, Verdict> {
+    // What the definitions know of the message: its re-encoding without the keys client-tier
+    // types keep but do not list, so those are reported as unknown like the skipped ones.
     let decoded = match direction {
         Direction::Notification => AnyNotification::decode_named(name.as_bytes(), json)
-            .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
+            .map(|m| (m.is_unknown(), m.is_untyped(), listed_part(&m))),
         Direction::Response => AnyResponse::decode_named(name.as_bytes(), json)
-            .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
+            .map(|m| (m.is_unknown(), m.is_untyped(), listed_part(&m))),
         Direction::Request => ClientMessage::decode_named(name.as_bytes(), json)
-            .map(|m| (m.is_unknown(), m.is_untyped(), serde_json::to_value(m))),
+            .map(|m| (m.is_unknown(), m.is_untyped(), listed_part(&m))),
     };
     match decoded {
         Err(error) => Err(Verdict::error(&error)),
@@ -340,6 +342,11 @@ fn check_compiled(direction: Direction, name: &str, json: &[u8]) -> Result<Check
             Ok(Checked::Typed { unknown_fields })
         }
     }
+}
+
+/// A decoded message encoded without the keys client-tier types keep but do not list.
+fn listed_part(message: &impl serde::Serialize) -> serde_json::Result<Value> {
+    crate::wire::without_unlisted_keys(|| serde_json::to_value(message))
 }
 
 /// Keys of `original` that the typed re-encoding `known` does not have, as paths (`a`, `b.c`,

@@ -46,6 +46,7 @@ use crate::dispatch;
 use crate::error::DecodeError;
 use crate::meta::Direction;
 use crate::route;
+use crate::unlisted::first_duplicate;
 use crate::wire::{self, expect_name, in_key, next_once, Key};
 
 /// A decoder for the messages a definitions folder describes, built from its model.
@@ -88,6 +89,9 @@ struct Shape {
     /// Every key a field arrives under — its wire name, then its aliases — with the field's
     /// index, in definition order.
     keys: Vec<(Box<str>, usize)>,
+    /// The object keeps the keys it does not list (client tier): read as the compiled types
+    /// read them, a key given twice among them is an error.
+    keeps_unlisted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -139,13 +143,15 @@ impl FolderDecoder {
         };
         let mut commands = HashMap::new();
         for command in &model.commands {
-            let request = builder.shape(&command.info.rust_name, &command.request);
-            let response = builder.shape(&command.response_rust_name, &command.response);
+            let keeps = command.info.definition.keeps_unlisted();
+            let request = builder.shape(&command.info.rust_name, &command.request, keeps);
+            let response = builder.shape(&command.response_rust_name, &command.response, keeps);
             commands.insert(name_key(&command.info.wire_name), (request, response));
         }
         let mut notifications = HashMap::new();
         for notification in &model.notifications {
-            let body = builder.shape(&notification.info.rust_name, &notification.fields);
+            let keeps = notification.info.definition.keeps_unlisted();
+            let body = builder.shape(&notification.info.rust_name, &notification.fields, keeps);
             notifications.insert(name_key(&notification.info.wire_name), body);
         }
         let known = |names: &[trueconf_api_codegen::model::KnownName]| {
@@ -247,12 +253,13 @@ struct Build<'m> {
 impl Build<'_> {
     /// A new shape at the next index: pushed empty first, then filled (its fields may add
     /// shapes of their own after it).
-    fn shape(&mut self, type_name: &str, fields: &[Field]) -> usize {
+    fn shape(&mut self, type_name: &str, fields: &[Field], keeps_unlisted: bool) -> usize {
         let index = self.shapes.len();
         self.shapes.push(Shape {
             type_name: type_name.to_string(),
             fields: Vec::new(),
             keys: Vec::new(),
+            keeps_unlisted,
         });
         self.fill(index, fields);
         index
@@ -300,7 +307,11 @@ impl Build<'_> {
                 // recurse forever.
                 self.named
                     .insert(name.to_string(), Ty::Record(self.shapes.len()));
-                Ty::Record(self.shape(&record.definition.rust_name, &record.fields))
+                Ty::Record(self.shape(
+                    &record.definition.rust_name,
+                    &record.fields,
+                    record.definition.keeps_unlisted(),
+                ))
             }
             Some(TypeDef::Enum(enumeration)) if enumeration.is_integer() => Ty::IntegerEnum,
             Some(TypeDef::Enum(_)) => Ty::StringEnum,
@@ -551,8 +562,12 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
         let mut request_id: Option<AnyString> = None;
         let mut result: Option<bool> = None;
         let mut error: Option<AnyString> = None;
+        // The keys a client-tier object keeps unlisted, for the duplicate check at its end.
+        let mut unlisted: Vec<Cow<'de, str>> = Vec::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let key = key.as_str();
+            let key = key.into_cow();
+            let key_cow = &key;
+            let key = key.as_ref();
             // As in the generated decoders (`wire::collect_fields`), an error in a key's value
             // notes the key on its way out (see `wire::note_key`), once for the whole step.
             let mut take_value = || {
@@ -592,8 +607,13 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                 }
                 let Some((position, index)) = shape.find(key, hint) else {
                     unknowns.unknown(&at, key);
+                    // Kept or skipped, the value is read as raw JSON text, so both accept the
+                    // same input.
                     wire::skip_value(&mut map)?;
                     unknowns.skipped = true;
+                    if shape.keeps_unlisted {
+                        unlisted.push(key_cow.clone());
+                    }
                     return Ok(());
                 };
                 hint = position + 1;
@@ -617,6 +637,12 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
                 })
             };
             take_value().map_err(|error| in_key(key.as_bytes(), error))?;
+        }
+        if let Some(key) = first_duplicate(unlisted.iter().map(AsRef::as_ref)) {
+            return Err(in_key(
+                key.as_bytes(),
+                de::Error::custom(format_args!("duplicate field `{key}`")),
+            ));
         }
         let enforce_required = match envelope {
             Envelope::Record => true,

@@ -20,7 +20,8 @@
 //! - **Nothing lost.** An unknown message decodes to an `Unknown` variant holding it raw; a known
 //!   one that does not decode is an error naming the field, which still holds the whole message
 //!   ([`DecodeError::raw_message`]). Enums are open: an unknown value decodes and is written back
-//!   unchanged. Unknown keys never break decoding.
+//!   unchanged. Unknown keys never break decoding, and a message of the client tier (typed from
+//!   what TrueConf's clients read, no doc page) keeps them in [`UnlistedKeys`].
 //!
 //! # The modules of generated types
 //!
@@ -32,7 +33,9 @@
 //!   and [`ClientMessage`]: any message, decoded by its name.
 //!
 //! Every item's docs give its wire name, the product and API versions that have it, the doc
-//! pages its facts come from, and the tier of that evidence ([`Source`]).
+//! pages its facts come from, and the tier of that evidence ([`Source`]): `documented` (a doc
+//! page), `client` (no page; typed from what TrueConf's own clients send and read, citing file
+//! and line) or `inferred`.
 //!
 //! # Requests and responses
 //!
@@ -154,6 +157,7 @@ mod raw;
 pub mod route;
 #[cfg(feature = "schemars")]
 pub mod schema_support;
+mod unlisted;
 mod wire;
 
 pub use dispatch::{from_slice, TypedMessage};
@@ -163,6 +167,7 @@ pub use file_transfer::{safe_file_name, TimestampUnit};
 pub use meta::{Direction, MessageInfo, MessageKind, Source, TypeInfo};
 pub use object_map::ObjectMap;
 pub use raw::RawMessage;
+pub use unlisted::UnlistedKeys;
 pub use wire::{Fields, PartialFields};
 
 /// Locks a mutex of the client or the mock; a panic elsewhere while it was held leaves data
@@ -201,7 +206,7 @@ pub mod __private {
         serialize_notification,
     };
     #[cfg(feature = "proptest")]
-    pub use crate::proptest_support::{finite_f64, json_value, object_map};
+    pub use crate::proptest_support::{finite_f64, json_value, object_map, unlisted_keys};
     #[cfg(feature = "schemars")]
     pub use crate::schema_support::{
         integer_enum_schema, newtype_schema, notification_schema, record_schema,
@@ -209,7 +214,8 @@ pub mod __private {
     };
     pub use crate::wire::{
         deserialize_record, deserialize_str_with, next_once, next_once_indexed,
-        next_once_indexed_nullable, required, serialize_record, Fields, PartialFields,
+        next_once_indexed_nullable, required, serialize_record, without_unlisted_keys,
+        write_unlisted, Fields, PartialFields,
     };
 }
 

@@ -1,12 +1,31 @@
 //! Facts about each message and type, copied from its definition into constants.
 
-/// Where a definition's facts come from.
+/// Where a definition's facts come from: the tier of its evidence.
+///
+/// Non-exhaustive: a later release may add a tier, so match it with a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Source {
     /// A TrueConf doc page states them; its examples are the crate's test fixtures.
     Documented,
     /// No doc page was found; inferred from sibling messages and TrueConf's client code.
     Inferred,
+    /// No doc page; typed from what TrueConf's own clients send and read, citing file and line
+    /// ([`MessageInfo::evidence`]). Parameters are required only when every client that sends
+    /// the command sends them, received fields are optional, and keys the definition does not
+    /// list are kept ([`UnlistedKeys`](crate::UnlistedKeys)).
+    Client,
+}
+
+impl Source {
+    /// `documented`, `inferred` or `client`: the word of the definitions and of `x-source`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::Documented => "documented",
+            Source::Inferred => "inferred",
+            Source::Client => "client",
+        }
+    }
 }
 
 /// Command or notification.
@@ -73,11 +92,12 @@ pub struct MessageInfo {
     pub since: Option<&'static str>,
     /// API versions (1, 2) the message exists in.
     pub api: &'static [u8],
-    /// Documented or inferred.
+    /// Documented, client-evidenced or inferred.
     pub source: Source,
     /// Doc pages, primary first.
     pub doc_urls: &'static [&'static str],
-    /// For inferred messages: where the facts come from.
+    /// For messages without a doc page: where the facts come from (for the client tier, the
+    /// clients' files and lines).
     pub evidence: Option<&'static str>,
     /// The definition file, relative to the crate root.
     pub definition_file: &'static str,
@@ -92,7 +112,7 @@ pub struct TypeInfo {
     pub summary: &'static str,
     /// Longer description, if the definition has one.
     pub description: Option<&'static str>,
-    /// Documented or inferred.
+    /// Documented, client-evidenced or inferred.
     pub source: Source,
     /// Doc pages that show it.
     pub doc_urls: &'static [&'static str],

@@ -12,7 +12,7 @@ use std::fmt;
 
 use crate::envelope::{Command, Failure, Notification, Request, Response};
 use crate::wire::Fields;
-use crate::ObjectMap;
+use crate::{ObjectMap, UnlistedKeys};
 
 /// Called once per typed message by the generated `visit_arbitrary_messages`: the way to run a
 /// property test over every message type.
@@ -61,6 +61,20 @@ where
 {
     proptest::collection::btree_map("[a-zA-Z]{1,12}", values, 0..3)
         .prop_map(ObjectMap)
+        .boxed()
+}
+
+/// A few keys a client-tier struct does not list (never one of `reserved`: its own wire names
+/// and aliases, and its envelope's keys), with small JSON values of every kind.
+pub fn unlisted_keys(reserved: &'static [&'static str]) -> BoxedStrategy<UnlistedKeys> {
+    let key = "[a-zA-Z][a-zA-Z0-9_]{0,11}".prop_filter("not a listed key", move |key: &String| {
+        !reserved.contains(&key.as_str())
+    });
+    let value = json_value().prop_map(|value| {
+        serde_json::value::to_raw_value(&value).expect("a finite JSON value encodes")
+    });
+    proptest::collection::vec((key, value), 0..3)
+        .prop_map(|entries| entries.into_iter().collect())
         .boxed()
 }
 

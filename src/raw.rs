@@ -84,14 +84,14 @@ impl RawMessage {
     }
 
     /// A request to a command the definitions do not type (see [`crate::UNTYPED_COMMAND_NAMES`]),
-    /// built from its name and JSON parameters:
+    /// built from its name and JSON parameters (here a name newer than the definitions):
     ///
     /// ```
     /// use trueconf_api::{ClientMessage, RawMessage};
     /// let mut params = serde_json::Map::new();
-    /// params.insert("version".into(), "1".into());
-    /// let request = RawMessage::request("setUsedApiVersion", Some("7"), params);
-    /// assert_eq!(request.as_str(), Some(r#"{"method":"setUsedApiVersion","requestId":"7","version":"1"}"#));
+    /// params.insert("enabled".into(), true.into());
+    /// let request = RawMessage::request("setNewRoomFeature", Some("7"), params);
+    /// assert_eq!(request.as_str(), Some(r#"{"method":"setNewRoomFeature","requestId":"7","enabled":true}"#));
     /// // It decodes back as what it is.
     /// let decoded = ClientMessage::from_slice(request.as_bytes())?;
     /// assert!(decoded.is_untyped() || decoded.is_unknown());

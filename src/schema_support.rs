@@ -3,7 +3,8 @@
 //! Field-level schemas come from the generated [`FieldsSchema::field_schemas`]; this module adds the
 //! envelopes (`method`, `requestId`, `result`, `error`, `event`) and the metadata (`title`,
 //! `description`, `x-` keys) once for every message. Objects never forbid extra keys, because
-//! the decoder accepts them.
+//! the decoder accepts them; those of the client tier (`x-source: client`) keep them, and say so
+//! with `additionalProperties: true`.
 
 use std::borrow::Cow;
 
@@ -43,6 +44,9 @@ pub struct FieldSchemas {
     /// Other wire names decoding accepts, as `(key, alias)`: the alias has the key's schema
     /// and the two are never both present.
     pub aliases: Vec<(String, String)>,
+    /// The object keeps the keys it does not list (client tier): `additionalProperties: true`,
+    /// said outright.
+    pub keeps_unlisted: bool,
 }
 
 impl FieldSchemas {
@@ -73,6 +77,12 @@ impl FieldSchemas {
         if required {
             self.required.push(key.to_string());
         }
+    }
+
+    /// Declares that the object keeps the keys it does not list (a struct of the client tier,
+    /// whose `unlisted` holds them).
+    pub fn keep_unlisted(&mut self) {
+        self.keeps_unlisted = true;
     }
 
     /// Declares `alias` another wire name of the field `key` added before (which TrueConf's
@@ -217,13 +227,6 @@ impl<'a> From<&'a TypeInfo> for TypeFacts<'a> {
     }
 }
 
-fn source_word(source: Source) -> &'static str {
-    match source {
-        Source::Documented => "documented",
-        Source::Inferred => "inferred",
-    }
-}
-
 /// `title`, `description` and `x-` metadata of a message schema.
 fn message_metadata(
     object: &mut Map<String, Value>,
@@ -270,7 +273,7 @@ fn provenance(
     doc_urls: &[&str],
     definition_file: &str,
 ) {
-    object.insert("x-source".into(), json!(source_word(source)));
+    object.insert("x-source".into(), json!(source.as_str()));
     object.insert("x-doc-urls".into(), json!(doc_urls));
     object.insert("x-definition".into(), json!(definition_file));
 }
@@ -307,6 +310,9 @@ fn object_schema(
         .collect();
     if !exclusive.is_empty() {
         object.insert("dependentSchemas".into(), Value::Object(exclusive));
+    }
+    if fields.keeps_unlisted {
+        object.insert("additionalProperties".into(), Value::Bool(true));
     }
     object
 }

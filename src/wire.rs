@@ -6,7 +6,8 @@
 //! envelope keys, duplicate and missing keys — lives here once.
 //!
 //! Decoding rules, the same for every type:
-//! - unknown keys are skipped (a newer server must not break an older client); `check` reports them;
+//! - unknown keys are skipped (a newer server must not break an older client); `check` reports them.
+//!   A type of the client tier keeps them instead, in its [`UnlistedKeys`] (reported all the same);
 //! - a key that appears twice is an error (`duplicate field`), never a silent "last wins";
 //! - a required key that is missing is an error naming it; an optional one becomes `None`;
 //! - JSON `null` is accepted only for fields defined as nullable.
@@ -17,7 +18,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{self as ser_trait, Serialize, SerializeMap, Serializer};
+
+use crate::unlisted::UnlistedKeys;
 
 /// The wire keys of one struct: implemented by generated code for every record, request,
 /// response payload and notification.
@@ -47,6 +50,13 @@ pub trait Fields: Sized {
 pub trait PartialFields: Default + fmt::Debug + Clone + PartialEq {
     /// Writes the fields that are present.
     fn write_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+
+    /// Where a type of the client tier keeps the keys its definition does not list while it is
+    /// decoded; `None` (every other type) skips them.
+    #[inline(always)]
+    fn unlisted_mut(&mut self) -> Option<&mut UnlistedKeys> {
+        None
+    }
 }
 
 /// An object key, borrowed from the input when it has no escapes (no allocation per key).
@@ -351,11 +361,103 @@ pub(crate) fn collect_fields<'de, T: Fields, A: MapAccess<'de>>(
         let bytes = key.as_bytes();
         let mut take_value = || {
             if !envelope(bytes, map)? && !T::accept_field(partial, bytes, map)? {
-                skip_unknown(&key, map)?;
+                match partial.unlisted_mut() {
+                    None => skip_unknown(&key, map)?,
+                    Some(unlisted) => keep_unlisted(&key, unlisted, map)?,
+                }
             }
             Ok(())
         };
         take_value().map_err(|error| in_key(bytes, error))?;
+    }
+    match partial.unlisted_mut() {
+        None => Ok(()),
+        Some(unlisted) => check_unlisted(unlisted),
+    }
+}
+
+/// Keeps the value of a key a client-tier type does not list, as its raw JSON text: the same
+/// checks as [`skip_unknown`] (so it accepts and rejects exactly what skipping does), and the
+/// copy it makes anyway.
+#[inline(never)]
+fn keep_unlisted<'de, A: MapAccess<'de>>(
+    key: &FieldKey<'de>,
+    unlisted: &mut UnlistedKeys,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    let name = key
+        .is_json_string()
+        .then(|| std::str::from_utf8(key.as_bytes()).ok())
+        .flatten();
+    let Some(name) = name else {
+        return Err(not_a_json_key(key));
+    };
+    let value = map.next_value::<Box<serde_json::value::RawValue>>()?;
+    unlisted.push(name.to_owned(), value);
+    Ok(())
+}
+
+/// A key given twice among a client-tier object's unlisted keys is an error, as any other key
+/// given twice; found once the object has ended (a sort, not a search per key).
+#[cold]
+fn check_unlisted<E: de::Error>(unlisted: &UnlistedKeys) -> Result<(), E> {
+    match unlisted.first_duplicate() {
+        None => Ok(()),
+        Some(key) => Err(in_key(
+            key.as_bytes(),
+            E::custom(format_args!("duplicate field `{key}`")),
+        )),
+    }
+}
+
+/// The error for an object key that cannot be shown to be a JSON string as read (see
+/// [`skip_unknown`]).
+#[cold]
+fn not_a_json_key<E: de::Error>(key: &FieldKey<'_>) -> E {
+    E::invalid_value(
+        de::Unexpected::Bytes(key.as_bytes()),
+        &"a JSON object key (UTF-8, no control characters)",
+    )
+}
+
+thread_local! {
+    /// Whether encoding leaves the unlisted keys of client-tier types out (see
+    /// [`without_unlisted_keys`]).
+    static HIDE_UNLISTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `encode` with the unlisted keys of client-tier types left out of every encoding: what
+/// the definitions know of a message, which `check` compares with the message to report the
+/// keys they do not list (kept or skipped alike).
+pub fn without_unlisted_keys<T>(encode: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            HIDE_UNLISTED.with(|hide| hide.set(self.0));
+        }
+    }
+    let _restore = Restore(HIDE_UNLISTED.with(|hide| hide.replace(true)));
+    encode()
+}
+
+/// Writes a client-tier struct's unlisted keys after its fields (the generated `write_fields`).
+/// A key that is one of `reserved` — the struct's own wire names and aliases, and its
+/// envelope's keys — would be written twice: an error that names it.
+pub fn write_unlisted<M: SerializeMap>(
+    map: &mut M,
+    unlisted: &UnlistedKeys,
+    reserved: &[&str],
+) -> Result<(), M::Error> {
+    if HIDE_UNLISTED.with(Cell::get) {
+        return Ok(());
+    }
+    for (key, value) in unlisted.iter() {
+        if reserved.contains(&key) {
+            return Err(ser_trait::Error::custom(format_args!(
+                "unlisted key `{key}` is a key the definition lists or the envelope writes: set the field instead"
+            )));
+        }
+        map.serialize_entry(key, value)?;
     }
     Ok(())
 }
@@ -375,10 +477,7 @@ fn next_field_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<FieldKey
 #[inline(never)]
 fn skip_unknown<'de, A: MapAccess<'de>>(key: &FieldKey<'de>, map: &mut A) -> Result<(), A::Error> {
     if !key.is_json_string() {
-        return Err(de::Error::invalid_value(
-            de::Unexpected::Bytes(key.as_bytes()),
-            &"a JSON object key (UTF-8, no control characters)",
-        ));
+        return Err(not_a_json_key(key));
     }
     skip_value(map)
 }

@@ -290,6 +290,9 @@ fn fixed_corpus(model: &Model) -> Corpus {
     let deep = "[".repeat(100_000) + &"]".repeat(100_000);
     let object_deep = "{\"a\":".repeat(100_000) + "1" + &"}".repeat(100_000);
     let shallow_deep = "[".repeat(127) + &"]".repeat(127);
+    let untyped = trueconf_api::UNTYPED_COMMAND_NAMES
+        .first()
+        .expect("a catalogued command");
     let mut hostile: Vec<String> = vec![
         format!(r#"{{"method":"getFileList","result":true,"fileList":[{{"fileId":"1","fileName":{deep}}}]}}"#),
         format!(r#"{{"method":"getFileList","result":true,"fileList":{object_deep}}}"#),
@@ -342,8 +345,25 @@ fn fixed_corpus(model: &Model) -> Corpus {
         r#"{"method":"event","event":5}"#.into(),
         r#"{"method":5}"#.into(),
         r#"{"requestId":"1"}"#.into(),
-        r#"{"method":"setUsedApiVersion","version":"1"}"#.into(),
-        r#"{"method":"setUsedApiVersion","result":true}"#.into(),
+        // A command still catalogued (the first left: the client tier types them by family).
+        format!(r#"{{"method":"{untyped}","version":"1"}}"#),
+        format!(r#"{{"method":"{untyped}","result":true}}"#),
+        // The client tier keeps the keys it does not list: the same verdicts for duplicates,
+        // deep, huge, escaped and invalid ones as where they are skipped.
+        r#"{"method":"event","event":"logout","by":1,"by":2}"#.into(),
+        r#"{"method":"event","event":"logout","b":1,"a":2,"b":3,"a":4}"#.into(),
+        r#"{"method":"event","event":"logout","method":"event","by":1}"#.into(),
+        r#"{"method":"event","event":"logout","cause":1,"cause":2}"#.into(),
+        r#"{"method":"event","event":"logout","x":{"deep":[1e400]},"y":"\ud800"}"#.into(),
+        r#"{"method":"event","event":"logout","b\u0079":1,"by":2}"#.into(),
+        format!(r#"{{"method":"event","event":"logout","x":{deep}}}"#),
+        format!(r#"{{"method":"event","event":"logout","x":{shallow_deep}}}"#),
+        r#"{"method":"getLogin","result":true,"isLoggedIn":"yes","extra":1}"#.into(),
+        r#"{"method":"getLogin","result":false,"error":"busy","k":1,"k":2}"#.into(),
+        r#"{"method":"getLogin","result":true,"requestId":"1","peerId":"a@b","extra":{"x":[1,2.50]}}"#.into(),
+        r#"{"method":"setUsedApiVersion","version":"2","k":[]}"#.into(),
+        r#"{"method":"setUsedApiVersion"}"#.into(),
+        r#"{"method":"setUsedApiVersion","version":2}"#.into(),
         r#"{"method":"getFileList","result":true,"fileList":[{"fileId":1}]}"#.into(),
         r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3} x"#.into(),
         r#"{"method":"event","event":"fileTransferAvailabilityChanged","availability":3,}"#.into(),

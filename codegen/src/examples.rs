@@ -14,8 +14,8 @@ use crate::model::{
 /// the path suffix starts with `.` or `[` (empty for the whole message).
 ///
 /// A documented or synthetic example must use only listed enum values (an unlisted one means
-/// the enum definition is missing a value); a captured one may hold any value, as real traffic
-/// does, since enums are open.
+/// the enum definition is missing a value); a captured one, or a client's request, may hold
+/// any value, as real traffic does, since enums are open.
 pub fn check_example(
     model: &Model,
     name: &str,
@@ -25,7 +25,7 @@ pub fn check_example(
 ) -> Vec<(String, String)> {
     let checker = Checker {
         model,
-        open_enums: source == ExampleSource::Captured,
+        open_enums: matches!(source, ExampleSource::Captured | ExampleSource::Client),
     };
     let mut problems = Vec::new();
     let Value::Object(object) = json else {

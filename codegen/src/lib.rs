@@ -136,6 +136,7 @@
 // The guide's build script example is a whole `build.rs`, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
 
+pub mod client_tier;
 pub mod diff;
 #[cfg(feature = "rust")]
 pub mod emit;

@@ -46,10 +46,13 @@ pub struct RawDefinition {
     pub description: Option<String>,
     /// Where the facts come from.
     pub source: RawSource,
-    /// Doc pages the facts come from, primary first. Non-empty when `source` is `documented`.
+    /// Doc pages the facts come from, primary first. Non-empty when `source` is `documented`,
+    /// empty when it is `client`.
     #[cfg_attr(feature = "format-schema", serde(default))]
     pub doc_urls: Vec<String>,
-    /// Where inferred facts come from. Required when `source` is `inferred`.
+    /// Where the facts of a definition without a doc page come from. Required when `source` is
+    /// `inferred` or `client`; a `client` one cites at least one `<source-id> <file>:<line>` of a
+    /// pinned TrueConf client (`schema/evidence/clients.json`).
     #[cfg_attr(feature = "format-schema", serde(default))]
     pub evidence: Option<String>,
     /// Product version the doc page gives (messages only), such as "4.1.0".
@@ -134,6 +137,9 @@ pub enum RawSource {
     Documented,
     /// No doc page; inferred from sibling messages and TrueConf's client code.
     Inferred,
+    /// No doc page; typed from what TrueConf's own clients send and read, citing file and line
+    /// (the client tier: received fields optional, unlisted keys kept).
+    Client,
 }
 
 /// A list of fields (`request` / `response` of a command).
@@ -211,6 +217,22 @@ pub struct RawPresence {
     /// naming the source and version.
     #[cfg_attr(feature = "format-schema", serde(default))]
     pub observed: Option<String>,
+    /// Client tier, request parameters only: whether every client that sends the command sends
+    /// the key in every request it builds (`every`: required) or not (`some`: optional).
+    #[cfg_attr(feature = "format-schema", serde(default))]
+    pub clients: Option<RawClients>,
+}
+
+/// Which of the clients that send a command send a parameter (client tier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "format-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "format-schema", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "format-schema", schemars(rename = "Clients"))]
+pub enum RawClients {
+    /// Every client that sends the command sends the key in every request it builds.
+    Every,
+    /// At least one request of a sending client leaves the key out.
+    Some,
 }
 
 /// What the doc text says about a key.
@@ -225,7 +247,8 @@ pub enum RawDocStatement {
     Stated,
     /// The page says when the key is present, or calls it optional.
     Conditional,
-    /// No page describes the key: it is seen only in examples, or its definition is inferred.
+    /// No page describes the key: it is seen only in examples, or its definition is inferred
+    /// or client-evidenced.
     Undescribed,
 }
 
@@ -289,14 +312,15 @@ pub struct RawUnionVariant {
 #[cfg_attr(feature = "format-schema", schemars(rename = "Example"))]
 pub struct RawExample {
     /// Short title ("Request", "Response: offline activation" …); synthetic ones start with
-    /// "Synthetic", captured ones with "Captured".
+    /// "Synthetic", captured ones with "Captured", client ones with "Client".
     pub title: String,
     /// Which message of the definition this is.
     pub role: RawRole,
-    /// Copied from a doc page, or made up for an inferred definition.
+    /// Copied from a doc page or a client, captured from a Room, or made up for a definition
+    /// without a page.
     pub source: RawExampleSource,
     /// The page the example was copied from (documented examples), or the pinned file and line
-    /// that kept it (captured examples).
+    /// that kept it (captured and client examples).
     #[cfg_attr(feature = "format-schema", serde(default))]
     pub url: Option<String>,
     /// The example as JSON.
@@ -335,6 +359,10 @@ pub enum RawExampleSource {
     Captured,
     /// Made up by us for an inferred definition.
     Synthetic,
+    /// A request exactly as a pinned TrueConf client builds it (a `literal` of
+    /// `schema/evidence/clients.json`), with `url` pinned to the client's file and line; only in
+    /// client-tier definitions.
+    Client,
 }
 
 /// `schema/known.json`: names known to exist (doc mentions, TrueConf's client code) that have
@@ -590,6 +618,7 @@ readers! {
         doc: required "doc",
         url: optional "url",
         observed: optional "observed",
+        clients: optional "clients",
     }
     RawAlias {
         name: required "name",
@@ -657,7 +686,7 @@ words! {
         "newtype" => Newtype,
         "union" => Union,
     }
-    RawSource { "documented" => Documented, "inferred" => Inferred }
+    RawSource { "documented" => Documented, "inferred" => Inferred, "client" => Client }
     RawDocStatement {
         "mandatory" => Mandatory,
         "stated" => Stated,
@@ -666,7 +695,13 @@ words! {
     }
     RawRepr { "integer" => Integer, "string" => String }
     RawRole { "request" => Request, "response" => Response, "notification" => Notification }
-    RawExampleSource { "documented" => Documented, "captured" => Captured, "synthetic" => Synthetic }
+    RawExampleSource {
+        "documented" => Documented,
+        "captured" => Captured,
+        "synthetic" => Synthetic,
+        "client" => Client,
+    }
+    RawClients { "every" => Every, "some" => Some }
 }
 
 // The evidence index (`evidence/*.json`): what each source says about each key. The files are

@@ -120,6 +120,9 @@ pub enum Source {
     Documented,
     /// Sibling messages and TrueConf's client code; no doc page.
     Inferred,
+    /// What TrueConf's own clients send and read, with file and line; no doc page (the client
+    /// tier).
+    Client,
 }
 
 impl From<crate::load::RawSource> for Source {
@@ -127,9 +130,33 @@ impl From<crate::load::RawSource> for Source {
         match source {
             crate::load::RawSource::Documented => Source::Documented,
             crate::load::RawSource::Inferred => Source::Inferred,
+            crate::load::RawSource::Client => Source::Client,
         }
     }
 }
+
+impl Source {
+    /// The word used in the definitions and in `x-source`: `documented`, `inferred`, `client`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Documented => "documented",
+            Source::Inferred => "inferred",
+            Source::Client => "client",
+        }
+    }
+}
+
+/// The Rust name of the field in which a struct of the client tier keeps the keys its
+/// definition does not list.
+pub const UNLISTED_FIELD: &str = "unlisted";
+
+/// The keys a request's envelope handles around its parameters.
+pub const REQUEST_ENVELOPE: &[&str] = &["method", "requestId"];
+/// The keys a response's envelope handles around its fields.
+pub const RESPONSE_ENVELOPE: &[&str] = &["method", "requestId", "result", "error"];
+/// The keys a notification's envelope handles around its fields (a notification may still
+/// have a field named `result`, as `login` does).
+pub const NOTIFICATION_ENVELOPE: &[&str] = &["method", "event"];
 
 /// What every definition has: names, words, provenance.
 #[derive(Debug, Clone)]
@@ -142,14 +169,23 @@ pub struct DefinitionInfo {
     pub summary: String,
     /// More words, if any.
     pub description: Option<String>,
-    /// Documented or inferred.
+    /// Documented, inferred or client-evidenced.
     pub source: Source,
     /// Doc pages, primary first.
     pub doc_urls: Vec<String>,
-    /// Where inferred facts come from.
+    /// Where the facts of a definition without a doc page come from.
     pub evidence: Option<String>,
     /// The definition file, relative to the definitions folder (`commands/sendFile.json`).
     pub file: PathBuf,
+}
+
+impl DefinitionInfo {
+    /// Whether the structs of this definition keep the keys it does not list (the client
+    /// tier: a definition typed from what clients read lists only part of what a Room sends,
+    /// so nothing else may be lost).
+    pub fn keeps_unlisted(&self) -> bool {
+        self.source == Source::Client
+    }
 }
 
 /// Metadata of a message.
@@ -456,6 +492,26 @@ pub struct Presence {
     pub url: Option<String>,
     /// Evidence that the key is left out in practice.
     pub observed: Option<String>,
+    /// Client tier, parameters: whether every client that sends the command sends the key.
+    pub clients: Option<ClientsSend>,
+}
+
+/// Which of the clients that send a command send a parameter (client tier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientsSend {
+    /// Every client that sends the command sends the key in every request it builds.
+    Every,
+    /// At least one request of a sending client leaves it out.
+    Some,
+}
+
+impl From<crate::load::RawClients> for ClientsSend {
+    fn from(clients: crate::load::RawClients) -> Self {
+        match clients {
+            crate::load::RawClients::Every => ClientsSend::Every,
+            crate::load::RawClients::Some => ClientsSend::Some,
+        }
+    }
 }
 
 /// What the doc text says about a key.
@@ -634,6 +690,8 @@ pub enum ExampleSource {
     Captured,
     /// Made up for an inferred definition.
     Synthetic,
+    /// A request as a pinned TrueConf client builds it (client tier).
+    Client,
 }
 
 impl From<crate::load::RawExampleSource> for ExampleSource {
@@ -642,17 +700,19 @@ impl From<crate::load::RawExampleSource> for ExampleSource {
             crate::load::RawExampleSource::Documented => ExampleSource::Documented,
             crate::load::RawExampleSource::Captured => ExampleSource::Captured,
             crate::load::RawExampleSource::Synthetic => ExampleSource::Synthetic,
+            crate::load::RawExampleSource::Client => ExampleSource::Client,
         }
     }
 }
 
 impl ExampleSource {
-    /// `documented`, `captured` or `synthetic`.
+    /// `documented`, `captured`, `synthetic` or `client`.
     pub fn as_str(self) -> &'static str {
         match self {
             ExampleSource::Documented => "documented",
             ExampleSource::Captured => "captured",
             ExampleSource::Synthetic => "synthetic",
+            ExampleSource::Client => "client",
         }
     }
 }

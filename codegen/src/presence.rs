@@ -29,7 +29,7 @@ use crate::error::Diagnostics;
 use crate::load::RawCompatibility;
 use crate::model::{
     api_list, DocStatement, ExampleRole, ExampleSource, Field, MessageInfo, MessageKind, Model,
-    Presence, TypeDef, TypeRef,
+    Presence, Source, TypeDef, TypeRef,
 };
 use crate::validate::KNOWN_API_VERSIONS;
 
@@ -50,6 +50,12 @@ pub enum OptionalBecause {
     LaterApi(Vec<u8>),
     /// Real traffic or TrueConf's own clients leave it out.
     Observed,
+    /// Client tier: received, and no doc page states it (clients reading a key promise nothing
+    /// about every Room).
+    ClientTierReceived,
+    /// Client tier: a client that sends the command leaves the parameter out
+    /// (`presence.clients: some`).
+    SomeClientsOmit,
 }
 
 impl OptionalBecause {
@@ -64,6 +70,8 @@ impl OptionalBecause {
             OptionalBecause::Later(_) => "later-version",
             OptionalBecause::LaterApi(_) => "later-api",
             OptionalBecause::Observed => "observed",
+            OptionalBecause::ClientTierReceived => "client-tier-received",
+            OptionalBecause::SomeClientsOmit => "some-clients-omit",
         }
     }
 }
@@ -85,6 +93,12 @@ impl fmt::Display for OptionalBecause {
             OptionalBecause::LaterApi(api) => write!(f, "only API {} has it", api_list(api)),
             OptionalBecause::Observed => f.write_str(
                 "real traffic or TrueConf's own clients leave it out (`presence.observed`)",
+            ),
+            OptionalBecause::ClientTierReceived => f.write_str(
+                "no doc page states it: the client tier types received keys from what TrueConf's clients read, which no Room promises",
+            ),
+            OptionalBecause::SomeClientsOmit => f.write_str(
+                "a client that sends the command leaves it out (`presence.clients: some`)",
             ),
         }
     }
@@ -138,6 +152,8 @@ pub(crate) struct FieldList<'m> {
     /// API versions the list exists in: its message's, or for a record the union of the
     /// messages that reach it.
     api: BTreeSet<u8>,
+    /// The tier of its definition: a `client` list follows [`crate::client_tier`]'s rules.
+    tier: Source,
 }
 
 /// The reasons a field must be optional, given its (twin-merged) evidence, the examples that
@@ -287,13 +303,9 @@ fn verdicts_from<'m>(
                 .into_iter()
                 .chain(twin.and_then(|(twin_body, _)| lacking.get(&key(twin_body))))
                 .reduce(|first, other| if other.outranks(first) { other } else { first });
-            verdicts.push(FieldVerdict {
-                body: body.clone(),
-                file: list.file,
-                at: format!("{}[{index}]", list.at),
-                field,
-                directions: list.directions,
-                because: reasons(
+            let because = match list.tier {
+                Source::Client => crate::client_tier::reasons(&presence, list.directions, lacks),
+                Source::Documented | Source::Inferred => reasons(
                     &presence,
                     field,
                     list.directions,
@@ -302,6 +314,14 @@ fn verdicts_from<'m>(
                     &model.minimum_room_version,
                     &list.api,
                 ),
+            };
+            verdicts.push(FieldVerdict {
+                body: body.clone(),
+                file: list.file,
+                at: format!("{}[{index}]", list.at),
+                field,
+                directions: list.directions,
+                because,
             });
         }
     }
@@ -323,9 +343,26 @@ pub fn check(root: &Path, model: &Model, diagnostics: &mut Diagnostics) {
     }
     for verdict in verdicts_from(model, &twins, &lists) {
         let path = root.join(verdict.file);
+        let client = lists
+            .get(&verdict.body)
+            .is_some_and(|list| list.tier == Source::Client);
         if let Some(list) = lists.get(&verdict.body) {
             check_evidence(&path, &verdict.at, verdict.field, list, diagnostics);
         }
+        crate::client_tier::check_field(
+            &path,
+            &verdict.at,
+            verdict.field,
+            client,
+            verdict.directions,
+            &verdict.because,
+            diagnostics,
+        );
+        let check_verdict = if client {
+            crate::client_tier::check_verdict
+        } else {
+            check_verdict
+        };
         check_verdict(
             &path,
             &verdict.at,
@@ -449,6 +486,7 @@ fn merge(a: &Presence, b: &Presence) -> Presence {
         doc: stronger.doc,
         url: stronger.url.clone(),
         observed: a.observed.clone().or_else(|| b.observed.clone()),
+        clients: a.clients.or(b.clients),
     }
 }
 
@@ -602,6 +640,7 @@ pub(crate) fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
                     directions,
                     since,
                     api: api.clone(),
+                    tier: definition.source,
                 },
             );
         }
@@ -621,6 +660,7 @@ pub(crate) fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
                 },
                 since,
                 api,
+                tier: notification.info.definition.source,
             },
         );
     }
@@ -667,6 +707,7 @@ pub(crate) fn field_lists(model: &Model) -> BTreeMap<Body, FieldList<'_>> {
                 directions,
                 since: None,
                 api,
+                tier: record.definition.source,
             },
         );
     }
@@ -707,7 +748,9 @@ pub fn lacking_keys(model: &Model) -> BTreeMap<(Body, String), Lacking> {
     for (info, examples) in model.messages() {
         for (index, example) in examples.iter().enumerate() {
             let captured = match example.source {
-                ExampleSource::Documented => false,
+                // A client's request counts as a documented one does: a key it lacks is a key
+                // that client leaves out.
+                ExampleSource::Documented | ExampleSource::Client => false,
                 ExampleSource::Captured => true,
                 ExampleSource::Synthetic => continue,
             };

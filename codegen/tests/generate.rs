@@ -24,6 +24,35 @@ fn small_fixture_generates_this_rust() {
     insta::assert_snapshot!("small_fixture", code);
 }
 
+/// A client-tier command, notification and record: every struct (and partial) gets `unlisted`,
+/// decodes unknown keys into it and writes them back, and its schema keeps them.
+#[test]
+fn client_tier_fixture_generates_this_rust() {
+    let code = Builder::new()
+        .definitions("tests/fixtures/client_tier")
+        .json_schema(true)
+        .proptest(true)
+        .generate_string()
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    syn::parse_file(&code).expect("parses as Rust");
+    // Whatever the line breaks prettyplease chooses.
+    let squeezed: String = code.split_whitespace().collect();
+    for needle in [
+        "pubunlisted:::trueconf_api::UnlistedKeys,",
+        "unlisted:partial.unlisted,",
+        "write_unlisted(map,&self.unlisted,&[\"count\",\"label\",\"method\",\"requestId\"],)",
+        "write_unlisted(map,&self.unlisted,&[\"pong\",\"method\",\"requestId\",\"result\",\"error\"],)",
+        "write_unlisted(map,&self.unlisted,&[\"delay\"])",
+        "::core::option::Option::Some(&mutself.unlisted)",
+        "schemas.keep_unlisted();",
+        "source:::trueconf_api::Source::Client,",
+        "Client-evidenced:nodocpage",
+    ] {
+        assert!(squeezed.contains(needle), "missing `{needle}`");
+    }
+    insta::assert_snapshot!("client_tier_fixture", code);
+}
+
 #[test]
 fn generate_writes_only_when_the_code_changed() {
     let out = std::env::temp_dir().join(format!("trueconf-codegen-{}.rs", std::process::id()));
@@ -103,6 +132,15 @@ broken! {
     evidence_bad_entry => "evidence/a-pages.json: $.entries[1].says: unknown variant `claims`",
     evidence_unknown_key => "evidence/pages.json: $.entries[1].key: `colour` is not a field of notifications/statusChanged",
     evidence_pages_disagree => "evidence/b.json: $.entries[0].says: https://docs.example.invalid/status says `example` about `level`",
+    client_tier_received_required => "$.response.fields[0].optional: `pong` is required, but it must be optional: no doc page states it: the client tier types received keys",
+    client_tier_some_required => "$.request.fields[1].optional: `label` is required, but it must be optional: a client that sends the command leaves it out",
+    client_tier_every_optional => "$.request.fields[0].optional: `count` is optional, but every client that sends the command sends it",
+    client_tier_example_lacks_every => "$.request.fields[0].presence.clients: parameter `count` is recorded as sent by every client, but example 0",
+    client_tier_parameter_without_clients => "$.request.fields[0].presence.clients: parameter `count`: say whether every client that sends the command sends it",
+    client_tier_no_citation => "$.evidence: cite at least one code site of a pinned client as `<source-id> <file>:<line>`",
+    client_tier_with_doc_page => "$.docUrls: a client-tier definition has no doc page",
+    client_tier_draft_placeholder => "$.summary: an unfilled `TODO(draft)` placeholder",
+    client_example_outside_tier => "$.examples[0].source: a client example belongs to a client-tier definition",
 }
 
 /// The rest of what each evidence case must report, beside its first problem above: every

@@ -139,6 +139,7 @@ impl Collector {
             "payload": { "$ref": format!("#/components/schemas/{name}") },
             "x-wire-name": facts.wire_name,
             "x-api-versions": facts.api,
+            "x-source": facts.source.as_str(),
         });
         if correlated {
             message["correlationId"] = json!({ "$ref": "#/components/correlationIds/requestId" });

@@ -1,5 +1,6 @@
 //! `schema`: JSON Schema export, one file per message plus a bundle of everything.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,7 @@ pub fn run(args: &Args) -> u8 {
         bundle: settings().into_generator(),
         commands: Vec::new(),
         notifications: Vec::new(),
+        tiers: BTreeMap::new(),
         files: 0,
         error: None,
     };
@@ -81,6 +83,9 @@ struct Export {
     /// Wire names of the exported commands and notifications, for the bundle.
     commands: Vec<String>,
     notifications: Vec<String>,
+    /// The same names by the tier of their evidence (`x-source`): tier → (commands,
+    /// notifications).
+    tiers: BTreeMap<&'static str, (Vec<String>, Vec<String>)>,
     files: usize,
     error: Option<String>,
 }
@@ -125,6 +130,8 @@ impl Export {
                 self.export("requests", method, request);
                 self.export("responses", method, response);
                 self.commands.push(method.to_string());
+                let tier = self.tiers.entry(facts.source.as_str()).or_default();
+                tier.0.push(method.to_string());
             }
             Message::Notification { facts, schema } => {
                 if !self.includes(facts.api) {
@@ -133,6 +140,8 @@ impl Export {
                 let event = facts.wire_name;
                 self.export("notifications", event, schema);
                 self.notifications.push(event.to_string());
+                let tier = self.tiers.entry(facts.source.as_str()).or_default();
+                tier.1.push(event.to_string());
             }
         }
     }
@@ -177,11 +186,14 @@ impl Export {
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "TrueConf Room API",
-            "description": "Every typed message and type of the TrueConf Room / VideoSDK WebSocket API, under $defs. Requests are <Name>Request, responses <Name>Response (success and failure forms), notifications <Name>. Objects allow keys they do not list. A key that appears twice in one object is rejected by the trueconf-api decoder; JSON Schema cannot express that (a parser keeps one of the values), so validate duplicate keys separately if it matters.",
+            "description": "Every typed message and type of the TrueConf Room / VideoSDK WebSocket API, under $defs. Requests are <Name>Request, responses <Name>Response (success and failure forms), notifications <Name>. Objects allow keys they do not list; those of the client tier (x-source \"client\": no doc page, typed from what TrueConf's clients send and read) keep them and say so with additionalProperties true. x-tiers lists the messages by the tier of their evidence. A key that appears twice in one object is rejected by the trueconf-api decoder; JSON Schema cannot express that (a parser keeps one of the values), so validate duplicate keys separately if it matters.",
             "x-duplicate-keys": "rejected",
             "x-api-version": self.api,
             "x-commands": self.commands,
             "x-notifications": self.notifications,
+            "x-tiers": self.tiers.iter().map(|(tier, (commands, notifications))| {
+                (tier.to_string(), json!({ "commands": commands, "notifications": notifications }))
+            }).collect::<serde_json::Map<String, Value>>(),
             "$defs": definitions,
         })
     }

@@ -298,19 +298,22 @@ impl FolderModel {
         match item {
             Item::Request(index) => {
                 let command = &self.model.commands[*index];
-                let fields = self.field_schemas(generator, &command.request);
+                let keeps = command.info.definition.keeps_unlisted();
+                let fields = self.field_schemas(generator, &command.request, keeps);
                 let file = self.file(&command.info.definition);
                 assemble::request(&message_facts(&command.info, &file), &fields)
             }
             Item::Response(index) => {
                 let command = &self.model.commands[*index];
-                let fields = self.field_schemas(generator, &command.response);
+                let keeps = command.info.definition.keeps_unlisted();
+                let fields = self.field_schemas(generator, &command.response, keeps);
                 let file = self.file(&command.info.definition);
                 assemble::response(&message_facts(&command.info, &file), &fields)
             }
             Item::Notification(index) => {
                 let notification = &self.model.notifications[*index];
-                let fields = self.field_schemas(generator, &notification.fields);
+                let keeps = notification.info.definition.keeps_unlisted();
+                let fields = self.field_schemas(generator, &notification.fields, keeps);
                 let file = self.file(&notification.info.definition);
                 assemble::notification(&message_facts(&notification.info, &file), &fields)
             }
@@ -330,7 +333,8 @@ impl FolderModel {
         let facts = type_facts(definition.definition(), &file);
         match definition {
             TypeDef::Record(record) => {
-                let fields = self.field_schemas(generator, &record.fields);
+                let keeps = record.definition.keeps_unlisted();
+                let fields = self.field_schemas(generator, &record.fields, keeps);
                 assemble::record(&facts, &fields)
             }
             TypeDef::Enum(enumeration) => {
@@ -377,11 +381,13 @@ impl FolderModel {
         }
     }
 
-    /// The fields' schemas, as the generated `FieldsSchema::field_schemas` adds them.
+    /// The fields' schemas, as the generated `FieldsSchema::field_schemas` adds them (`keeps`:
+    /// the object keeps the keys it does not list, as the client tier's do).
     fn field_schemas(
         self: &Rc<Self>,
         generator: &mut SchemaGenerator,
         fields: &[Field],
+        keeps: bool,
     ) -> FieldSchemas {
         let mut schemas = FieldSchemas::default();
         for field in fields {
@@ -400,6 +406,9 @@ impl FolderModel {
             for alias in &field.aliases {
                 schemas.alias(&field.wire_name, &alias.name);
             }
+        }
+        if keeps {
+            schemas.keep_unlisted();
         }
         schemas
     }
@@ -447,6 +456,7 @@ fn source(source: trueconf_api_codegen::model::Source) -> trueconf_api::Source {
     match source {
         trueconf_api_codegen::model::Source::Documented => trueconf_api::Source::Documented,
         trueconf_api_codegen::model::Source::Inferred => trueconf_api::Source::Inferred,
+        trueconf_api_codegen::model::Source::Client => trueconf_api::Source::Client,
     }
 }
 

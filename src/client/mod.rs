@@ -628,8 +628,8 @@ impl Client {
 
     /// A token for the Room's built-in HTTP server that is fresh: the last one while it is
     /// younger than [`ClientBuilder::http_token_max_age`] and no `authorizationNeeded` came,
-    /// else a new one from `getTokenForHttpServer` (a catalogued command, sent with
-    /// [`Client::request_raw`]; its `token`).
+    /// else a new one from [`GetTokenForHttpServer`](crate::commands::GetTokenForHttpServer)
+    /// (its `token`, which must be a string).
     pub async fn http_token(&self) -> Result<String, Error> {
         let max_age = self.shared.config.http_token_max_age;
         if let Some((token, obtained)) = &lock(&self.shared.state).http_token {
@@ -638,10 +638,11 @@ impl Client {
             }
         }
         let response = self
-            .request_raw("getTokenForHttpServer", serde_json::Map::new())
+            .request(crate::commands::GetTokenForHttpServer::new())
             .await?;
         let token = response
-            .get("token")
+            .token
+            .as_ref()
             .and_then(serde_json::Value::as_str)
             .ok_or_else(|| {
                 Error::Config("the getTokenForHttpServer response has no string `token`".into())

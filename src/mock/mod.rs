@@ -54,9 +54,10 @@
 //!   with its `peerId`).
 //! - A request that does not decode as its command's (a missing or mistyped parameter) gets
 //!   `"result": false` naming the field; a catalogued but untyped command, or an unknown one,
-//!   gets `"result": false` with an error text. Exceptions by name: `accept` and `reject`
-//!   ([the call flow](#the-call-flow)) and `getTokenForHttpServer` (catalogued; documented on
-//!   the built-in HTTP server page as returning `token`, it issues an HTTP-server token).
+//!   gets `"result": false` with an error text. Answers that follow the Room's state instead
+//!   of the example: `accept` and `reject` ([the call flow](#the-call-flow)), and
+//!   `getTokenForHttpServer` (client tier: TrueConf's Python client reads its `token`), which
+//!   issues an HTTP-server token.
 //! - `auth` issues fresh tokens (`token`, reusable as credentials, and
 //!   `tokenForHttpServer`); `getAppState` reports the mock's own HTTP port as
 //!   `embeddedHttpPort`.
@@ -95,8 +96,8 @@
 //!
 //! # The call flow
 //!
-//! No doc page describes `accept` or `reject` (they are catalogued in `schema/known.json` and
-//! decode as `Untyped`), and no page gives the order of the notifications around a call. The
+//! No doc page describes `accept` or `reject` (they are typed in the client tier, from what
+//! TrueConf's clients send), and no page gives the order of the notifications around a call. The
 //! mock does this, handling the three commands by method name:
 //!
 //! | request | when | answer | then, to every connection |

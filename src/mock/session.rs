@@ -483,20 +483,12 @@ impl Session {
                 &format!("Unknown command `{method}`"),
             ));
         }
-        // The call flow, by name: `accept` and `reject` are catalogued without a page (so
-        // untyped today); hangUp is typed.
+        // The call flow, by name: `accept`, `reject` (client tier) and hangUp share one
+        // state machine.
         if let Some(answer) = call_flow(&room, method, request_id) {
             return answer;
         }
         if decoded.is_untyped() {
-            if method == "getTokenForHttpServer" {
-                let token = room.issue_http_token();
-                return Answer::now(with_envelope(
-                    &json!({ "token": token, "result": true }),
-                    method,
-                    request_id,
-                ));
-            }
             return Answer::now(failure(
                 method,
                 request_id,
@@ -526,6 +518,7 @@ impl Session {
             .and_then(Value::as_str)
             .unwrap_or_default();
         match method {
+            "getTokenForHttpServer" => response.set("token", &Value::from(room.issue_http_token())),
             "getIncomingFilesRequests" => {
                 response.set("incomingFilesRequests", &Value::Array(model.offers()));
             }

@@ -277,10 +277,25 @@ pub fn edge_vectors(model: &Model, case: &Case) -> Vec<Vector> {
         ExampleRole::Request => {}
     }
     let extra = with("zzUnknownKey", Some(json!({ "nested": [1, 2] })));
+    // The documented tier skips a key it does not list; the client tier keeps it and writes it
+    // back.
+    let keeps_unlisted = match case.role {
+        ExampleRole::Notification => model
+            .notification(&case.name)
+            .is_some_and(|n| n.info.definition.keeps_unlisted()),
+        _ => model
+            .command(&case.name)
+            .is_some_and(|c| c.info.definition.keeps_unlisted()),
+    };
+    let re_encoded = if keeps_unlisted {
+        extra.clone()
+    } else {
+        root.clone()
+    };
     push(
         "unknown top-level key".into(),
         extra,
-        Expect::Accept(root.clone()),
+        Expect::Accept(re_encoded),
     );
     vectors
 }

@@ -6,7 +6,7 @@ schema/evidence/clients.json and the definitions.
 
 For every command and notification that TrueConf's clients send or handle and that has no doc
 page (no definition in schema/commands or schema/notifications, or a definition whose source is
-`inferred`), it lists the clients, the request keys with their JSON types and whether every
+`client` or `inferred`), it lists the clients, the request keys with their JSON types and whether every
 sending client sends each key in every request (the tier's rule for `required`), the response or
 notification keys the clients read or require, and where clients disagree. Names whose documented
 successor exists are marked obsolete. It ends with the keys clients use on documented messages that
@@ -117,6 +117,44 @@ def status(defs, known, kind, name):
         return "untyped (catalogued in known.json)"
     return "unknown (not in known.json)"
 
+def request_keys(req):
+    """What the clients send for one command, from the entries of `commands/<name>#request`:
+    the `sends` entries, the sending client groups, their literals (first per group), their code
+    sites (group -> site -> keys), and per key its JSON types by group, the groups that send it,
+    whether every voting group sends it in every request it builds (the tier's rule for
+    `required`; the MAUI kiosk shows only method names and never votes) and where it is left out.
+    Shared with scripts/evidence/draft_client_tier.py."""
+    sends = [e for e in req if e["says"] == "sends"]
+    senders = sorted({GROUP[e["source"]] for e in sends if e["key"] is None})
+    voters = [g for g in senders if g != "maui-kiosk"]
+    literals = {}
+    for e in sends:
+        if e["key"] is None and GROUP[e["source"]] not in literals:
+            literals[GROUP[e["source"]]] = e["literal"]
+    sites = defaultdict(dict)  # group -> (source, file, line, literal) -> keys
+    for e in sends:
+        if e["key"] is None:
+            sites[GROUP[e["source"]]][(e["source"], e["file"], e["line"], json.dumps(e["literal"], sort_keys=True))] = \
+                set(e["literal"]) - {"method"}
+    keys = sorted({key for g in sites for ks in sites[g].values() for key in ks})
+    by_key = {}
+    for key in keys:
+        types = defaultdict(set)
+        for e in sends:
+            if e["key"] == key:
+                types[GROUP[e["source"]]].add(e.get("type", "?"))
+        by = sorted(g for g in sites if any(key in ks for ks in sites[g].values()))
+        every = all(all(key in ks for ks in sites[g].values()) for g in voters) and bool(voters)
+        omits = [e for e in req if e["says"] == "omits" and e["key"] == key]
+        missing_clients = [g for g in voters if g not in by]
+        where = "; ".join(sorted({f"{GROUP[e['source']]} {e['condition']}" for e in omits
+                                  if PRIMARY.get(GROUP[e['source']], e['source']) == e['source']}))
+        if missing_clients:
+            where = (where + "; " if where else "") + f"never sent by {', '.join(missing_clients)}"
+        by_key[key] = {"types": types, "by": by, "every": every, "where": where}
+    return {"sends": sends, "senders": senders, "voters": voters, "literals": literals,
+            "sites": sites, "keys": keys, "by_key": by_key}
+
 
 def build():
     doc = json.loads((ROOT / "schema/evidence/clients.json").read_text(encoding="utf-8"))
@@ -188,16 +226,21 @@ def build():
         w(f"| {g} | {len(p['sends'])} | {sum(undocumented('commands', n) for n in p['sends'])} | "
           f"{len(p['handles_resp'])} | {len(p['handles_notif'])} | "
           f"{sum(undocumented('notifications', n) for n in p['handles_notif'])} |")
+    def tier(kind, names, source):
+        return sum(1 for n in names if defs.get((kind, n), {}).get("source") == source)
+
     all_c_undoc = sorted(n for n in commands if undocumented("commands", n))
     all_n_undoc = sorted(n for n in notifications if undocumented("notifications", n))
     w(f"\nAll clients together: {len(commands)} distinct commands (sent, or their reply handled), "
       f"{len(all_c_undoc)} without a doc page; {len(notifications)} distinct notifications handled, "
       f"{len(all_n_undoc)} without a doc page. Of the commands without a page: "
-      f"{sum(1 for n in all_c_undoc if (('commands', n) in defs))} typed as `inferred`, "
+      f"{tier('commands', all_c_undoc, 'client')} typed in the client tier, "
+      f"{tier('commands', all_c_undoc, 'inferred')} typed as `inferred`, "
       f"{sum(1 for n in all_c_undoc if ('commands', n) not in defs and n in known['commands'])} catalogued in "
       f"known.json, {sum(1 for n in all_c_undoc if ('commands', n) not in defs and n not in known['commands'])} "
       f"unknown to the crate. Of the notifications: "
-      f"{sum(1 for n in all_n_undoc if ('notifications', n) in defs)} inferred, "
+      f"{tier('notifications', all_n_undoc, 'client')} in the client tier, "
+      f"{tier('notifications', all_n_undoc, 'inferred')} inferred, "
       f"{sum(1 for n in all_n_undoc if ('notifications', n) not in defs and n in known['notifications'])} "
       f"catalogued, {sum(1 for n in all_n_undoc if ('notifications', n) not in defs and n not in known['notifications'])} "
       f"unknown.\n")
@@ -242,41 +285,20 @@ def build():
               + f" and used by {', '.join(users_new) or 'no client here'}. The documented file-transfer pages "
               "are marked 4.1.0+, and the Qt wrapper switched to the new names between main (2023-03) and "
               "pull request #7 (2024-01).")
-        sends = [e for e in req if e["says"] == "sends"]
-        senders = sorted({GROUP[e["source"]] for e in sends if e["key"] is None})
+        sent = request_keys(req)
+        sends, senders, sites, keys = sent["sends"], sent["senders"], sent["sites"], sent["keys"]
         w(f"- sent by: {', '.join(senders) or '—'}" + (f" ({cite([e for e in sends if e['key'] is None])})" if senders else ""))
-        voters = [g for g in senders if g != "maui-kiosk"]
-        literals = {}
-        for e in sends:
-            if e["key"] is None and GROUP[e["source"]] not in literals:
-                literals[GROUP[e["source"]]] = e["literal"]
-        if literals:
-            w("- literals: " + "; ".join(f"{g} `{json.dumps(lit, separators=(',', ':'))}`" for g, lit in literals.items()))
-        # keys: per group, per code site
-        sites = defaultdict(dict)  # group -> (file,line,literal) -> keys
-        for e in sends:
-            if e["key"] is None:
-                sites[GROUP[e["source"]]][(e["source"], e["file"], e["line"], json.dumps(e["literal"], sort_keys=True))] = \
-                    set(e["literal"]) - {"method"}
-        keys = sorted({key for g in sites for ks in sites[g].values() for key in ks})
+        if sent["literals"]:
+            w("- literals: " + "; ".join(f"{g} `{json.dumps(lit, separators=(',', ':'))}`"
+                                         for g, lit in sent["literals"].items()))
         if keys:
             w("\n| key | JSON type(s) by client | sent by | every / some | omitted where |")
             w("|---|---|---|---|---|")
             for key in keys:
-                types = defaultdict(set)
-                for e in sends:
-                    if e["key"] == key:
-                        types[GROUP[e["source"]]].add(e.get("type", "?"))
-                by = sorted(g for g in sites if any(key in ks for ks in sites[g].values()))
-                every = all(all(key in ks for ks in sites[g].values()) for g in voters) and bool(voters)
-                omits = [e for e in req if e["says"] == "omits" and e["key"] == key]
-                tstr = "; ".join(f"{g}: {'/'.join(sorted(t))}" for g, t in sorted(types.items()))
-                missing_clients = [g for g in voters if g not in by]
-                where = "; ".join(sorted({f"{GROUP[e['source']]} {e['condition']}" for e in omits
-                                          if PRIMARY.get(GROUP[e['source']], e['source']) == e['source']}))
-                if missing_clients:
-                    where = (where + "; " if where else "") + f"never sent by {', '.join(missing_clients)}"
-                w(f"| `{key}` | {tstr} | {', '.join(by)} | {'every' if every else 'some'} | {where or '—'} |")
+                k = sent["by_key"][key]
+                tstr = "; ".join(f"{g}: {'/'.join(sorted(t))}" for g, t in sorted(k["types"].items()))
+                w(f"| `{key}` | {tstr} | {', '.join(k['by'])} | {'every' if k['every'] else 'some'} | "
+                  f"{k['where'] or '—'} |")
             # contradictions: different types for one key
             clash = []
             for key in keys:

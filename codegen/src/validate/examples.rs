@@ -72,14 +72,25 @@ fn check_url(_: &LoadedFile, raw: &RawExample, site: &Site, diagnostics: &mut Di
     }
 }
 
-/// Without a doc page, there is nothing to copy a documented example from.
+/// Without a doc page, there is nothing to copy a documented example from; a client's request
+/// is the client tier's evidence, and a request.
 fn check_source(file: &LoadedFile, raw: &RawExample, site: &Site, diagnostics: &mut Diagnostics) {
     let source = ExampleSource::from(raw.source);
-    if source == ExampleSource::Documented && file.definition.source == RawSource::Inferred {
-        site.key("source").error(
-            diagnostics,
-            "an inferred definition has no doc page, so its examples are synthetic or captured",
-        );
+    let tier = file.definition.source;
+    let problem = match source {
+        ExampleSource::Documented if tier != RawSource::Documented => Some(
+            "a definition without a doc page has no documented examples: synthetic, captured or (client tier) client ones",
+        ),
+        ExampleSource::Client if tier != RawSource::Client => {
+            Some("a client example belongs to a client-tier definition (`\"source\": \"client\"`)")
+        }
+        ExampleSource::Client if raw.role != RawRole::Request => {
+            Some("a client example is a request as a client builds it: role `request`")
+        }
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        site.key("source").error(diagnostics, problem);
     }
 }
 
@@ -90,6 +101,7 @@ fn check_title(_: &LoadedFile, raw: &RawExample, site: &Site, diagnostics: &mut 
         ExampleSource::Documented => None,
         ExampleSource::Captured => Some("Captured"),
         ExampleSource::Synthetic => Some("Synthetic"),
+        ExampleSource::Client => Some("Client"),
     };
     if let Some(prefix) = prefix.filter(|prefix| !raw.title.starts_with(prefix)) {
         site.key("title").error(
@@ -108,11 +120,14 @@ fn check_captured_json(
     site: &Site,
     diagnostics: &mut Diagnostics,
 ) {
-    if ExampleSource::from(raw.source) == ExampleSource::Captured && raw.json.is_none() {
-        site.key("json").error(
-            diagnostics,
-            "a captured example is the JSON a Room sent: give it as `json`",
-        );
+    let what = match ExampleSource::from(raw.source) {
+        ExampleSource::Captured => "a captured example is the JSON a Room sent",
+        ExampleSource::Client => "a client example is the JSON a client sends",
+        _ => return,
+    };
+    if raw.json.is_none() {
+        site.key("json")
+            .error(diagnostics, format!("{what}: give it as `json`"));
     }
 }
 

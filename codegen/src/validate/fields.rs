@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::error::{Diagnostics, Site};
 use crate::load::{LoadedFile, RawAlias, RawField, RawKind};
-use crate::model::{Alias, Field, Presence, Scalar, TypeRef};
+use crate::model::{
+    Alias, Field, Presence, Scalar, TypeRef, NOTIFICATION_ENVELOPE, REQUEST_ENVELOPE,
+    RESPONSE_ENVELOPE, UNLISTED_FIELD,
+};
 use crate::naming::snake_case;
 
 use super::type_expr::{named_type, parse_type_expr};
@@ -37,9 +40,9 @@ impl FieldList {
     /// notification may still have a field named `result`, as `login` does.)
     fn envelope_keys(self, kind: RawKind) -> &'static [&'static str] {
         match (kind, self) {
-            (RawKind::Command, FieldList::Request) => &["method", "requestId"],
-            (RawKind::Command, _) => &["method", "requestId", "result", "error"],
-            (RawKind::Notification, _) => &["method", "event"],
+            (RawKind::Command, FieldList::Request) => REQUEST_ENVELOPE,
+            (RawKind::Command, _) => RESPONSE_ENVELOPE,
+            (RawKind::Notification, _) => NOTIFICATION_ENVELOPE,
             _ => &[],
         }
     }
@@ -50,6 +53,9 @@ struct Context<'a> {
     envelope_keys: &'static [&'static str],
     /// The API versions of the message, when it says.
     message_api: Option<&'a [u8]>,
+    /// The structs of the list keep the keys it does not list, in a field of their own
+    /// (client tier).
+    keeps_unlisted: bool,
     known_types: &'a BTreeMap<String, RawKind>,
 }
 
@@ -65,6 +71,7 @@ pub(super) fn resolve_fields(
     let context = Context {
         envelope_keys: list.envelope_keys(file.definition.kind),
         message_api: file.definition.api.as_deref(),
+        keeps_unlisted: file.definition.source == crate::load::RawSource::Client,
         known_types,
     };
     let mut names = NamesSeen::default();
@@ -101,6 +108,7 @@ fn resolve_field<'a>(
     check_not_envelope(context, raw, site, diagnostics);
     let rust_name = rust_name(raw, site, diagnostics);
     names.rust_name(raw, &rust_name, index, site, diagnostics);
+    check_not_unlisted(context, raw, &rust_name, site, diagnostics);
     let ty = field_type(context, raw, site, diagnostics);
     check_nullable(raw, &ty, site, diagnostics);
     check_absence(raw, site, diagnostics);
@@ -214,6 +222,26 @@ fn check_not_envelope(
             diagnostics,
             format!(
                 "`{}` is an envelope key, handled for every message; do not list it",
+                raw.name
+            ),
+        );
+    }
+}
+
+/// A client-tier struct keeps the keys it does not list in its field `unlisted`; no listed
+/// field takes that Rust name.
+fn check_not_unlisted(
+    context: &Context,
+    raw: &RawField,
+    rust_name: &str,
+    site: &Site,
+    diagnostics: &mut Diagnostics,
+) {
+    if context.keeps_unlisted && rust_name == UNLISTED_FIELD {
+        site.key("name").error(
+            diagnostics,
+            format!(
+                "field `{}` maps to the Rust name `{UNLISTED_FIELD}`, which a client-tier struct uses for the keys it does not list; give a `rustName`",
                 raw.name
             ),
         );
@@ -341,6 +369,7 @@ fn field(raw: &RawField, rust_name: String, ty: TypeRef) -> Field {
             doc: raw.presence.doc.into(),
             url: raw.presence.url.clone(),
             observed: raw.presence.observed.clone(),
+            clients: raw.presence.clients.map(Into::into),
         },
         aliases: raw
             .aliases

@@ -11,7 +11,7 @@ use super::{check_api_list, is_shared_type};
 type FileCheck = fn(&LoadedFile, &Site, &mut Diagnostics);
 
 /// The checks of a file on its own, in the order their problems are reported.
-const FILE_CHECKS: [FileCheck; 10] = [
+const FILE_CHECKS: [FileCheck; 11] = [
     check_folder,
     check_file_name,
     check_name,
@@ -22,6 +22,7 @@ const FILE_CHECKS: [FileCheck; 10] = [
     check_keys_of_kind,
     check_api,
     check_has_examples,
+    crate::client_tier::check_placeholders,
 ];
 
 /// Checks one file on its own: folder, file name, the keys its kind needs and forbids.
@@ -102,7 +103,8 @@ fn check_summary(file: &LoadedFile, site: &Site, diagnostics: &mut Diagnostics) 
     }
 }
 
-/// A documented definition names its page; an inferred one says where its facts come from.
+/// A documented definition names its page; an inferred one says where its facts come from; a
+/// client-tier one cites the clients (the tier's own rules: [`crate::client_tier`]).
 fn check_source(file: &LoadedFile, site: &Site, diagnostics: &mut Diagnostics) {
     let definition = &file.definition;
     let no_evidence = || {
@@ -120,6 +122,7 @@ fn check_source(file: &LoadedFile, site: &Site, diagnostics: &mut Diagnostics) {
             diagnostics,
             "an inferred definition must say where its facts come from",
         ),
+        RawSource::Client => crate::client_tier::check_definition(definition, site, diagnostics),
         _ => {}
     }
 }

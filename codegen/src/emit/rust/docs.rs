@@ -8,12 +8,13 @@ use super::Emitter;
 use crate::model::{api_list, DefinitionInfo, Field, MessageInfo, Source};
 
 impl Emitter<'_> {
-    /// `Source::Documented` or `Source::Inferred`.
+    /// `Source::Documented`, `Source::Inferred` or `Source::Client`.
     pub(super) fn source_tokens(&self, source: Source) -> TokenStream {
         let rt = &self.rt;
         match source {
             Source::Documented => quote! { #rt::Source::Documented },
             Source::Inferred => quote! { #rt::Source::Inferred },
+            Source::Client => quote! { #rt::Source::Client },
         }
     }
 
@@ -126,14 +127,23 @@ impl Emitter<'_> {
             Source::Inferred => {
                 text.push_str("\n| Source | **inferred** — no doc page was found |");
             }
+            Source::Client => text.push_str(
+                "\n| Source | **client-evidenced** — no doc page; typed from what TrueConf's clients send and read |",
+            ),
         }
         text.push_str(&format!(
             "\n| Definition | `{}/{}` |",
             self.options.definitions_label,
             definition.file.display()
         ));
-        if let (Source::Inferred, Some(evidence)) = (definition.source, &definition.evidence) {
-            text.push_str(&format!("\n\nEvidence: {}", prose(evidence)));
+        match (definition.source, &definition.evidence) {
+            (Source::Inferred, Some(evidence)) => {
+                text.push_str(&format!("\n\nEvidence: {}", prose(evidence)));
+            }
+            (Source::Client, evidence) => {
+                text.push_str(&format!("\n\n{}", client_tier_doc(evidence.as_deref())));
+            }
+            _ => {}
         }
         text
     }
@@ -150,6 +160,10 @@ impl Emitter<'_> {
                 doc_links(&definition.doc_urls)
             )),
             Source::Inferred => text.push_str(" Inferred: no doc page describes it."),
+            Source::Client => text.push_str(&format!(
+                " {}",
+                client_tier_doc(definition.evidence.as_deref())
+            )),
         }
         text.push_str(&format!(
             " Definition: `{}/{}`.",
@@ -158,6 +172,16 @@ impl Emitter<'_> {
         ));
         text
     }
+}
+
+/// What every item of the client tier says about itself: where its facts come from (file and
+/// line of TrueConf's clients) and what that means for received fields.
+pub(super) fn client_tier_doc(evidence: Option<&str>) -> String {
+    format!(
+        "Client-evidenced: no doc page; typed from what TrueConf's clients send and read. {} \
+         Received fields are optional, since no doc states them.",
+        prose(evidence.unwrap_or("see the definition."))
+    )
 }
 
 /// `#[doc = "..."]` attributes, one per line, so rustdoc renders paragraphs and tables.

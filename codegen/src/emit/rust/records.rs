@@ -7,7 +7,35 @@ use quote::{format_ident, quote};
 
 use super::docs::doc_attrs;
 use super::{derive, ident, Emitter};
-use crate::model::{Command, Field, Notification, Record, Scalar, TypeDef, TypeRef};
+use crate::model::{
+    Command, DefinitionInfo, Field, Notification, Record, Scalar, TypeDef, TypeRef,
+    NOTIFICATION_ENVELOPE, REQUEST_ENVELOPE, RESPONSE_ENVELOPE, UNLISTED_FIELD,
+};
+
+/// What the `unlisted` field of a client-tier struct says about itself.
+const UNLISTED_DOC: &str =
+    "The keys of this object that its definition does not list, each with its value exactly as \
+received, in the order they arrived. The client tier lists only what TrueConf's clients read, so \
+nothing else the Room sends is lost: encoding writes these keys back after the listed fields, and \
+`check` still reports them as unknown fields.";
+
+/// The keys a struct of the client tier keeps besides its fields, and must never write as one
+/// of them: its fields' wire names and aliases, and its envelope's keys. `None` for a struct
+/// outside the tier, whose decoder skips unlisted keys.
+type Unlisted = Option<Vec<String>>;
+
+/// The reserved keys of a client-tier struct of `fields` inside `envelope` (see [`Unlisted`]);
+/// `None` when `definition` is not of the tier.
+fn unlisted(definition: &DefinitionInfo, fields: &[Field], envelope: &[&str]) -> Unlisted {
+    definition.keeps_unlisted().then(|| {
+        fields
+            .iter()
+            .flat_map(Field::wire_names)
+            .chain(envelope.iter().copied())
+            .map(str::to_string)
+            .collect()
+    })
+}
 
 impl Emitter<'_> {
     /// A struct of fields with everything it comes with, in this order: the struct, its
@@ -19,14 +47,15 @@ impl Emitter<'_> {
         name: &str,
         doc: &str,
         fields: &[Field],
+        unlisted: &Unlisted,
         extra_impl: TokenStream,
     ) -> TokenStream {
         let name_ident = ident(name);
-        let definition = self.struct_definition(&name_ident, doc, fields);
-        let constructor = self.constructor(&name_ident, fields);
-        let arbitrary = self.arbitrary_struct(&name_ident, fields, false);
-        let fields_impl = self.fields_impl(&name_ident, name, fields);
-        let fields_schema = self.fields_schema_impl(&name_ident, fields);
+        let definition = self.struct_definition(&name_ident, doc, fields, unlisted);
+        let constructor = self.constructor(&name_ident, fields, unlisted);
+        let arbitrary = self.arbitrary_struct(&name_ident, fields, false, unlisted);
+        let fields_impl = self.fields_impl(&name_ident, name, fields, unlisted);
+        let fields_schema = self.fields_schema_impl(&name_ident, fields, unlisted);
         quote! {
             #definition
 
@@ -42,8 +71,15 @@ impl Emitter<'_> {
         }
     }
 
-    /// The struct itself: one public field per definition field.
-    fn struct_definition(&self, name: &Ident, doc: &str, fields: &[Field]) -> TokenStream {
+    /// The struct itself: one public field per definition field, and `unlisted` in the client
+    /// tier.
+    fn struct_definition(
+        &self,
+        name: &Ident,
+        doc: &str,
+        fields: &[Field],
+        unlisted: &Unlisted,
+    ) -> TokenStream {
         let doc = doc_attrs(doc);
         let mut traits = self.struct_derives(fields);
         // `Default` only when no field is required: it would be an invalid value otherwise.
@@ -57,19 +93,32 @@ impl Emitter<'_> {
             let ty = self.field_type(field);
             quote! { #doc pub #rust: #ty, }
         });
+        let unlisted = self.unlisted_slot(unlisted);
         quote! {
             #doc
             #derive
             #[non_exhaustive]
             pub struct #name {
                 #(#struct_fields)*
+                #unlisted
             }
         }
     }
 
+    /// The `unlisted` field of a client-tier struct (and of its partial form).
+    fn unlisted_slot(&self, unlisted: &Unlisted) -> Option<TokenStream> {
+        let rt = &self.rt;
+        unlisted.as_ref().map(|_| {
+            let doc = doc_attrs(UNLISTED_DOC);
+            let rust = ident(UNLISTED_FIELD);
+            quote! { #doc pub #rust: #rt::UnlistedKeys, }
+        })
+    }
+
     /// `new`: required fields as parameters (strings and string newtypes through `Into`),
     /// optional ones absent.
-    fn constructor(&self, name: &Ident, fields: &[Field]) -> TokenStream {
+    fn constructor(&self, name: &Ident, fields: &[Field], unlisted: &Unlisted) -> TokenStream {
+        let rt = &self.rt;
         let required: Vec<&Field> = fields.iter().filter(|field| !field.optional).collect();
         let params = required.iter().map(|field| {
             let rust = ident(&field.rust_name);
@@ -90,6 +139,11 @@ impl Emitter<'_> {
                 quote! { #rust }
             }
         });
+        let unlisted_init = unlisted.as_ref().map(|_| {
+            let rust = ident(UNLISTED_FIELD);
+            quote! { #rust: #rt::UnlistedKeys::new() }
+        });
+        let inits = inits.chain(unlisted_init);
         let many_args = if required.len() > 7 {
             quote! { #[allow(clippy::too_many_arguments)] }
         } else {
@@ -126,12 +180,18 @@ impl Emitter<'_> {
 
     /// `impl Fields`: the struct's name, and how its fields are decoded one key at a time,
     /// completed from the partial struct, and written.
-    fn fields_impl(&self, name_ident: &Ident, name: &str, fields: &[Field]) -> TokenStream {
+    fn fields_impl(
+        &self,
+        name_ident: &Ident,
+        name: &str,
+        fields: &[Field],
+        unlisted: &Unlisted,
+    ) -> TokenStream {
         let rt = &self.rt;
         let partial_ident = format_ident!("{}Partial", name);
         let accept_body = self.accept_field_body(fields);
-        let complete_body = self.completion_body(fields);
-        let write_body = write_fields_body(fields, false);
+        let complete_body = self.completion_body(fields, unlisted);
+        let write_body = self.write_fields_body(fields, false, unlisted);
         quote! {
             impl #rt::__private::Fields for #name_ident {
                 type Partial = super::partial::#partial_ident;
@@ -196,12 +256,17 @@ impl Emitter<'_> {
     }
 
     /// `from_partial`: the struct from its partial form, failing on a missing required field.
-    fn completion_body(&self, fields: &[Field]) -> TokenStream {
+    fn completion_body(&self, fields: &[Field], unlisted: &Unlisted) -> TokenStream {
         let rt = &self.rt;
+        let keep = unlisted.as_ref().map(|_| {
+            let rust = ident(UNLISTED_FIELD);
+            quote! { #rust: partial.#rust, }
+        });
         if fields.is_empty() {
+            let unused = keep.is_none().then(|| quote! { let _ = partial; });
             return quote! {
-                let _ = partial;
-                ::core::result::Result::Ok(Self {})
+                #unused
+                ::core::result::Result::Ok(Self { #keep })
             };
         }
         let complete = fields.iter().map(|field| {
@@ -214,17 +279,25 @@ impl Emitter<'_> {
             }
         });
         quote! {
-            ::core::result::Result::Ok(Self { #(#complete)* })
+            ::core::result::Result::Ok(Self { #(#complete)* #keep })
         }
     }
 
     /// `impl FieldsSchema` (with the `json_schema` option): each field's schema, description,
     /// whether it is required, its API versions and its aliases.
-    fn fields_schema_impl(&self, name: &Ident, fields: &[Field]) -> Option<TokenStream> {
+    fn fields_schema_impl(
+        &self,
+        name: &Ident,
+        fields: &[Field],
+        unlisted: &Unlisted,
+    ) -> Option<TokenStream> {
         let rt = &self.rt;
         if !self.options.json_schema {
             return None;
         }
+        let keep = unlisted
+            .as_ref()
+            .map(|_| quote! { schemas.keep_unlisted(); });
         let schema_adds = fields.iter().map(|field| {
             let wire = &field.wire_name;
             let value = self.value_type(field);
@@ -240,12 +313,15 @@ impl Emitter<'_> {
                 #(#aliases)*
             }
         });
-        let schema_body = if fields.is_empty() {
+        let schema_body = if fields.is_empty() && keep.is_none() {
             quote! { let _ = generator; #rt::__private::FieldSchemas::default() }
         } else {
+            let unused = fields.is_empty().then(|| quote! { let _ = generator; });
             quote! {
+                #unused
                 let mut schemas = #rt::__private::FieldSchemas::default();
                 #(#schema_adds)*
+                #keep
                 schemas
             }
         };
@@ -281,7 +357,8 @@ impl Emitter<'_> {
 
             #serde_and_schema
         };
-        self.fields_struct(name, &doc, &record.fields, extra)
+        let unlisted = unlisted(&record.definition, &record.fields, &[]);
+        self.fields_struct(name, &doc, &record.fields, &unlisted, extra)
     }
 
     pub(super) fn command(&self, command: &Command) -> TokenStream {
@@ -307,15 +384,35 @@ impl Emitter<'_> {
                 type Response = #response_ident;
             }
         };
-        let request = self.fields_struct(name, &request_doc, &command.request, extra);
-        let response_doc = format!(
+        let definition = &command.info.definition;
+        let request_unlisted = unlisted(definition, &command.request, REQUEST_ENVELOPE);
+        let request = self.fields_struct(
+            name,
+            &request_doc,
+            &command.request,
+            &request_unlisted,
+            extra,
+        );
+        let mut response_doc = format!(
             "The fields of a successful `{method}` response (`\"result\": true`), inside \
              [`Response<{name}>`]({rt_doc}::Response).\n\nA failed response carries \
              [`{response_name}Partial`](super::partial::{response_name}Partial) instead, in \
              [`Failure::fields`]({rt_doc}::Failure::fields)."
         );
-        let response =
-            self.fields_struct(response_name, &response_doc, &command.response, quote! {});
+        if definition.keeps_unlisted() {
+            response_doc.push_str(&format!(
+                "\n\n{}",
+                super::docs::client_tier_doc(definition.evidence.as_deref())
+            ));
+        }
+        let response_unlisted = unlisted(definition, &command.response, RESPONSE_ENVELOPE);
+        let response = self.fields_struct(
+            response_name,
+            &response_doc,
+            &command.response,
+            &response_unlisted,
+            quote! {},
+        );
         quote! { #request #response }
     }
 
@@ -344,36 +441,62 @@ impl Emitter<'_> {
 
             #serde_and_schema
         };
-        self.fields_struct(name, &doc, &notification.fields, extra)
+        let unlisted = unlisted(
+            &notification.info.definition,
+            &notification.fields,
+            NOTIFICATION_ENVELOPE,
+        );
+        self.fields_struct(name, &doc, &notification.fields, &unlisted, extra)
     }
 
     /// The all-optional partial struct of every field list, with its `PartialFields` impl.
     pub(super) fn partials(&self) -> TokenStream {
-        let mut lists: Vec<(String, &[Field])> = Vec::new();
+        let mut lists: Vec<(String, &[Field], Unlisted)> = Vec::new();
         for command in &self.model.commands {
-            lists.push((command.info.rust_name.clone(), &command.request));
-            lists.push((command.response_rust_name.clone(), &command.response));
+            let definition = &command.info.definition;
+            lists.push((
+                command.info.rust_name.clone(),
+                &command.request,
+                unlisted(definition, &command.request, REQUEST_ENVELOPE),
+            ));
+            lists.push((
+                command.response_rust_name.clone(),
+                &command.response,
+                unlisted(definition, &command.response, RESPONSE_ENVELOPE),
+            ));
         }
         for notification in &self.model.notifications {
-            lists.push((notification.info.rust_name.clone(), &notification.fields));
+            lists.push((
+                notification.info.rust_name.clone(),
+                &notification.fields,
+                unlisted(
+                    &notification.info.definition,
+                    &notification.fields,
+                    NOTIFICATION_ENVELOPE,
+                ),
+            ));
         }
         for definition in self.model.types.values() {
             if let TypeDef::Record(record) = definition {
-                lists.push((record.definition.rust_name.clone(), &record.fields));
+                lists.push((
+                    record.definition.rust_name.clone(),
+                    &record.fields,
+                    unlisted(&record.definition, &record.fields, &[]),
+                ));
             }
         }
         let items = lists
             .iter()
-            .map(|(owner, fields)| self.partial_struct(owner, fields));
+            .map(|(owner, fields, unlisted)| self.partial_struct(owner, fields, unlisted));
         quote! { #(#items)* }
     }
 
     /// The partial struct of the struct `owner`: every field optional, each `None` while
     /// absent; with its `Arbitrary` and `PartialFields` impls.
-    fn partial_struct(&self, owner: &str, fields: &[Field]) -> TokenStream {
+    fn partial_struct(&self, owner: &str, fields: &[Field], unlisted: &Unlisted) -> TokenStream {
         let rt = &self.rt;
         let name = format_ident!("{}Partial", owner);
-        let arbitrary = self.arbitrary_struct(&name, fields, true);
+        let arbitrary = self.arbitrary_struct(&name, fields, true, unlisted);
         let owner_path = self.owner_path(owner);
         let doc = format!(" Every field of [`{owner}`]({owner_path}), each `None` while absent.");
         let mut traits = self.struct_derives(fields);
@@ -385,13 +508,24 @@ impl Emitter<'_> {
             let doc = format!(" Wire key `{}`.", field.wire_name);
             quote! { #[doc = #doc] pub #rust: ::core::option::Option<#value>, }
         });
-        let write_body = write_fields_body(fields, true);
+        let write_body = self.write_fields_body(fields, true, unlisted);
+        let unlisted_slot = self.unlisted_slot(unlisted);
+        // The partial form is what decoding collects into: where the unlisted keys go.
+        let unlisted_mut = unlisted.as_ref().map(|_| {
+            let rust = ident(UNLISTED_FIELD);
+            quote! {
+                fn unlisted_mut(&mut self) -> ::core::option::Option<&mut #rt::UnlistedKeys> {
+                    ::core::option::Option::Some(&mut self.#rust)
+                }
+            }
+        });
         quote! {
             #[doc = #doc]
             #derive
             #[non_exhaustive]
             pub struct #name {
                 #(#slots)*
+                #unlisted_slot
             }
 
             #arbitrary
@@ -403,6 +537,8 @@ impl Emitter<'_> {
                 ) -> ::core::result::Result<(), M::Error> {
                     #write_body
                 }
+
+                #unlisted_mut
             }
         }
     }
@@ -429,24 +565,37 @@ impl Emitter<'_> {
     }
 }
 
-/// `write_fields`: each field under its wire name, an optional one (every one of a partial
-/// struct, `all_optional`) only when present.
-fn write_fields_body(fields: &[Field], all_optional: bool) -> TokenStream {
-    if fields.is_empty() {
-        return quote! { let _ = map; ::core::result::Result::Ok(()) };
-    }
-    let writes = fields.iter().map(|field| {
-        let wire = &field.wire_name;
-        let rust = ident(&field.rust_name);
-        if all_optional || field.optional {
-            quote! {
-                if let ::core::option::Option::Some(value) = &self.#rust {
-                    map.serialize_entry(#wire, value)?;
-                }
+impl Emitter<'_> {
+    /// `write_fields`: each field under its wire name, an optional one (every one of a partial
+    /// struct, `all_optional`) only when present; then, in the client tier, the unlisted keys.
+    fn write_fields_body(
+        &self,
+        fields: &[Field],
+        all_optional: bool,
+        unlisted: &Unlisted,
+    ) -> TokenStream {
+        let rt = &self.rt;
+        let tail = match unlisted {
+            Some(reserved) => {
+                let rust = ident(UNLISTED_FIELD);
+                quote! { #rt::__private::write_unlisted(map, &self.#rust, &[#(#reserved),*]) }
             }
-        } else {
-            quote! { map.serialize_entry(#wire, &self.#rust)?; }
-        }
-    });
-    quote! { #(#writes)* ::core::result::Result::Ok(()) }
+            None if fields.is_empty() => quote! { let _ = map; ::core::result::Result::Ok(()) },
+            None => quote! { ::core::result::Result::Ok(()) },
+        };
+        let writes = fields.iter().map(|field| {
+            let wire = &field.wire_name;
+            let rust = ident(&field.rust_name);
+            if all_optional || field.optional {
+                quote! {
+                    if let ::core::option::Option::Some(value) = &self.#rust {
+                        map.serialize_entry(#wire, value)?;
+                    }
+                }
+            } else {
+                quote! { map.serialize_entry(#wire, &self.#rust)?; }
+            }
+        });
+        quote! { #(#writes)* #tail }
+    }
 }

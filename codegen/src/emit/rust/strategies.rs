@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{ident, Emitter};
-use crate::model::{Field, Scalar, TypeRef};
+use crate::model::{Field, Scalar, TypeRef, UNLISTED_FIELD};
 
 impl Emitter<'_> {
     /// A proptest strategy for one value of `ty` (behind the `proptest` feature): `any::<T>()`
@@ -46,35 +46,52 @@ impl Emitter<'_> {
     }
 
     /// `impl Arbitrary` for a struct whose fields are built by `field_strategy` (fields may be
-    /// more than proptest's 12-tuple limit, so they are grouped in nested tuples of ten).
+    /// more than proptest's 12-tuple limit, so they are grouped in nested tuples of ten). A
+    /// client-tier struct also draws a few keys its definition does not list (`unlisted`: the
+    /// keys it must not use).
     pub(super) fn arbitrary_struct(
         &self,
         name: &Ident,
         fields: &[Field],
         all_optional: bool,
+        unlisted: &Option<Vec<String>>,
     ) -> Option<TokenStream> {
         let rt = &self.rt;
         if !self.options.proptest {
             return None;
         }
-        let strategy = if fields.is_empty() {
-            quote! { #rt::__private::proptest::strategy::Just(Self {}) }
-        } else {
-            let chunks: Vec<&[Field]> = fields.chunks(10).collect();
-            let strategies = tuple(chunks.iter().map(|chunk| {
+        let chunks: Vec<&[Field]> = fields.chunks(10).collect();
+        let mut strategies: Vec<TokenStream> = chunks
+            .iter()
+            .map(|chunk| {
                 tuple(
                     chunk
                         .iter()
                         .map(|field| self.field_strategy(field, all_optional || field.optional)),
                 )
-            }));
-            let patterns = tuple(chunks.iter().map(|chunk| {
+            })
+            .collect();
+        let mut patterns: Vec<TokenStream> = chunks
+            .iter()
+            .map(|chunk| {
                 tuple(chunk.iter().map(|field| {
                     let name = ident(&field.rust_name);
                     quote! { #name }
                 }))
-            }));
-            let names = fields.iter().map(|field| ident(&field.rust_name));
+            })
+            .collect();
+        let mut names: Vec<Ident> = fields.iter().map(|field| ident(&field.rust_name)).collect();
+        if let Some(reserved) = unlisted {
+            let unlisted = ident(UNLISTED_FIELD);
+            strategies.push(quote! { #rt::__private::unlisted_keys(&[#(#reserved),*]) });
+            patterns.push(quote! { #unlisted });
+            names.push(unlisted);
+        }
+        let strategy = if strategies.is_empty() {
+            quote! { #rt::__private::proptest::strategy::Just(Self {}) }
+        } else {
+            let strategies = tuple(strategies.into_iter());
+            let patterns = tuple(patterns.into_iter());
             quote! {
                 #rt::__private::proptest::strategy::Strategy::prop_map(
                     #strategies,
