@@ -69,8 +69,10 @@
 //! ```
 //!
 //! When you know which response you wait for, decode straight into it with
-//! [`from_slice`]`::<Response<C>>` — no dispatch. Commands the crate knows by name but does not
-//! type yet are built with [`RawMessage::request`] and come back as `Untyped` variants.
+//! [`from_slice`]`::<Response<C>>` — no dispatch. A command the definitions do not type (one a
+//! newer Room adds) is built with [`RawMessage::request`]; its answer decodes as `Unknown`, or
+//! as `Untyped` once its name is catalogued in `known.json` (the bundled catalogue is empty:
+//! every name TrueConf's clients use is typed).
 //!
 //! # Notifications
 //!

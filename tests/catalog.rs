@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 use trueconf_api::{
-    AnyNotification, AnyResponse, ClientMessage, RawMessage, ServerMessage, COMMAND_NAMES,
-    NOTIFICATION_NAMES, UNTYPED_COMMAND_NAMES, UNTYPED_NOTIFICATION_NAMES,
+    ClientMessage, RawMessage, ServerMessage, COMMAND_NAMES, NOTIFICATION_NAMES,
+    UNTYPED_COMMAND_NAMES, UNTYPED_NOTIFICATION_NAMES,
 };
 
 #[test]
@@ -48,72 +48,58 @@ fn every_indexed_name_is_typed_or_catalogued() {
         .all(|name| !typed.contains(name)));
 }
 
-/// A command still catalogued: the first of the list (the client tier types them family by
-/// family, so no one name stays catalogued for long).
-fn catalogued_command() -> &'static str {
-    UNTYPED_COMMAND_NAMES
-        .first()
-        .expect("a catalogued command is left")
-}
-
+/// The bundled catalogue is empty: every name TrueConf's clients send or handle has a
+/// definition (the client tier), so nothing the bundled bindings meet decodes as `Untyped`. The
+/// catalogue's own path is tested where a catalogue exists: the downstream crate
+/// (tests/downstream/tests/upgrade.rs) and `check --definitions` below.
 #[test]
-fn catalogued_names_decode_as_untyped_and_keep_their_json() {
-    let name = catalogued_command();
-    let request = format!(r#"{{"method":"{name}","version":"1"}}"#);
-    let decoded = ClientMessage::from_str(&request).expect("decodes");
-    assert!(decoded.is_untyped() && !decoded.is_unknown());
-    assert_eq!(decoded.method(), name);
-    assert_eq!(serde_json::to_string(&decoded).expect("encodes"), request);
-
-    let response = ServerMessage::from_str(&format!(
-        r#"{{"method":"{name}","requestId":"","result":true}}"#
-    ))
-    .expect("decodes");
-    assert!(matches!(
-        response,
-        ServerMessage::Response(AnyResponse::Untyped(_))
-    ));
-    let event = ServerMessage::from_str(
-        r#"{"method":"event","event":"waitingRoomStateChanged","enabled":true}"#,
-    )
-    .expect("decodes");
-    assert!(matches!(
-        event,
-        ServerMessage::Notification(AnyNotification::Untyped(_))
-    ));
-    assert!(event.is_untyped());
-    let unknown =
-        ServerMessage::from_str(r#"{"method":"event","event":"neverHeardOf"}"#).expect("decodes");
-    assert!(unknown.is_unknown() && !unknown.is_untyped());
-
+fn the_bundled_catalogue_is_empty_and_raw_requests_still_decode() {
+    assert!(
+        UNTYPED_COMMAND_NAMES.is_empty(),
+        "{UNTYPED_COMMAND_NAMES:?}"
+    );
+    assert!(
+        UNTYPED_NOTIFICATION_NAMES.is_empty(),
+        "{UNTYPED_NOTIFICATION_NAMES:?}"
+    );
+    // A request built raw, of a command typed in the client tier, decodes as that type.
     let mut params = serde_json::Map::new();
     params.insert("deleteFilesFromDisk".into(), true.into());
     let built = RawMessage::request("clearCallHistory", Some("9"), params);
+    let text = built.as_str().expect("JSON");
     assert_eq!(
-        built.as_str().expect("JSON"),
+        text,
         r#"{"method":"clearCallHistory","requestId":"9","deleteFilesFromDisk":true}"#
     );
-    assert!(ClientMessage::from_str(built.as_str().expect("JSON"))
-        .expect("decodes")
-        .is_untyped());
+    let decoded = ClientMessage::from_str(text).expect("decodes");
+    assert!(
+        matches!(decoded, ClientMessage::ClearCallHistory(_)),
+        "{decoded:?}"
+    );
+    assert_eq!(serde_json::to_string(&decoded).expect("encodes"), text);
+    let unknown =
+        ServerMessage::from_str(r#"{"method":"event","event":"neverHeardOf"}"#).expect("decodes");
+    assert!(unknown.is_unknown() && !unknown.is_untyped());
 }
 
+/// `check --definitions` with a folder whose catalogue lists names (the downstream crate's
+/// copy): catalogued names are `ok … (untyped)`, in text and JSON, and unknown ones fail.
 #[test]
 fn check_prints_catalogued_names_as_untyped() {
-    let name = catalogued_command();
     let capture = format!(
         "{}\n{}\n{}\n",
-        format_args!(r#"{{"method":"{name}","version":"1"}}"#),
-        r#"{"method":"event","event":"waitingRoomStateChanged"}"#,
+        r#"{"method":"getRecordingSchedule","day":"mon"}"#,
+        r#"{"method":"event","event":"recordingScheduleChanged"}"#,
         r#"{"method":"event","event":"neverHeardOf"}"#,
     );
-    let output = common::check(&capture, &["-"]);
+    let folder = ["--definitions", "tests/downstream/definitions"];
+    let output = common::check(&capture, &[folder[0], folder[1], "-"]);
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [
-            format!("<stdin>:1: ok request {name} (untyped)").as_str(),
-            "<stdin>:2: ok notification waitingRoomStateChanged (untyped)",
+            "<stdin>:1: ok request getRecordingSchedule (untyped)",
+            "<stdin>:2: ok notification recordingScheduleChanged (untyped)",
             "<stdin>:3: unknown notification neverHeardOf",
         ]
     );
@@ -122,4 +108,15 @@ fn check_prints_catalogued_names_as_untyped() {
         Some(1),
         "an unknown name still fails the check"
     );
+    let output = common::check(&capture, &[folder[0], folder[1], "--format", "json", "-"]);
+    let first: Value = serde_json::from_str(
+        String::from_utf8(output.stdout)
+            .expect("utf-8")
+            .lines()
+            .next()
+            .expect("a line"),
+    )
+    .expect("JSON");
+    assert_eq!(first["untyped"], Value::Bool(true), "{first}");
+    assert_eq!(first["verdict"], "ok");
 }

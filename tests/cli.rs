@@ -364,7 +364,7 @@ fn check_writes_one_json_object_per_message() {
                 "name": "getFileTransferHistory", "path": "filesRequests[0].fileSize",
                 "error": "response getFileTransferHistory: filesRequests[0].fileSize: invalid type: string \"big\", expected u64 (line 1, column 116)"}),
             serde_json::json!({"file": "<stdin>", "line": 4, "verdict": "ok", "kind": "request",
-                "name": "clearCallHistory", "untyped": true, "unknownFields": []}),
+                "name": "clearCallHistory", "untyped": false, "unknownFields": []}),
         ]
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("checked 4 messages"));

@@ -3,7 +3,9 @@
 //! differs from the bundled one by the kind of change a Room upgrade brings (see
 //! `tests/drift.rs`): a new command with a response (`getRecordingStatus`), a new notification
 //! (`recordingStatusChanged`), a new optional field on an existing record
-//! (`DesktopSharingState.monitorIndex`) and a new enum value (`AppState` 7, `Presenting`).
+//! (`DesktopSharingState.monitorIndex`), a new enum value (`AppState` 7, `Presenting`), and
+//! names known before they are typed, catalogued in `known.json` (`getRecordingSchedule`,
+//! `recordingScheduleChanged`: they decode as `Untyped`).
 //! These messages are made up for the test; no TrueConf page describes them.
 //!
 //! It gets the same API the crate has for its own definitions — `commands`, `notifications`,

@@ -1,6 +1,6 @@
 //! The downstream copy of the definitions (`definitions/`) is the crate's bundled folder
 //! (`schema/`) plus exactly the intended changes of a simulated Room upgrade, nothing else:
-//! a change to `schema/` that is not carried over, or an edit here beyond the four below,
+//! a change to `schema/` that is not carried over, or an edit here beyond the five below,
 //! fails this test.
 //!
 //! After changing `schema/`: `UPDATE_DOWNSTREAM=1 cargo test -p trueconf-api-downstream --test drift`
@@ -143,6 +143,16 @@ fn expected() -> BTreeMap<String, String> {
                 "doc": "Sharing content in a conference (simulated: a value a newer Room adds)."
             }));
     });
+    // 5. Names known before they are typed: the catalogue (`known.json`) lists a command and a
+    //    notification, which decode as `Untyped` with their JSON kept.
+    edit(&mut files, "known.json", |known| {
+        known["commands"] = json!([
+            { "name": "getRecordingSchedule", "evidence": simulated, "params": ["day"] }
+        ]);
+        known["notifications"] = json!([
+            { "name": "recordingScheduleChanged", "evidence": simulated }
+        ]);
+    });
     files
 }
 
@@ -187,6 +197,7 @@ fn the_copy_is_the_bundled_definitions_plus_the_intended_changes() {
         changed,
         [
             "commands/getRecordingStatus.json",
+            "known.json",
             "notifications/recordingStatusChanged.json",
             "types/AppState.json",
             "types/DesktopSharingState.json",

@@ -154,3 +154,47 @@ fn diff_classifies_the_upgrade_by_what_it_does_to_clients() {
         report.to_text()
     );
 }
+
+/// A name the user's catalogue lists (`known.json`) but no definition types decodes as
+/// `Untyped` and keeps its JSON exactly; a name nobody lists stays unknown. The bundled
+/// catalogue is empty (every name TrueConf's clients use is typed), so this is where the
+/// catalogue's path is exercised.
+#[test]
+fn a_catalogued_name_decodes_untyped_and_keeps_its_json() {
+    assert_eq!(
+        trueconf_api_downstream::UNTYPED_COMMAND_NAMES,
+        ["getRecordingSchedule"]
+    );
+    assert_eq!(
+        trueconf_api_downstream::UNTYPED_NOTIFICATION_NAMES,
+        ["recordingScheduleChanged"]
+    );
+    let request = r#"{"method":"getRecordingSchedule","requestId":"1","day":"mon"}"#;
+    let decoded = ClientMessage::from_str(request).expect("decodes");
+    assert!(decoded.is_untyped() && !decoded.is_unknown());
+    assert_eq!(decoded.method(), "getRecordingSchedule");
+    assert_eq!(serde_json::to_string(&decoded).expect("encodes"), request);
+    // The bundled bindings do not know the name at all.
+    assert!(trueconf_api::ClientMessage::from_str(request)
+        .expect("decodes")
+        .is_unknown());
+
+    let reply = r#"{"method":"getRecordingSchedule","requestId":"1","result":true,"slots":[1]}"#;
+    let response = ServerMessage::from_str(reply).expect("decodes");
+    assert!(matches!(
+        response,
+        ServerMessage::Response(AnyResponse::Untyped(_))
+    ));
+    assert_eq!(serde_json::to_string(&response).expect("encodes"), reply);
+
+    let event = r#"{"method":"event","event":"recordingScheduleChanged","x":true}"#;
+    let notification = ServerMessage::from_str(event).expect("decodes");
+    assert!(matches!(
+        notification,
+        ServerMessage::Notification(AnyNotification::Untyped(_))
+    ));
+    assert!(notification.is_untyped());
+    let unknown =
+        ServerMessage::from_str(r#"{"method":"event","event":"neverHeardOf"}"#).expect("decodes");
+    assert!(unknown.is_unknown() && !unknown.is_untyped());
+}
