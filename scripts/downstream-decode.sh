@@ -21,7 +21,8 @@
 #
 # Environment: ROUNDS (3), SECONDS_PER_CORPUS (3, the time budget of each corpus in each run),
 # CALLGRIND (1). Work files, worktrees (removed at the end) and builds go to
-# target/downstream-decode/.
+# target/downstream-decode/ (about 0.5 GB for three commits). Builds are --offline: the
+# dependencies come from cargo's cache (build the crate once first); nothing is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -39,7 +40,7 @@ unset CARGO_PROFILE_RELEASE_LTO CARGO_PROFILE_RELEASE_CODEGEN_UNITS CARGO_PROFIL
 # The corpora, from this checkout.
 echo "writing the corpora …" >&2
 (cd benches/downstream/corpora &&
-    CARGO_TARGET_DIR="$work/corpora-target" cargo build --release --quiet)
+    CARGO_TARGET_DIR="$work/corpora-target" cargo build --release --quiet --offline)
 "$work/corpora-target/release/decode-downstream-corpora" schema "$work/corpus-all"
 
 # remove_tree DIR: our worktree at DIR, if there is one (and nothing else).
@@ -74,7 +75,7 @@ build() {
         { echo "manifest rewrite failed" >&2; exit 1; }
     cp Cargo.lock "$dir/Cargo.lock"
     echo "building the harness against $rev ($commit) …" >&2
-    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --quiet)
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --quiet --offline)
     printf '%s\t%s\t%s\t%s\n' "$index" "$rev" "$commit" \
         "$(awk '/^name = "serde_json"/ { getline; print $3 }' "$dir/Cargo.lock" | tr -d '"')" \
         >>"$work/builds.tsv"
