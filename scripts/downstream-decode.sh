@@ -16,8 +16,11 @@
 #
 # Then, unless CALLGRIND=0, instructions per message (per record for (b)) of each corpus, commit
 # and decoder (valgrind --tool=callgrind, counting only the decode loop): repeatable where the
-# wall-clock figures are not. The callgrind files stay in target/downstream-decode/ for
-# callgrind_annotate.
+# wall-clock figures are not. Each build's count, its multiple of the floor, and its ratio to
+# the baseline; the script exits 1 when typed or dispatch of a later commit executes more
+# instructions than the baseline's on any corpus (more than 0.05 %), naming them. The references
+# (`value`, `floor`) are compiled in benches/downstream/reference, the same machine code in every
+# build. The callgrind files stay in target/downstream-decode/ for callgrind_annotate.
 #
 # Environment: ROUNDS (3), SECONDS_PER_CORPUS (3, the time budget of each corpus in each run),
 # CALLGRIND (1). Work files, worktrees (removed at the end) and builds go to
@@ -208,7 +211,10 @@ awk -F'\t' -v builds="$count" '
             }
             for (b = 1; b < builds; b++) {
                 r = n[b, corpus, decoder] / n[0, corpus, decoder]
-                line = line sprintf(" %.3f%s |", r, (r > 1.0005 && decoder != "floor") ? " slower" : "")
+                slow = r > 1.0005 && decoder != "floor"
+                line = line sprintf(" %.3f%s |", r, slow ? " slower" : "")
+                if (slow && (decoder == "typed" || decoder == "dispatch"))
+                    slower = slower sprintf(" (%s) %s %s %.3f;", corpus, decoder, name[b], r)
             }
             print line
         }
@@ -219,6 +225,14 @@ awk -F'\t' -v builds="$count" '
                 line = line sprintf(" %s %.2f;", name[b], n[b, corpus, "value"] / n[b, corpus, "typed"])
             print line
         }
-    }' "$work/builds.tsv" "$counts"
+        print ""
+        if (slower == "") {
+            print "no commit decodes with more instructions than " name[0] " (typed, dispatch)"
+        } else {
+            print "slower than " name[0] " (instructions):" slower
+            exit 1
+        }
+    }' "$work/builds.tsv" "$counts" || verdict=1
 echo "(counts in $counts; callgrind files: $work/callgrind.BUILD.CORPUS.DECODER, e.g."
 echo " callgrind_annotate $work/callgrind.1.c.typed)"
+exit "${verdict:-0}"
