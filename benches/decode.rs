@@ -30,15 +30,19 @@ use trueconf_api::commands::SendFile;
 use trueconf_api::folder::FolderDecoder;
 use trueconf_api::{Command, ServerMessage};
 
+#[path = "support/corpora.rs"]
+mod corpora;
 #[path = "support/criterion_dir.rs"]
 mod criterion_dir;
 #[path = "support/typed_decoders.rs"]
+#[allow(dead_code)] // `Decoders::find` is the downstream harness's
 mod typed_decoders;
 #[path = "../tests/common/wire_order.rs"]
 mod wire_order;
 
+use corpora::documented_server_examples;
 use criterion_dir::criterion_dir;
-use typed_decoders::{documented_server_examples, Decode, Decoders};
+use typed_decoders::{Decode, Decoders};
 use wire_order::in_wire_order;
 
 struct Corpus {
@@ -77,7 +81,7 @@ fn folder_decoder() -> FolderDecoder {
     FolderDecoder::load(Path::new("schema")).expect("definitions load")
 }
 
-fn corpora() -> Vec<Corpus> {
+fn build_corpora() -> Vec<Corpus> {
     let decoders = Decoders::new(false);
     let model = trueconf_api_codegen::load_model(Path::new("schema")).expect("definitions load");
 
@@ -90,26 +94,7 @@ fn corpora() -> Vec<Corpus> {
     );
 
     // (b) one history with 10,000 records, both directions, some in conferences.
-    let records: Vec<Value> = (0..10_000u64)
-        .map(|i| {
-            let mut record = json!({
-                "directionType": i % 2,
-                "fileName": format!("report-{i}.pdf"),
-                "fileSize": 3200 + i * 17,
-                "timestamp": if i % 2 == 0 { 1_659_103_698_469 + i } else { 1_659_251_271 + i },
-                "fileRequestId": format!("7fbdd93e-c24f-41f2-a3e0-{i:012}"),
-                "fileId": 346_234_218 + i
-            });
-            if i % 5 == 0 {
-                record["confId"] = json!("000001703e81e38e@some.server#vcs");
-            } else {
-                record["peerDn"] = json!(format!("user {i}"));
-                record["peerId"] = json!(format!("user_{i}@some.server"));
-            }
-            record
-        })
-        .collect();
-    let history = json!({"method": "getFileTransferHistory", "requestId": "1", "filesRequests": records, "result": true});
+    let history = corpora::history_10000();
     let history = Corpus::new(
         "b_history_10000",
         "(b) getFileTransferHistory with 10,000 records",
@@ -118,23 +103,7 @@ fn corpora() -> Vec<Corpus> {
     );
 
     // (c) 100,000 progress and status notifications.
-    let notifications: Vec<Value> = (0..100_000u64)
-        .map(|i| {
-            let id = format!("3322be1a-5736-4a01-8007-{:012}", i / 100);
-            match i % 3 {
-                0 => json!({"method": "event", "event": "incomingFileRequestDownloadingProgress", "fileSize": 80_488_954,
-                            "processedPercents": i % 101, "fileRequestId": id, "fileName": "777.zip",
-                            "peerId": "820_1@some.server", "peerDisplayName": "820_1", "timestamp": 1_659_288_685_582u64}),
-                1 => json!({"method": "event", "event": "outgoingFileRequestUploadingProgress", "fileSize": 80_488_954,
-                            "processedPercents": i % 101, "fileRequestId": id, "fileName": "777.zip",
-                            "timestamp": 1_659_289_349, "fileId": 526_755_919, "peerId": "820_1@some.server",
-                            "peerDisplayName": "820_1"}),
-                _ => json!({"method": "event", "event": "fileRequestStatusChanged", "fileRequestId": id,
-                            "status": 2, "directionType": 0, "fileName": "2.jpg", "timestamp": 1_659_284_222_850u64,
-                            "fileSize": 3200, "peerId": "820_1@some.server", "peerDisplayName": "820_1"}),
-            }
-        })
-        .collect();
+    let notifications = corpora::progress_100000();
     let stream = Corpus::new(
         "c_progress_100000",
         "(c) 100,000 progress and status notifications",
@@ -330,7 +299,7 @@ fn human(ns: f64) -> String {
 }
 
 fn main() {
-    let corpora = corpora();
+    let corpora = build_corpora();
     let folder = folder_decoder();
     let mut criterion = Criterion::default()
         .configure_from_args()

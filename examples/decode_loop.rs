@@ -17,10 +17,15 @@
 //! `grouped`, decodes each message all its rounds in a row (the same work with each type's
 //! code kept hot, to separate instruction-cache effects from the work itself).
 
+#[path = "../benches/support/corpora.rs"]
+#[allow(dead_code)] // corpora (b) and (c) are the benchmark's
+mod corpora;
 #[path = "../benches/support/typed_decoders.rs"]
+#[allow(dead_code)] // `Decoders::find` is the downstream harness's
 mod typed_decoders;
 
-use typed_decoders::{documented_server_examples, Decode, Decoders};
+use corpora::documented_server_examples;
+use typed_decoders::{Decode, Decoders};
 
 const MESSAGE: &[u8] = br#"{"method":"event","event":"incomingFileRequestDownloadingProgress","fileSize":80488954,"processedPercents":20,"fileRequestId":"3322be1a-5736-4a01-8007-cbee8036f8b8","fileName":"777.zip","peerId":"820_1@some.server","peerDisplayName":"820_1","timestamp":1659288685582}"#;
 

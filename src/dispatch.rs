@@ -13,7 +13,7 @@ use crate::error::DecodeError;
 use crate::meta::Direction;
 use crate::raw::RawMessage;
 use crate::route;
-use crate::wire::{self, FieldKey, Key};
+use crate::wire::{self, FieldKey};
 
 /// Decodes `json` as `T`; on failure, the error names the field path (noted by the decoder on
 /// the way out, see `wire::note_key`) and keeps the whole message.
@@ -168,14 +168,25 @@ pub trait NamedMessages: Sized {
     ) -> Result<bool, A::Error>;
 }
 
-/// The one-pass visitor for server messages; the message goes into the slot.
-struct ServerFastPath<'s, S, R, N> {
+/// The one-pass visitor for server messages; the message goes into the slot, wrapped by
+/// `response` or `notification` (the generated enum's variant constructors: as type
+/// parameters rather than `fn` pointers, they are called directly and inlined, so the large
+/// message is built in the slot instead of being passed by pointer to an out-of-line
+/// constructor and copied).
+struct ServerFastPath<'s, S, R, N, FR, FN> {
     slot: &'s mut Option<S>,
-    response: fn(R) -> S,
-    notification: fn(N) -> S,
+    response: FR,
+    notification: FN,
+    messages: PhantomData<fn(R, N)>,
 }
 
-impl<'de, S, R: NamedMessages, N: NamedMessages> Visitor<'de> for ServerFastPath<'_, S, R, N> {
+impl<'de, S, R, N, FR, FN> Visitor<'de> for ServerFastPath<'_, S, R, N, FR, FN>
+where
+    R: NamedMessages,
+    N: NamedMessages,
+    FR: FnOnce(R) -> S,
+    FN: FnOnce(N) -> S,
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -186,17 +197,17 @@ impl<'de, S, R: NamedMessages, N: NamedMessages> Visitor<'de> for ServerFastPath
         if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
-        let method: Key<'de> = map.next_value()?;
-        let typed = if method.as_str() == "event" {
+        // The names are read like keys (raw bytes, no UTF-8 check): only a name the
+        // definitions type (ASCII) is taken here, anything else goes the general way.
+        let method: FieldKey<'de> = map.next_value()?;
+        let typed = if method.as_bytes() == b"event" {
             if !key_is(&mut map, b"event")? {
                 return Err(not_fast());
             }
-            let event: Key<'de> = map.next_value()?;
-            let name = event.as_str().as_bytes();
-            N::continue_named(name, map, self.slot, self.notification)?
+            let event: FieldKey<'de> = map.next_value()?;
+            N::continue_named(event.as_bytes(), map, self.slot, self.notification)?
         } else {
-            let name = method.as_str().as_bytes();
-            R::continue_named(name, map, self.slot, self.response)?
+            R::continue_named(method.as_bytes(), map, self.slot, self.response)?
         };
         if typed {
             Ok(())
@@ -220,9 +231,8 @@ impl<'de, C: NamedMessages> Visitor<'de> for ClientFastPath<'_, C> {
         if !key_is(&mut map, b"method")? {
             return Err(not_fast());
         }
-        let method: Key<'de> = map.next_value()?;
-        let name = method.as_str().as_bytes();
-        if C::continue_named(name, map, self.0, |request| request)? {
+        let method: FieldKey<'de> = map.next_value()?;
+        if C::continue_named(method.as_bytes(), map, self.0, |request| request)? {
             Ok(())
         } else {
             Err(not_fast())
@@ -235,14 +245,15 @@ impl<'de, C: NamedMessages> Visitor<'de> for ClientFastPath<'_, C> {
 /// generated `ServerMessage::from_slice` calls this with its two variants.
 pub fn server_from_slice<S, R: NamedMessages, N: NamedMessages>(
     json: &[u8],
-    response: fn(R) -> S,
-    notification: fn(N) -> S,
+    response: impl Fn(R) -> S + Copy,
+    notification: impl Fn(N) -> S + Copy,
 ) -> Result<S, DecodeError> {
     let mut slot = None;
     let visitor = ServerFastPath {
         slot: &mut slot,
         response,
         notification,
+        messages: PhantomData,
     };
     if fast_path(json, visitor) {
         if let Some(message) = slot {
@@ -256,8 +267,8 @@ pub fn server_from_slice<S, R: NamedMessages, N: NamedMessages>(
 /// error. The fast path hands every message it cannot take here.
 fn server_from_slice_routed<S, R: NamedMessages, N: NamedMessages>(
     json: &[u8],
-    response: fn(R) -> S,
-    notification: fn(N) -> S,
+    response: impl FnOnce(R) -> S,
+    notification: impl FnOnce(N) -> S,
 ) -> Result<S, DecodeError> {
     match route::server_message(json)? {
         (Direction::Notification, event) => N::decode_named(&event, json).map(notification),
@@ -290,6 +301,7 @@ mod tests {
                 slot,
                 response: ServerMessage::Response,
                 notification: ServerMessage::Notification,
+                messages: PhantomData,
             },
         )
     }

@@ -832,7 +832,10 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
                 at: item,
                 unknowns: &mut *self.unknowns,
             };
-            match wire::next_element_at(&mut seq, seed, index)? {
+            match seq
+                .next_element_seed(seed)
+                .inspect_err(|_| wire::note_index(index))?
+            {
                 Some(()) => index += 1,
                 None => return Ok(()),
             }

@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{self as ser_trait, Serialize, SerializeMap, Serializer};
 
 use crate::unlisted::UnlistedKeys;
@@ -180,6 +180,9 @@ thread_local! {
 pub(crate) fn with_raw_keys<T>(decode: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {
+        // Not generic, so without `#[inline]` every decode in a user's crate would call it
+        // across the crate boundary.
+        #[inline]
         fn drop(&mut self) {
             RAW_KEYS.with(|raw| raw.set(self.0));
         }
@@ -214,6 +217,9 @@ impl FieldKey<'_> {
 }
 
 impl<'de> Deserialize<'de> for FieldKey<'de> {
+    // Read for every key of every object: `#[inline]` lets it inline into `next_field_key`
+    // wherever a user's crate places the two (without it, a call per key there).
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FieldKeyVisitor;
         impl<'de> Visitor<'de> for FieldKeyVisitor {
@@ -311,26 +317,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
             }
             fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Indexed<T>, S::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(item) = next_element_at(&mut seq, PhantomData::<T>, items.len())? {
-                    items.push(item);
+                // The loop is serde's own `Vec` loop, each element moved from the parser into
+                // the vector once; the index is noted outside it, on the error path only
+                // (handling the error inside the loop costs a memcpy per large record).
+                let read = (|| {
+                    while let Some(item) = seq.next_element::<T>()? {
+                        items.push(item);
+                    }
+                    Ok(())
+                })();
+                match read {
+                    Ok(()) => Ok(Indexed(items)),
+                    Err(error) => {
+                        note_index(items.len());
+                        Err(error)
+                    }
                 }
-                Ok(Indexed(items))
             }
         }
         deserializer.deserialize_seq(IndexedVisitor(PhantomData))
     }
-}
-
-/// The next element of `seq`, read by `seed`; an error is noted as inside element `index`
-/// (the generated decoders' arrays, and the run-time folder decoder's).
-#[inline]
-pub(crate) fn next_element_at<'de, A: SeqAccess<'de>, S: DeserializeSeed<'de>>(
-    seq: &mut A,
-    seed: S,
-    index: usize,
-) -> Result<Option<S::Value>, A::Error> {
-    seq.next_element_seed(seed)
-        .inspect_err(|_| note_index(index))
 }
 
 /// The value of a required field, or the `missing field` error naming it.
@@ -517,6 +523,12 @@ pub fn serialize_record<T: Fields, S: Serializer>(
 }
 
 /// Reads an envelope key whose value must be exactly `expected` (`method`, `event`).
+///
+/// The value is read like a key ([`FieldKey`]): as raw bytes under [`with_raw_keys`], which
+/// skips the UTF-8 check of a value that can only be accepted when it equals `expected` (ASCII,
+/// so valid by construction). A value that differs is an error either way, and the entry points
+/// that read raw keys decode a failed message again with string keys, so its error is still
+/// serde_json's own (bad UTF-8 included).
 #[inline(never)]
 pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
     seen: &mut bool,
@@ -528,14 +540,21 @@ pub(crate) fn expect_name<'de, A: MapAccess<'de>>(
         return Err(de::Error::duplicate_field(key));
     }
     *seen = true;
-    let found: Key<'de> = map.next_value()?;
-    if found.as_str() != expected {
-        return Err(de::Error::invalid_value(
-            de::Unexpected::Str(found.as_str()),
-            &NamedValue(key, expected),
-        ));
+    let found: FieldKey<'de> = map.next_value()?;
+    if found.as_bytes() != expected.as_bytes() {
+        return Err(name_mismatch(key, expected, found.as_bytes()));
     }
     Ok(())
+}
+
+/// The error for an envelope name that is not the expected one.
+#[cold]
+#[inline(never)]
+fn name_mismatch<E: de::Error>(key: &'static str, expected: &str, found: &[u8]) -> E {
+    E::invalid_value(
+        de::Unexpected::Str(&String::from_utf8_lossy(found)),
+        &NamedValue(key, expected),
+    )
 }
 
 /// "`method` \"sendFile\"": the expectation in an envelope mismatch error.

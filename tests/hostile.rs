@@ -82,6 +82,58 @@ fn invalid_utf8_is_an_error_wherever_it_is() {
     assert!(ServerMessage::from_slice(&[0xFF, 0xFE, b'{', b'}']).is_err());
 }
 
+/// The one-pass paths read `method` and `event` like keys, as raw bytes without a UTF-8 check
+/// (only a name equal to a typed one, ASCII, is taken there). A name that is wrong, or not
+/// UTF-8, is still an error with serde_json's own wording through every entry point, and a
+/// name written with escapes still decodes.
+#[test]
+fn message_names_read_raw_are_checked_like_strings() {
+    let wrong_event = received(r#""a""#).replace("receivedFileRequest", "fileRequestStatusChanged");
+    let error = trueconf_api::from_slice::<ReceivedFileRequest>(wrong_event.as_bytes())
+        .expect_err("another event");
+    assert!(
+        error
+            .message()
+            .contains(r#"invalid value: string "fileRequestStatusChanged", expected `event` "receivedFileRequest""#),
+        "{error}"
+    );
+    let with_byte = |marker: &[u8], byte: u8| {
+        let mut json = received(r#""a""#).into_bytes();
+        let at = json
+            .windows(marker.len())
+            .position(|w| w == marker)
+            .expect("marker");
+        json[at + marker.len() - 1] = byte;
+        json
+    };
+    // A bad byte at the end of the event name, and in `"event"` as the method's value.
+    for json in [
+        with_byte(b"receivedFileRequest", 0xFF),
+        with_byte(b"\"method\":\"event", 0xC3),
+    ] {
+        let typed = trueconf_api::from_slice::<ReceivedFileRequest>(&json).expect_err("not UTF-8");
+        assert!(typed.message().contains("unicode"), "{typed}");
+        let dispatched = ServerMessage::from_slice(&json).expect_err("not UTF-8");
+        assert!(
+            dispatched.message().contains("unicode") || dispatched.message().contains("UTF-8"),
+            "{dispatched}"
+        );
+    }
+    let escaped = received(r#""a""#)
+        .replace(r#""method":"event""#, r#""method":"ev\u0065nt""#)
+        .replace("receivedFileRequest", r#"received\u0046ileRequest"#);
+    assert!(trueconf_api::from_slice::<ReceivedFileRequest>(escaped.as_bytes()).is_ok());
+    assert_eq!(
+        decode_received(&escaped).expect("escaped names decode"),
+        decode_received(&received(r#""a""#)).expect("decodes")
+    );
+    let request = br#"{"method":"getFileLis\u0074","requestId":"1"}"#;
+    assert!(matches!(
+        ClientMessage::from_slice(request),
+        Ok(ClientMessage::GetFileList(_))
+    ));
+}
+
 /// The value of a key the types do not know is skipped unread, yet invalid UTF-8 in it is still
 /// an error that says so: the message as a whole is not JSON. Wherever the bad byte sits — a
 /// top-level unknown key, one inside a record, one in a request, one before the names — and

@@ -1,24 +1,16 @@
-//! Typed decoders by message name, and corpus (a): shared by `benches/decode.rs` and
-//! `examples/decode_loop.rs`, so the benchmark and the profiling loop decode the same messages
-//! the same way.
+//! Typed decoders by message name: shared by `benches/decode.rs`, `examples/decode_loop.rs`
+//! and the downstream harness (`benches/downstream`), so they decode the same messages the
+//! same way. Written against the API every measured commit has (the downstream harness
+//! builds this file against older commits too): `from_slice::<T>` is called with concrete
+//! message types only.
 
 use std::collections::HashMap;
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
-use trueconf_api::{Command, MessageVisitor, Notification, Response, TypedMessage};
-use trueconf_api_codegen::model::{ExampleRole, ExampleSource, Model};
+use trueconf_api::{Command, MessageVisitor, Notification, Response};
 
 /// Decodes one message; `true` when it decoded.
 pub type Decode = fn(&[u8]) -> bool;
-
-fn through_crate<T: TypedMessage>(json: &[u8]) -> bool {
-    std::hint::black_box(trueconf_api::from_slice::<T>(json)).is_ok()
-}
-
-fn through_serde<T: DeserializeOwned>(json: &[u8]) -> bool {
-    std::hint::black_box(serde_json::from_slice::<T>(json)).is_ok()
-}
 
 /// A decoder straight into each typed message, by (is notification, name).
 pub struct Decoders {
@@ -38,46 +30,36 @@ impl Decoders {
         decoders
     }
 
+    /// The decoder for this message, by its `method` (and `event`); `None` for a name the
+    /// bindings do not type.
+    pub fn find(&self, json: &Value) -> Option<Decode> {
+        let notification = json["method"] == "event";
+        let name = json[if notification { "event" } else { "method" }].as_str()?;
+        self.by_name.get(&(notification, name)).copied()
+    }
+
     /// The decoder for this message, by its `method` (and `event`).
     pub fn for_message(&self, json: &Value) -> Decode {
-        let notification = json["method"] == "event";
-        let name = json[if notification { "event" } else { "method" }]
-            .as_str()
-            .expect("named message");
-        *self
-            .by_name
-            .get(&(notification, name))
-            .unwrap_or_else(|| panic!("no typed decoder for `{name}`"))
+        self.find(json)
+            .unwrap_or_else(|| panic!("no typed decoder for {json}"))
     }
 }
 
 impl MessageVisitor for Decoders {
     fn command<C: Command>(&mut self) {
         let decode: Decode = if self.plain_serde {
-            through_serde::<Response<C>>
+            |json| std::hint::black_box(serde_json::from_slice::<Response<C>>(json)).is_ok()
         } else {
-            through_crate::<Response<C>>
+            |json| std::hint::black_box(trueconf_api::from_slice::<Response<C>>(json)).is_ok()
         };
         self.by_name.insert((false, C::METHOD), decode);
     }
     fn notification<N: Notification>(&mut self) {
         let decode: Decode = if self.plain_serde {
-            through_serde::<N>
+            |json| std::hint::black_box(serde_json::from_slice::<N>(json)).is_ok()
         } else {
-            through_crate::<N>
+            |json| std::hint::black_box(trueconf_api::from_slice::<N>(json)).is_ok()
         };
         self.by_name.insert((true, N::EVENT), decode);
     }
-}
-
-/// Corpus (a): every documented server→client example (responses and notifications).
-pub fn documented_server_examples(model: &Model) -> Vec<Value> {
-    model
-        .messages()
-        .flat_map(|(_, examples)| examples.iter())
-        .filter(|example| {
-            example.source == ExampleSource::Documented && example.role != ExampleRole::Request
-        })
-        .filter_map(|example| example.json.clone())
-        .collect()
 }
