@@ -115,6 +115,9 @@ def status(defs, known, kind, name):
         return "typed (documented)" if d.get("source") == "documented" else f"typed ({d.get('source')}, no doc page)"
     if name in known[kind]:
         return "untyped (catalogued in known.json)"
+    why = known["left out"].get(f"{kind}/{name}")
+    if why:
+        return f"untyped on purpose (known.json untypedKeys): {why}"
     return "unknown (not in known.json)"
 
 def request_keys(req):
@@ -162,7 +165,10 @@ def build():
     defs = definitions()
     known_json = json.loads((ROOT / "schema/known.json").read_text(encoding="utf-8"))
     known = {"commands": {c["name"]: c for c in known_json["commands"]},
-             "notifications": {n["name"]: n for n in known_json["notifications"]}}
+             "notifications": {n["name"]: n for n in known_json["notifications"]},
+             # Subjects left untyped as a whole on purpose, with why.
+             "left out": {e["subject"].split("#")[0]: e["evidence"]
+                          for e in known_json.get("untypedKeys", []) if "key" not in e}}
     by_subject = defaultdict(list)
     for e in entries:
         by_subject[e["subject"]].append(e)
@@ -237,7 +243,9 @@ def build():
       f"{tier('commands', all_c_undoc, 'client')} typed in the client tier, "
       f"{tier('commands', all_c_undoc, 'inferred')} typed as `inferred`, "
       f"{sum(1 for n in all_c_undoc if ('commands', n) not in defs and n in known['commands'])} catalogued in "
-      f"known.json, {sum(1 for n in all_c_undoc if ('commands', n) not in defs and n not in known['commands'])} "
+      f"known.json, {sum(1 for n in all_c_undoc if f'commands/{n}' in known['left out'])} left untyped on "
+      f"purpose (known.json untypedKeys, with why), "
+      f"{sum(1 for n in all_c_undoc if ('commands', n) not in defs and n not in known['commands'] and f'commands/{n}' not in known['left out'])} "
       f"unknown to the crate. Of the notifications: "
       f"{tier('notifications', all_n_undoc, 'client')} in the client tier, "
       f"{tier('notifications', all_n_undoc, 'inferred')} inferred, "
