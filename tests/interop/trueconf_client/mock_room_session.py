@@ -214,6 +214,8 @@ def explained_keys():
     for entry in expected:
         for key in entry["keys"]:
             explained[(entry["method"], key)] = "documented example lacks it (expected.json)"
+        for key in entry.get("values", {}):
+            explained[(entry["method"], key)] = "the filter wants a value no success has (expected.json)"
     return explained, expected
 
 
@@ -272,7 +274,8 @@ def main():
             f"caches systemInfo/settings/monitors_info filled"
         )
 
-        # Every documented command the client has a response filter for.
+        # Every typed command the client has a response filter for (documented, inferred and
+        # client tier).
         typed = typed_commands()
         requests = client_requests()
         filters = {}
@@ -310,9 +313,19 @@ def main():
                 fail(problems, f"{method}: no response at all")
                 continue
             missing = [key for key in schema if key not in responses[-1]]
-            reasons = [explained.get((method, key)) for key in missing]
-            if missing and all(reasons):
-                excused.append(f"{method} (wants {', '.join(missing)}: {', '.join(set(reasons))})")
+            # A filter can also want a constant the answer does not have (python's None means
+            # any value).
+            mismatched = [
+                f"{key}={schema[key]!r}"
+                for key in schema
+                if schema[key] is not None
+                and key in responses[-1]
+                and responses[-1][key] != schema[key]
+            ]
+            wanted = missing + mismatched
+            reasons = [explained.get((method, key.split("=")[0])) for key in wanted]
+            if wanted and all(reasons):
+                excused.append(f"{method} (wants {', '.join(wanted)}: {', '.join(set(reasons))})")
             else:
                 fail(
                     problems,
@@ -322,7 +335,7 @@ def main():
             if not any(line.startswith(entry["method"] + " ") for line in excused):
                 fail(problems, f"expected.json: {entry['method']} no longer happens")
         print(
-            f"{len(filters)} response filters of documented commands: {accepted} accept the "
+            f"{len(filters)} response filters of typed commands: {accepted} accept the "
             f"mock's response, {len(excused)} want keys explained (discrepancies.json, expected.json)"
         )
         for line in excused:
