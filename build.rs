@@ -30,7 +30,8 @@ fn main() -> ExitCode {
         .output(&output)
         .runtime("crate")
         .json_schema(feature("SCHEMARS"))
-        .proptest(feature("PROPTEST"));
+        .proptest(feature("PROPTEST"))
+        .client_tier(feature("CLIENT_TIER"));
     // TRUECONF_API_VERSION=1 (or 2) generates only what that API version has.
     match std::env::var("TRUECONF_API_VERSION").ok().as_deref() {
         None | Some("") => {}

@@ -7,8 +7,9 @@
 #
 # Three one-line projects, each in its own folder with its own clean target folder, are built
 # one after the other in debug (what `cargo build` does): one depends on trueconf-api with
-# default features, one with `default-features = false`, one on lsp-types. Two more decode one
-# message, through trueconf-api and through lsp-types, since decoders are compiled where used. Sources are
+# default features, one with `default-features = false` (no client tier), one on lsp-types.
+# Three more decode one message, through trueconf-api (both ways) and through lsp-types, since
+# decoders are compiled where used. Sources are
 # fetched before the clock starts. Incremental compilation is off, as for any crate that comes
 # from a registry. Prints the seconds and the ratio to lsp-types; exits 1 if the rebuild checks
 # fail. Needs the crates.io registry for lsp-types (once).
@@ -62,6 +63,9 @@ project with-lsp-types 'lsp-types = "=0.97.0"' \
 # message type behind ServerMessage; lsp-types: the types under InitializeParams).
 project decoding-with-trueconf-api "trueconf-api = { path = \"$crate_dir\" }" \
     "trueconf_api::ServerMessage::from_str(\"{}\").is_err()"
+project decoding-with-trueconf-api-no-default \
+    "trueconf-api = { path = \"$crate_dir\", default-features = false }" \
+    "trueconf_api::ServerMessage::from_str(\"{}\").is_err()"
 project decoding-with-lsp-types 'lsp-types = "=0.97.0"
 serde_json = "1"' \
     "serde_json::from_str::<lsp_types::InitializeParams>(\"{}\").is_err()"
@@ -70,6 +74,7 @@ ours=$(seconds with-trueconf-api)
 lean=$(seconds with-trueconf-api-no-default)
 lsp=$(seconds with-lsp-types)
 ours_decoding=$(seconds decoding-with-trueconf-api)
+lean_decoding=$(seconds decoding-with-trueconf-api-no-default)
 lsp_decoding=$(seconds decoding-with-lsp-types)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "clean debug build of a one-line project ($(nproc) cores):"
@@ -78,6 +83,7 @@ echo "  trueconf-api (default-features = false):  $lean s   ratio to lsp-types $
 echo "  lsp-types 0.97:                           $lsp s"
 echo "the same, decoding one message:"
 echo "  trueconf-api, ServerMessage::from_str:    $ours_decoding s   ratio to lsp-types $(ratio "$ours_decoding" "$lsp_decoding")"
+echo "  the same, default-features = false:       $lean_decoding s   ratio to lsp-types $(ratio "$lean_decoding" "$lsp_decoding")"
 echo "  lsp-types, serde_json::from_str:          $lsp_decoding s"
 
 # Unchanged schema: cargo must consider the build script fresh.

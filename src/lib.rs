@@ -72,7 +72,7 @@
 //! [`from_slice`]`::<Response<C>>` — no dispatch. A command the definitions do not type (one a
 //! newer Room adds) is built with [`RawMessage::request`]; its answer decodes as `Unknown`, or
 //! as `Untyped` once its name is catalogued in `known.json` (the bundled catalogue is empty:
-//! every name TrueConf's clients use is typed).
+//! every name TrueConf's clients use is typed, unless the `client-tier` feature is off).
 //!
 //! # Notifications
 //!
@@ -112,8 +112,10 @@
 //!
 //! # Cargo features
 //!
-//! None is on by default: `trueconf-api = "0.1"` gives the types, decoding and the envelopes
-//! and nothing else.
+//! Only `client-tier` is on by default: `trueconf-api = "0.1"` gives the types, decoding and
+//! the envelopes and nothing else. With `default-features = false` the client tier is left
+//! out for a faster build: its messages then decode as `Untyped`, byte for byte, and their
+//! names are in [`UNTYPED_COMMAND_NAMES`] and [`UNTYPED_NOTIFICATION_NAMES`].
 //!
 #![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
 //!

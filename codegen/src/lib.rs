@@ -91,6 +91,7 @@
 //! | [`output`](Builder::output) | none (required by `generate`) | the Rust file to write, usually in `OUT_DIR`; written only when its content changed |
 //! | [`runtime`](Builder::runtime) | `::trueconf_api` | the path by which generated code names the runtime (your Cargo.toml's name for it if you renamed the dependency) |
 //! | [`api_version`](Builder::api_version) | every version | `1` or `2`: generate only what that API version has |
+//! | [`client_tier`](Builder::client_tier) | `true` | `false`: leave out the messages typed only from TrueConf's clients (a faster build; they decode as `Untyped`) |
 //! | [`json_schema`](Builder::json_schema) | `false` | emit `schemars::JsonSchema` impls (needs trueconf-api's `schemars` feature; without it the generated code fails to compile with a message that says so) |
 //! | [`proptest`](Builder::proptest) | `false` | emit `proptest` strategies (needs trueconf-api's `proptest` feature) |
 //! | [`definitions_label`](Builder::definitions_label) | the folder's last path component | how generated docs name the definitions folder |
@@ -162,6 +163,7 @@ pub struct Builder {
     output: Option<PathBuf>,
     definitions_label: Option<String>,
     api_version: Option<u8>,
+    client_tier: bool,
     runtime: String,
     json_schema: bool,
     proptest: bool,
@@ -190,6 +192,7 @@ impl Builder {
             output: None,
             definitions_label: None,
             api_version: None,
+            client_tier: true,
             runtime: "::trueconf_api".to_string(),
             json_schema: false,
             proptest: false,
@@ -226,6 +229,15 @@ impl Builder {
         self
     }
 
+    /// Whether to generate the client tier (default: yes): the commands and notifications
+    /// typed only from what TrueConf's clients send and read, with no doc page
+    /// (`"source": "client"`). They are about half of the generated code; without them their
+    /// messages decode as `Untyped` (nothing lost), and their names stay known to `check`.
+    pub fn client_tier(mut self, include: bool) -> Self {
+        self.client_tier = include;
+        self
+    }
+
     /// The folder holding `commands/`, `notifications/` and `types/`.
     pub fn definitions(mut self, folder: impl Into<PathBuf>) -> Self {
         self.definitions = folder.into();
@@ -245,7 +257,8 @@ impl Builder {
     }
 
     /// Loads and validates the definitions into the model (restricted to the chosen API
-    /// version, if any), without emitting anything.
+    /// version, if any, and without the client tier if it was left out), without emitting
+    /// anything.
     pub fn load_model(&self) -> Result<model::Model, Diagnostics> {
         let mut model = load_model(&self.definitions)?;
         if let Some(version) = self.api_version {
@@ -257,6 +270,9 @@ impl Builder {
                 )]));
             }
             model.restrict_to_api(version);
+        }
+        if !self.client_tier {
+            model.without_client_tier();
         }
         Ok(model)
     }

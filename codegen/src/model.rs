@@ -22,6 +22,8 @@ pub struct Model {
     pub known_notifications: Vec<KnownName>,
     /// The API version the model was restricted to, if any.
     pub api_version: Option<u8>,
+    /// Whether the client tier was left out ([`Model::without_client_tier`]).
+    pub client_tier_left_out: bool,
     /// The oldest Room version the definitions promise to decode (`compatibility.json`).
     pub minimum_room_version: String,
 }
@@ -105,6 +107,47 @@ impl Model {
             }
         }
         self.api_version = Some(version);
+    }
+
+    /// Leaves out the client tier: every command and notification typed only from what
+    /// TrueConf's clients send and read (`"source": "client"`). Their names join the catalogue
+    /// of known untyped names, so such a message still decodes (as `Untyped`, nothing lost)
+    /// and `check` still reports it as known. Shared types stay, as in
+    /// [`restrict_to_api`](Self::restrict_to_api).
+    pub fn without_client_tier(&mut self) {
+        let is_client = |info: &MessageInfo| info.definition.source == Source::Client;
+        let catalogue = |info: &MessageInfo, params: Vec<String>| KnownName {
+            name: info.wire_name.clone(),
+            evidence: format!(
+                "client tier, left out of these bindings ({})",
+                info.definition.file.display()
+            ),
+            params,
+        };
+        for command in self
+            .commands
+            .iter()
+            .filter(|command| is_client(&command.info))
+        {
+            let params = command.request.iter().map(|field| field.wire_name.clone());
+            self.known_commands
+                .push(catalogue(&command.info, params.collect()));
+        }
+        for notification in self
+            .notifications
+            .iter()
+            .filter(|notification| is_client(&notification.info))
+        {
+            self.known_notifications
+                .push(catalogue(&notification.info, Vec::new()));
+        }
+        self.commands.retain(|command| !is_client(&command.info));
+        self.notifications
+            .retain(|notification| !is_client(&notification.info));
+        for known in [&mut self.known_commands, &mut self.known_notifications] {
+            known.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.client_tier_left_out = true;
     }
 
     /// Number of definitions of every kind.

@@ -264,3 +264,29 @@ fn one_api_version_leaves_out_what_only_later_versions_have() {
         .expect_err("no v.3");
     assert!(error.to_string().contains("unknown API version 3"));
 }
+
+#[test]
+fn leaving_the_client_tier_out_catalogues_its_names_and_keeps_shared_types() {
+    let builder = Builder::new().definitions("tests/fixtures/client_tier");
+    let all = builder.clone().generate_string().expect("generates");
+    let documented_only = builder
+        .client_tier(false)
+        .generate_string()
+        .expect("generates");
+    syn::parse_file(&documented_only).expect("parses as Rust");
+    assert!(all.contains("pub struct Ping {") && all.contains("pub struct Pinged {"));
+    assert!(!documented_only.contains("pub struct Ping {"));
+    assert!(!documented_only.contains("pub struct Pinged {"));
+    // Shared types stay; the fixture's messages are all client tier, so both lists of typed
+    // names are empty and both catalogues hold them.
+    assert!(documented_only.contains("pub struct PingInfo {"));
+    let squeezed: String = documented_only.split_whitespace().collect();
+    for needle in [
+        "COMMAND_NAMES:&[&str]=&[];",
+        "NOTIFICATION_NAMES:&[&str]=&[];",
+        "UNTYPED_COMMAND_NAMES:&[&str]=&[\"ping\"];",
+        "UNTYPED_NOTIFICATION_NAMES:&[&str]=&[\"pinged\"];",
+    ] {
+        assert!(squeezed.contains(needle), "missing `{needle}`");
+    }
+}

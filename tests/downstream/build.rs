@@ -11,10 +11,20 @@ fn main() -> ExitCode {
         eprintln!("error: OUT_DIR is not set; run through cargo");
         return ExitCode::FAILURE;
     };
-    let generated = trueconf_api_codegen::Builder::new()
-        .definitions("definitions")
-        .output(PathBuf::from(out_dir).join("trueconf_bindings.rs"))
-        .generate();
+    let out_dir = PathBuf::from(out_dir);
+    let builder = trueconf_api_codegen::Builder::new().definitions("definitions");
+    // The same definitions twice: everything, and without the client tier (a faster build for
+    // a user who only needs what the doc pages describe).
+    let generated = builder
+        .clone()
+        .output(out_dir.join("trueconf_bindings.rs"))
+        .generate()
+        .and_then(|_| {
+            builder
+                .client_tier(false)
+                .output(out_dir.join("documented_only.rs"))
+                .generate()
+        });
     match generated {
         Ok(_) => ExitCode::SUCCESS,
         Err(problems) => {

@@ -42,3 +42,10 @@
 //! ```
 
 include!(concat!(env!("OUT_DIR"), "/trueconf_bindings.rs"));
+
+/// The same definitions generated without the client tier (`Builder::client_tier(false)`):
+/// only what doc pages describe is typed, and a message of the client tier decodes as
+/// `Untyped`, its name in `UNTYPED_COMMAND_NAMES` or `UNTYPED_NOTIFICATION_NAMES`.
+pub mod documented_only {
+    include!(concat!(env!("OUT_DIR"), "/documented_only.rs"));
+}
