@@ -380,6 +380,20 @@ async fn the_http_port_serves_config_frames_and_pushes() {
     assert_eq!(status, 400);
     let (status, _) = http("GET", room.http_port(), "/elsewhere", "").await;
     assert_eq!(status, 404);
+    // A blip for a client in another process: every WebSocket connection is dropped, with no
+    // close frame.
+    let (status, body) = http("POST", room.http_port(), "/mock/drop", "").await;
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!((status, body), (200, json!({"dropped": 1})));
+    match tokio::time::timeout(GUARD, socket.next())
+        .await
+        .expect("no hang")
+    {
+        None | Some(Err(_)) => {}
+        Some(Ok(Message::Close(frame))) => panic!("a blip sends no close frame: {frame:?}"),
+        Some(Ok(other)) => panic!("{other:?} after the drop"),
+    }
+    assert_eq!(room.connections(), 0);
 }
 
 /// Starts `trueconf-api mock-room ARGS` and reads its first line.

@@ -145,6 +145,15 @@ async fn handle(room: Arc<RoomState>, request: Request<Incoming>) -> Result<Repl
                 (_, Err(_)) => reply(StatusCode::PAYLOAD_TOO_LARGE, TEXT, "body too large"),
             }
         }
+        // A network blip or a Room restart, for a client in another process.
+        (&Method::POST, "/mock/drop") => {
+            let dropped = room.drop_sessions();
+            reply(
+                StatusCode::OK,
+                JSON,
+                json!({ "dropped": dropped }).to_string(),
+            )
+        }
         _ => reply(StatusCode::NOT_FOUND, TEXT, "not found"),
     };
     Ok(reply)

@@ -343,6 +343,9 @@
 //! token, 403 otherwise), and `POST /mock/notify?count=N` with a JSON notification as the body
 //! (at most 1 MiB), pushed N times to every connection as [`MockRoom::flood`] does; it answers
 //! `{"pushed": N, "connections": C, "full": F}`: queued for C connections, F had no room.
+//! `POST /mock/drop` drops every WebSocket connection without a close frame, as
+//! [`MockRoom::drop_connections`] does (a network blip, for a client in another process), and
+//! answers `{"dropped": N}`.
 //!
 //! TrueConf's own Python client (python-trueconf-room 1.0.0, hash-pinned) opens a session
 //! against `mock-room` in `bash tests/interop/run.sh` (`tests/interop/trueconf_client/`):
