@@ -18,7 +18,6 @@ mod common;
 mod mock_wire;
 
 use std::future::Future;
-use std::io::BufRead;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -61,23 +60,9 @@ struct RoomProcess {
 
 impl RoomProcess {
     fn start() -> RoomProcess {
-        let mut child = common::tool()
-            .arg("mock-room")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mock-room runs");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("its first line");
-        // `mock Room: http://127.0.0.1:PORT ws://127.0.0.1:PORT …`
-        let http_port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("no HTTP port in {line:?}"));
+        // Its stderr logs every dropped connection: a pipe nobody reads would stop it.
+        let (child, line, _) = common::start_server(&["mock-room"], Stdio::null());
+        let http_port = common::port_in(&line, "http");
         RoomProcess { child, http_port }
     }
 

@@ -8,7 +8,6 @@ mod common;
 #[path = "common/mock_wire.rs"]
 mod mock_wire;
 
-use std::io::BufRead;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -266,21 +265,9 @@ async fn the_subcommand_replays_a_file_and_refuses_a_malformed_one() {
         "{stderr}"
     );
 
-    let mut child = common::tool()
-        .args(["mock-room", "--replay", FIXTURE])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("runs");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("a first line");
-    let ws = line
-        .split_whitespace()
-        .find(|word| word.starts_with("ws://"))
-        .unwrap_or_else(|| panic!("no ws:// URL in {line:?}"))
-        .to_string();
+    let (mut child, line, _) =
+        common::start_server(&["mock-room", "--replay", FIXTURE], Stdio::null());
+    let ws = format!("ws://127.0.0.1:{}", common::port_in(&line, "ws"));
     let (mut socket, _) = tokio::time::timeout(GUARD, tokio_tungstenite::connect_async(&ws))
         .await
         .expect("no hang")

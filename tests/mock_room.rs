@@ -7,10 +7,10 @@ mod common;
 #[path = "common/mock_wire.rs"]
 mod mock_wire;
 
-use std::io::BufRead;
 use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
+use common::port_in;
 use futures_util::StreamExt;
 use mock_wire::{ask, authorized, http, open, receive, send, GUARD};
 use serde_json::{json, Value};
@@ -398,34 +398,9 @@ async fn the_http_port_serves_config_frames_and_pushes() {
 
 /// Starts `trueconf-api mock-room ARGS` and reads its first line.
 fn start_cli(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = common::tool()
-        .arg("mock-room")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a first line");
+    let args = [&["mock-room"], args].concat();
+    let (child, line, _) = common::start_server(&args, Stdio::piped());
     (child, line)
-}
-
-/// The port of `scheme://127.0.0.1:PORT` in `line`.
-fn port_in(line: &str, scheme: &str) -> u16 {
-    let start = line
-        .find(&format!("{scheme}://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no {scheme} URL in {line:?}"))
-        + scheme.len()
-        + "://127.0.0.1:".len();
-    line[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .expect("a port")
 }
 
 #[tokio::test]

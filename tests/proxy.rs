@@ -32,6 +32,7 @@ use trueconf_api::notifications::FileRequestStatusChanged;
 use trueconf_api::proxy::{Proxy, ProxyBuilder};
 use trueconf_api::types::FileRequestStatus;
 
+use common::port_in;
 use common::wiretap::{self, Wire, Wiretap};
 
 /// Every wait in these tests ends by then.
@@ -940,32 +941,7 @@ fn start_cli(
     String,
     std::io::BufReader<std::process::ChildStdout>,
 ) {
-    let mut child = common::tool()
-        .arg("proxy")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("a first line");
-    (child, line, stdout)
-}
-
-/// The port of the first `scheme://127.0.0.1:PORT` in `line`.
-fn port_in(line: &str, scheme: &str) -> u16 {
-    let prefix = format!("{scheme}://127.0.0.1:");
-    let start = line
-        .find(&prefix)
-        .unwrap_or_else(|| panic!("no {scheme} URL in {line:?}"))
-        + prefix.len();
-    line[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .expect("a port")
+    common::start_server(&[&["proxy"], args].concat(), Stdio::piped())
 }
 
 fn stderr_of(child: &mut std::process::Child) -> String {

@@ -2,27 +2,17 @@
 //! `trueconf-api mock-room`: the example runs the file-transfer flow and exits 0; with a wrong
 //! PIN it says so and exits 1.
 
-use std::io::BufRead;
+mod common;
+
 use std::process::{Command, Output, Stdio};
 
 /// Starts `trueconf-api mock-room --port 0 --pin 1234`; returns it and its HTTP port.
 fn mock_room() -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
-        .args(["mock-room", "--port", "0", "--pin", "1234"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mock-room runs");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("its first line");
-    let port = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
-        .unwrap_or_else(|| panic!("no HTTP URL in {line:?}"));
-    (child, port)
+    let (child, line, _) = common::start_server(
+        &["mock-room", "--port", "0", "--pin", "1234"],
+        Stdio::null(),
+    );
+    (child, common::port_in(&line, "http").to_string())
 }
 
 fn example(args: &[&str]) -> Output {

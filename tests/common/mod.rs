@@ -7,8 +7,9 @@ pub mod counting;
 pub mod wire_order;
 pub mod wiretap;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use serde_json::{json, Map, Value};
 use trueconf_api::{ClientMessage, DecodeError, ServerMessage};
@@ -19,6 +20,38 @@ use trueconf_api_codegen::model::{
 /// The `trueconf-api` binary, ready for arguments.
 pub fn tool() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trueconf-api"))
+}
+
+/// Starts `trueconf-api ARGS`, a server (`mock-room`, `proxy`) that prints where it listens on
+/// its first line, with stdout piped and stderr as given; returns it, that line and the rest of
+/// its stdout. Give `Stdio::null()` for stderr unless the test reads it: a pipe nobody reads
+/// stops a server that logs a lot.
+pub fn start_server(args: &[&str], stderr: Stdio) -> (Child, String, BufReader<ChildStdout>) {
+    let mut child = tool()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("a first line");
+    (child, line, stdout)
+}
+
+/// The port of the first `scheme://127.0.0.1:PORT` in `line`.
+pub fn port_in(line: &str, scheme: &str) -> u16 {
+    let prefix = format!("{scheme}://127.0.0.1:");
+    let start = line
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no {scheme} URL in {line:?}"))
+        + prefix.len();
+    line[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a port")
 }
 
 /// A fresh, empty folder under the system's temporary folder, named after this test process
