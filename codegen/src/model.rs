@@ -22,8 +22,6 @@ pub struct Model {
     pub known_notifications: Vec<KnownName>,
     /// The API version the model was restricted to, if any.
     pub api_version: Option<u8>,
-    /// Whether the client tier was left out ([`Model::without_client_tier`]).
-    pub client_tier_left_out: bool,
     /// The oldest Room version the definitions promise to decode (`compatibility.json`).
     pub minimum_room_version: String,
 }
@@ -147,7 +145,6 @@ impl Model {
         for known in [&mut self.known_commands, &mut self.known_notifications] {
             known.sort_by(|a, b| a.name.cmp(&b.name));
         }
-        self.client_tier_left_out = true;
     }
 
     /// Number of definitions of every kind.
